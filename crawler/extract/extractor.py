@@ -1,0 +1,358 @@
+"""The indicator extractor: a pure function from (article text, publication date) to indicator records.
+
+Walk the article block by block (headings, paragraphs, bullets) and sentence by sentence. Each block
+starts from the context it inherits — the region and period stated by the heading above it, or, for a
+bullet, by the lead sentence of the paragraph above — and every region or period named in the text
+updates that context for what follows. Each quantity found (see `quantities`) gets a metric from the
+words around it (see `subjects`), a region and a period.
+"""
+
+from __future__ import annotations
+
+import bisect
+import json
+import re
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from crawler.extract import subjects as subj
+from crawler.extract.lexicon import Region, RegionMention, lexicon
+from crawler.extract.numbers import format_decimal
+from crawler.extract.periods import PeriodMention, period_mentions
+from crawler.extract.quantities import Quantity, find_quantities
+from crawler.extract.text import Block, Span, WorkingText, blocks, clauses, normalise, sentences
+
+KINDS = ("level", "growth", "share", "rank", "change")
+
+
+@dataclass(frozen=True, slots=True)
+class Indicator:
+    """One figure stated in an article."""
+
+    metric: str  # canonical metric name
+    region: str  # canonical region, or "" when the article does not say
+    period: str | None  # YYYY-MM/YYYY-MM, YYYY, or None
+    kind: str  # one of KINDS
+    value: Decimal  # in base units: 22.8万标箱 -> 228000
+    unit: str  # base unit: %, 元, 标箱, 百分点, 位 (rank) …
+    qualifier: str | None  # 约, 超过, 突破, 以上, 增至, 达, 近, 余, 前 … (simplified)
+    surface: str  # the number with its unit, exactly as written
+    sentence: str  # the sentence it came from, exactly as written
+    start: int  # offsets of `surface` in the article text
+    end: int
+    sentence_start: int  # offset of `sentence` in the article text
+    status: str = "actual"  # or "target" for goals and forecasts (力争, 预计, 将…)
+    metric_raw: str = ""  # the metric words as found, before canonicalisation
+
+    def to_dict(self) -> dict[str, object]:
+        """The record as plain JSON-ready data; `value` stays an exact Decimal."""
+        return {
+            "metric": self.metric, "region": self.region, "period": self.period, "kind": self.kind,
+            "value": self.value, "unit": self.unit, "qualifier": self.qualifier, "surface": self.surface,
+            "sentence": self.sentence, "start": self.start, "end": self.end,
+            "sentence_start": self.sentence_start, "status": self.status, "metric_raw": self.metric_raw,
+        }
+
+
+def to_json_line(record: dict[str, object]) -> str:
+    """One JSON object, UTF-8 text, Decimals written as exact JSON numbers (30960000000, 9.3)."""
+    parts = []
+    for key, value in record.items():
+        encoded = format_decimal(value) if isinstance(value, Decimal) else json.dumps(value, ensure_ascii=False)
+        parts.append(f"{json.dumps(key, ensure_ascii=False)}: {encoded}")
+    return "{" + ", ".join(parts) + "}"
+
+
+@dataclass(slots=True)
+class _Context:
+    region: Region | None = None
+    period: str | None = None
+
+
+@dataclass(slots=True)
+class _Events:
+    """Regions and periods named in a block, by position, to know the context at any point."""
+
+    positions: list[int] = field(default_factory=list)
+    contexts: list[_Context] = field(default_factory=list)
+    kinds: list[str] = field(default_factory=list)  # what each event named: "region" or "period"
+    targets: list[PeriodMention] = field(default_factory=list)  # 到2027年: years that targets are set for
+
+    def at(self, position: int, initial: _Context) -> _Context:
+        i = bisect.bisect_right(self.positions, position)
+        return self.contexts[i - 1] if i else initial
+
+
+_WHOLE_AREA = re.compile(r"全省|全市|全区|全县")
+# 约占全市三成, 高于全省: after these, a place is the base of a comparison, not what the figure is about.
+_BASE_BEFORE = re.compile(r"(?:占|比|较|高于|低于|居|位居|超过)$")
+_AREA_LEVELS = {"全省": ("province",), "全市": ("municipality", "city"), "全区": ("district", "zone"),
+                "全县": ("district",)}
+_LIST_SEPARATOR = re.compile(r"[、和与及]|以及")
+# 四川联手重庆, 重庆携手四川: the two together.
+_JOINT = re.compile(r"(四川|重庆)[省市]?(?:联手|携手|会同|协同|联合)(四川|重庆)")
+
+
+def _listed(text: str, mentions: list[RegionMention]) -> set[int]:
+    """Ids of the mentions that are members of a list of regions (四川、重庆; 两江新区和重庆高新区)."""
+    listed: set[int] = set()
+    for first, second in zip(mentions, mentions[1:], strict=False):
+        if _LIST_SEPARATOR.fullmatch(text[first.end:second.start]):
+            listed.update((id(first), id(second)))
+    return listed
+
+
+class _Walker:
+    """One pass over one article; holds what the article has said so far."""
+
+    def __init__(self, working: WorkingText, published: date, default_region: Region | None) -> None:
+        self.wt = working
+        self.text = working.text
+        self.published = published
+        self.default_region = default_region
+        self.last_by_level: dict[str, Region] = {}
+        if default_region:
+            self.last_by_level[default_region.level] = default_region
+        self.records: list[Indicator] = []
+
+    def run(self) -> list[Indicator]:
+        heading = _Context(self.default_region, None)
+        lead: _Context | None = None
+        for block in blocks(self.text):
+            inherited = lead if (block.kind == "bullet" and lead) else heading
+            events = self._events(block, inherited)
+            if block.kind == "heading":
+                stated = self._first_stated(block, block.end, events)
+                heading = _Context(stated.region or heading.region, stated.period or heading.period)
+                lead = None
+            elif block.kind == "paragraph":
+                spans = sentences(self.text, block)
+                first_end = spans[0].end if spans else block.end
+                stated = self._first_stated(block, first_end, events)
+                lead = _Context(stated.region or heading.region, stated.period or heading.period)
+            self._extract_block(block, inherited, events)
+        return self.records
+
+    # --- context ----------------------------------------------------------------------------------------
+
+    def _events(self, block: Block, initial: _Context) -> _Events:
+        lex = lexicon()
+        events = _Events()
+        found: list[tuple[int, str, object]] = []
+        mentions = lex.region_mentions(self.text, block.start, block.end)
+        listed = _listed(self.text, mentions)
+        for mention in mentions:
+            found.append((mention.end, "region", mention))
+        for match in _WHOLE_AREA.finditer(self.text, block.start, block.end):
+            if not _BASE_BEFORE.search(self.text, max(0, match.start() - 3), match.start()):
+                found.append((match.end(), "area", match.group()))
+        for match in _JOINT.finditer(self.text, block.start, block.end):
+            if match.group(1) != match.group(2):
+                found.append((match.end(), "joint", lex.region("川渝")))
+        for period in period_mentions(self.text, block.start, block.end, self.published):
+            if period.target:
+                events.targets.append(period)
+            else:
+                found.append((period.end, "period", period.period))
+        found.sort(key=lambda item: item[0])
+        current = _Context(initial.region, initial.period)
+        for position, kind, payload in found:
+            if kind == "period":
+                current = _Context(current.region, payload)  # type: ignore[arg-type]
+            elif kind == "joint":
+                current = _Context(payload, current.period)  # type: ignore[arg-type]
+            elif kind == "area":
+                region = next((self.last_by_level[level] for level in _AREA_LEVELS[payload]  # type: ignore[index]
+                               if level in self.last_by_level), self.default_region)
+                if region is None:
+                    continue
+                current = _Context(region, current.period)
+            else:
+                mention = payload
+                self.last_by_level[mention.region.level] = mention.region  # type: ignore[attr-defined]
+                if mention.region.level == "national" or id(mention) in listed:  # type: ignore[attr-defined]
+                    continue  # 全国 is the base of a share or rank; listed regions have their own figures
+                current = _Context(mention.region, current.period)  # type: ignore[attr-defined]
+            events.positions.append(position)
+            events.contexts.append(current)
+            events.kinds.append("period" if kind == "period" else "region")
+        return events
+
+    def _first_stated(self, block: Block, end: int, events: _Events) -> _Context:
+        """The first region and the first period named in block[:end]."""
+        region = period = None
+        for position, context, kind in zip(events.positions, events.contexts, events.kinds, strict=True):
+            if position > end:
+                break
+            if kind == "region" and region is None:
+                region = context.region
+            if kind == "period" and period is None:
+                period = context.period
+        return _Context(region, period)
+
+    # --- extraction -------------------------------------------------------------------------------------
+
+    def _extract_block(self, block: Block, inherited: _Context, events: _Events) -> None:
+        state = _BlockState()
+        for sentence in sentences(self.text, block):
+            targets = [p for p in events.targets if sentence.start <= p.start < sentence.end]
+            self._extract_sentence(sentence, inherited, events, state, targets)
+
+    def _extract_sentence(self, sentence: Span, inherited: _Context, events: _Events,
+                          state: _BlockState, targets: list[PeriodMention]) -> None:
+        previous_clause: Span | None = None
+        sentence_metrics: list[subj.Subject] = []
+        for clause in clauses(self.text, sentence):
+            quantities = find_quantities(self.text, clause.start, clause.end, sentence.start)
+            if not quantities:
+                previous_clause = clause
+                continue
+            first_prefix: str | None = None
+            for run_pre, run in _runs(self.text, clause, quantities):
+                if first_prefix is None:
+                    first_prefix = run_pre
+                before = (lambda: sentence_metrics[-1]) if sentence_metrics else \
+                    (lambda c=previous_clause: self._clause_subject(c))
+                assigned = self._attribute(run_pre, run, clause, state, first_prefix, before)
+                for quantity, subject in assigned:
+                    context = events.at(quantity.start, inherited)
+                    period = context.period
+                    if quantity.status == "target":
+                        years = [p for p in targets if p.end <= quantity.start]
+                        period = years[-1].period if years else period
+                    self._emit(quantity, subject, subject.region or context.region, period, sentence)
+                    sentence_metrics.append(subject)
+
+    def _clause_subject(self, clause: Span | None) -> subj.Subject | None:
+        if clause is None:
+            return None
+        return subj.clean(subj.strip_predicate(self.text[clause.start:clause.end]))
+
+    def _attribute(self, pre: str, run: list[Quantity], clause: Span, state: _BlockState, first_prefix: str,
+                   before: Callable[[], subj.Subject | None]) -> list[tuple[Quantity, subj.Subject]]:
+        """Pair each quantity of a run with what it is about."""
+        text = self.text
+        head = run[0]
+        after = _after_qualifier(text, head.end, clause.end)
+        if head.kind == "share" and text.startswith("的", head.end):
+            noun = subj.clean(subj.counted_noun(text, head.end + 1, clause.end))
+            if noun.metric:
+                return [(q, noun) for q in run]
+        if head.classifier:
+            noun_text = subj.counted_noun(text, after, clause.end)
+            if noun_text:
+                noun = subj.clean(noun_text)
+                prefix = first_prefix if pre.endswith("的") and first_prefix != pre else pre
+                metric, region = subj.noun_with_prefix(prefix, noun.metric)
+                subject = subj.Subject(metric, noun.region or region)
+                return [(q, subject) for q in run]
+
+        phrase = pre
+        if head.kind == "share" and "占" in phrase:
+            phrase = phrase[: phrase.rindex("占")]
+        core = subj.strip_predicate(phrase)
+        tail = phrase[len(core):]
+        distributive = "分别" in tail or "均" in tail
+        broadcast = "均" in tail
+        subjects: list[subj.Subject]
+        cleaned = subj.clean(core)
+        if cleaned.metric or cleaned.region or cleaned.refers_back:
+            subjects = subj.split_subjects(core) if distributive else [cleaned]
+            previous_metric = state.subjects[-1].metric if state.subjects else ""
+            if previous_metric and not any(s.metric for s in subjects):  # 重庆、四川分别增长5.9%、5.7%
+                subjects = [subj.Subject(previous_metric, s.region) for s in subjects]
+            if len(subjects) == 1 and subjects[0].refers_back and len(state.places) > 1:
+                subjects = [subj.Subject(subjects[0].metric, place) for place in state.places]
+            subjects = [self._qualify_generic(s, before) for s in subjects]
+            if len(subjects) > 1 and all(s.region for s in subjects):
+                state.places = [s.region for s in subjects if s.region]
+            state.subjects = subjects
+        else:
+            subjects = state.subjects or [subj.Subject("")]
+        if broadcast and len(subjects) > 1 and len(run) == 1:
+            return [(run[0], s) for s in subjects]
+        if len(subjects) == len(run):
+            return list(zip(run, subjects, strict=True))
+        if len(subjects) > 1:  # counts differ: never guess which value is whose
+            joined = subj.Subject("、".join(s.metric for s in subjects),
+                                  subjects[0].region if len({s.region for s in subjects}) == 1 else None)
+            return [(q, joined) for q in run]
+        return [(q, subjects[0]) for q in run]
+
+    @staticmethod
+    def _qualify_generic(subject: subj.Subject, before_of: Callable[[], subj.Subject | None]) -> subj.Subject:
+        """总投资 alone says little: name it after the clause before (重点项目 + 总投资); 总量 is that metric."""
+        if subject.metric not in subj.GENERIC_HEADS and subject.metric not in subj.SAME_AS_BEFORE:
+            return subject
+        before = before_of()
+        if before and before.metric:
+            if subject.metric in subj.GENERIC_HEADS:
+                return subj.Subject(before.metric + subject.metric, subject.region or before.region)
+            if subject.metric in subj.SAME_AS_BEFORE:
+                return subj.Subject(before.metric, subject.region or before.region)
+        return subject
+
+    def _emit(self, quantity: Quantity, subject: subj.Subject, region: Region | None, period: str | None,
+              sentence: Span) -> None:
+        lex = lexicon()
+        start, end = self.wt.span_to_original(quantity.start, quantity.end)
+        s_start, s_end = self.wt.span_to_original(sentence.start, sentence.end)
+        sentence_text = self.wt.original[s_start:s_end].rstrip()
+        self.records.append(Indicator(
+            metric=lex.canonical_metric(subject.metric) if subject.metric else "",
+            region=region.name if region else "",
+            period=period,
+            kind=quantity.kind,
+            value=quantity.value,
+            unit=quantity.unit,
+            qualifier=quantity.qualifier,
+            surface=self.wt.original[start:end],
+            sentence=sentence_text,
+            start=start,
+            end=end,
+            sentence_start=s_start,
+            status=quantity.status,
+            metric_raw=subject.metric,
+        ))
+
+
+@dataclass(slots=True)
+class _BlockState:
+    subjects: list[subj.Subject] | None = None  # the last subjects named, for clauses that name none
+    places: list[Region] = field(default_factory=list)  # the last list of places, for 两地/两市
+
+
+_POST_QUALIFIER = re.compile(r"以上|以下|左右|有余|多")
+
+
+def _after_qualifier(text: str, position: int, end: int) -> int:
+    match = _POST_QUALIFIER.match(text, position, end)
+    return match.end() if match else position
+
+
+def _runs(text: str, clause: Span, quantities: list[Quantity]) -> Iterable[tuple[str, list[Quantity]]]:
+    """Group a clause's quantities: a value list (9.3%、16.8%) is one run; new words start a new run."""
+    runs: list[tuple[str, list[Quantity]]] = []
+    boundary = clause.start
+    for quantity in quantities:
+        pre = text[boundary:quantity.start]
+        if runs and re.fullmatch(r"[、和与及\s]*", _POST_QUALIFIER.sub("", pre, count=1)):
+            runs[-1][1].append(quantity)
+        else:
+            runs.append((_POST_QUALIFIER.sub("", pre, count=1) if runs else pre, [quantity]))
+        boundary = quantity.end
+    return runs
+
+
+def extract_indicators(text: str, published: date | None = None, *,
+                       default_region: str | None = None) -> list[Indicator]:
+    """Every numeric indicator stated in an article.
+
+    `published` resolves relative periods (今年, 去年, 1—5月 without a year); without it they resolve
+    against today. `default_region` (e.g. 四川 for the Sichuan government's site) is what 全省/全市 mean
+    when the article names no province or city first.
+    """
+    region = lexicon().region(default_region) if default_region else None
+    return _Walker(normalise(text), published or date.today(), region).run()

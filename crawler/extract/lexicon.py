@@ -1,0 +1,161 @@
+"""The extractor's lexicons (regions, metrics, domain words) and its one jieba tokenizer.
+
+The data lives in `data/` so that a maintainer can extend it without touching code. Everything here is
+loaded once per process (`lexicon()` and `tokenizer()` are cached).
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import os
+import re
+import tempfile
+import tomllib
+from dataclasses import dataclass
+from importlib import resources
+from pathlib import Path
+
+import jieba
+
+DATA = resources.files("crawler.extract") / "data"
+
+
+@dataclass(frozen=True, slots=True)
+class Region:
+    """A canonical region and its administrative level."""
+
+    name: str
+    level: str  # national, joint, zone, province, municipality, city, district
+
+
+@dataclass(frozen=True, slots=True)
+class RegionMention:
+    """A region named in the working text."""
+
+    region: Region
+    start: int
+    end: int
+
+
+# A region name followed by one of these is part of an organisation's or a product's name.
+_NAME_SUFFIX = re.compile(r"日报|晚报|大学|代表团|党政|联席会议|银行|集团|有限|公司|造|\)")
+
+
+class Lexicon:
+    """Regions and metric spellings, with the lookups the extractor needs."""
+
+    def __init__(self, regions: dict[str, Region], aliases: dict[str, str],
+                 prefixes: dict[str, str], suffixes: dict[str, str]) -> None:
+        self.regions_by_alias = regions
+        self.metric_aliases = aliases
+        self.metric_prefixes = prefixes
+        self.metric_suffixes = suffixes
+        names = sorted(regions, key=len, reverse=True)
+        first_chars = re.escape("".join(sorted({name[0] for name in names})))
+        self._region_re = re.compile(f"(?=[{first_chars}])(?:" + "|".join(map(re.escape, names)) + ")")
+        self._region_prefix_re = re.compile("(?:" + self._region_re.pattern + ")+")
+
+    def region_mentions(self, text: str, start: int = 0, end: int | None = None) -> list[RegionMention]:
+        """Every region named in text[start:end], longest name first, skipping names inside other names."""
+        end = len(text) if end is None else end
+        mentions = []
+        for match in self._region_re.finditer(text, start, end):
+            before = text[match.start() - 1] if match.start() > 0 else ""
+            if before == "(" or _NAME_SUFFIX.match(text, match.end()):
+                continue
+            mentions.append(RegionMention(self.regions_by_alias[match.group()], match.start(), match.end()))
+        return mentions
+
+    def split_region_prefix(self, phrase: str) -> tuple[Region | None, str]:
+        """Split leading region names off a phrase: ('重庆', '规上工业增加值') from '重庆规上工业增加值'.
+
+        With several leading names (川渝两地, 成都重庆) the first names the region, the rest is dropped.
+        """
+        match = self._region_prefix_re.match(phrase)
+        if not match or _NAME_SUFFIX.match(phrase, match.end()):
+            return None, phrase
+        first = self._region_re.match(phrase)
+        assert first is not None
+        return self.regions_by_alias[first.group()], phrase[match.end():]
+
+    def region(self, name: str) -> Region | None:
+        """The region a name or alias stands for."""
+        return self.regions_by_alias.get(name)
+
+    def canonical_metric(self, raw: str) -> str:
+        """The canonical name of a metric phrase: aliases, then prefix and suffix rewrites."""
+        name = raw
+        for prefix, replacement in self.metric_prefixes.items():
+            if name.startswith(prefix):
+                name = replacement + name[len(prefix):]
+        if name in self.metric_aliases:
+            return self.metric_aliases[name]
+        for suffix, replacement in self.metric_suffixes.items():
+            if name.endswith(suffix) and len(name) > len(suffix):
+                rewritten = name[: -len(suffix)] + replacement
+                return self.metric_aliases.get(rewritten, rewritten)
+        return name
+
+    def known_metric(self, name: str) -> bool:
+        """Whether a name is a canonical metric or one of its aliases."""
+        return name in self.metric_aliases
+
+
+def _load_regions() -> dict[str, Region]:
+    regions: dict[str, Region] = {}
+    for line in (DATA / "regions.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        fields = line.split("\t")
+        name, level = fields[0].strip(), fields[1].strip()
+        region = Region(name, level)
+        regions[name] = region
+        if len(fields) > 2:
+            for alias in filter(None, (a.strip() for a in fields[2].split(","))):
+                regions[alias] = region
+    return regions
+
+
+@functools.cache
+def lexicon() -> Lexicon:
+    """The process-wide lexicon, loaded from the data files on first use."""
+    metrics = tomllib.loads((DATA / "metrics.toml").read_text(encoding="utf-8"))
+    aliases: dict[str, str] = {}
+    for canonical, spellings in metrics.get("aliases", {}).items():
+        aliases[canonical] = canonical
+        for spelling in spellings:
+            aliases[spelling] = canonical
+    return Lexicon(_load_regions(), aliases, metrics.get("prefixes", {}), metrics.get("suffixes", {}))
+
+
+@functools.cache
+def tokenizer() -> jieba.Tokenizer:
+    """The process-wide jieba tokenizer, with the lexicons as its user dictionary.
+
+    jieba writes a cache of its main dictionary; it goes to CYWATCH_DATA_DIR/cache when that is set, else
+    to the system's temporary directory.
+    """
+    jieba.setLogLevel(logging.WARNING)
+    tok = jieba.Tokenizer()
+    cache_dir = Path(os.environ.get("CYWATCH_DATA_DIR") or tempfile.gettempdir()) / "cache"
+    try:
+        cache_dir.mkdir(parents=True, exist_ok=True)
+        tok.tmp_dir = str(cache_dir)
+    except OSError:
+        pass  # read-only data dir: jieba falls back to building its dictionary in memory
+    tok.initialize()
+    for line in (DATA / "words.txt").read_text(encoding="utf-8").splitlines():
+        if line.strip() and not line.startswith("#"):
+            word, *rest = line.split()
+            tok.add_word(word, int(rest[0]) if rest else None, rest[1] if len(rest) > 1 else None)
+    lex = lexicon()
+    for word in [*lex.metric_aliases, *lex.regions_by_alias]:
+        if "(" not in word:  # jieba never matches a user word containing ASCII brackets
+            tok.add_word(word, 2000)
+    return tok
+
+
+def cut(text: str) -> list[str]:
+    """Segment a short phrase with the shared tokenizer."""
+    return tokenizer().lcut(text, HMM=True)

@@ -1,0 +1,108 @@
+"""Statistical periods: 1—5月, 上半年, 一季度, 前三季度, 今年, 去年, 2023年, 截至5月底 …
+
+A period resolves against the article's publication date, never the wall clock, into `YYYY-MM/YYYY-MM`
+(month ranges, cumulative from January as statistics offices report them) or `YYYY` (a year).
+Comparison bases (比2023年末, 去年同期, 较上年) and dates (6月21日) are not periods.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from datetime import date
+
+from crawler.extract.numbers import parse_chinese_integer
+
+_N = r"\d{1,2}|[一二三四五六七八九十]{1,3}"
+_YEAR = r"(?:(?P<year>\d{4}|二[〇零]\d{2}|二[〇零][一二三四五六七八九〇零]{2})年|(?P<rel>今年|去年|上年|明年))?"
+_DASH = r"[—–\-~至到]"
+
+_PATTERNS = [
+    ("range", rf"{_YEAR}(?P<a>{_N})\s*{_DASH}+\s*(?P<b>{_N})月(?:份)?"),
+    ("first_months", rf"{_YEAR}前(?P<b>{_N})个月"),
+    ("until_month", rf"截至{_YEAR}(?P<b>{_N})月(?:底|末)"),
+    ("first_quarters", rf"{_YEAR}前(?P<q>[一二三]|[123])(?:个)?季度"),
+    ("quarter", rf"{_YEAR}(?:第)?(?P<q>[一二三四]|[1-4])季度"),
+    ("half", rf"{_YEAR}(?P<half>上半年|下半年)"),
+    ("month", rf"{_YEAR}(?P<b>{_N})月(?:份)?(?!\d|[一二三四五六七八九十]|日|号|底|末|初|中旬|上旬|下旬)"),
+    ("year", r"(?:(?P<year>\d{4})年|(?P<rel>今年|去年|上年))(?:全年|以来)?(?!\d{1,2}月|[一二三四五六七八九十]{1,2}月|末|底|同期)"),
+]
+# Every period starts with a digit, a numeral or one of 今去上下明前截第: checking that first lets the
+# regex skip most positions at once.
+PERIOD_RE = re.compile("(?=[\\d一二三四五六七八九十〇零今去上下明前截第])(?:" + "|".join(
+    f"(?P<{name}>{pattern.replace('(?P<', f'(?P<{name}_')})" for name, pattern in _PATTERNS) + ")")
+
+# A period right after these words is the base of a comparison, not the figure's period.
+_BASE_BEFORE = re.compile(r"(?:比|较|同比|相比|与|对比|相较)$")
+_TARGET_YEAR = re.compile(r"(?:到|至|力争到|预计到|计划到)$")
+
+
+@dataclass(frozen=True, slots=True)
+class PeriodMention:
+    """A period named in the working text, resolved."""
+
+    period: str
+    start: int
+    end: int
+    target: bool = False  # 到2027年: the year a target is set for
+
+
+def _number(text: str) -> int:
+    return int(text) if text.isdigit() else parse_chinese_integer(text)
+
+
+def _year(groups: dict[str, str | None], kind: str, published: date, end_month: int | None) -> int:
+    explicit = groups.get(f"{kind}_year")
+    if explicit:
+        return _number(explicit) if explicit.isdigit() else parse_chinese_integer(explicit)
+    relative = groups.get(f"{kind}_rel")
+    if relative in ("去年", "上年"):
+        return published.year - 1
+    if relative == "明年":
+        return published.year + 1
+    if relative == "今年":
+        return published.year
+    # No year written: the latest such period that has ended by the publication month.
+    if end_month is not None and end_month > published.month:
+        return published.year - 1
+    return published.year
+
+
+def _months(year: int, first: int, last: int) -> str:
+    return f"{year:04d}-{first:02d}/{year:04d}-{last:02d}"
+
+
+def _resolve(match: re.Match[str], published: date) -> str | None:
+    kind = match.lastgroup
+    groups = match.groupdict()
+    if kind in ("range", "first_months", "until_month", "month"):
+        last = _number(groups[f"{kind}_b"] or "")
+        first = _number(groups["range_a"]) if kind == "range" else (last if kind == "month" else 1)
+        if not (1 <= first <= last <= 12):
+            return None
+        return _months(_year(groups, kind, published, last), first, last)
+    if kind in ("quarter", "first_quarters"):
+        q = _number(groups[f"{kind}_q"] or "")
+        year = _year(groups, kind, published, q * 3)
+        return _months(year, 1 if kind == "first_quarters" else q * 3 - 2, q * 3)
+    if kind == "half":
+        last = 6 if groups["half_half"] == "上半年" else 12
+        return _months(_year(groups, kind, published, last), last - 5, last)
+    if kind == "year":
+        year = _year(groups, kind, published, None)
+        return f"{year:04d}" if 1990 <= year <= published.year + 30 else None
+    return None
+
+
+def period_mentions(text: str, start: int, end: int, published: date) -> list[PeriodMention]:
+    """Periods named in text[start:end], skipping comparison bases and dates."""
+    mentions = []
+    for match in PERIOD_RE.finditer(text, start, end):
+        before = text[max(0, match.start() - 3): match.start()]
+        if _BASE_BEFORE.search(before):
+            continue
+        period = _resolve(match, published)
+        if period:
+            target = bool(_TARGET_YEAR.search(before))
+            mentions.append(PeriodMention(period, match.start(), match.end(), target))
+    return mentions

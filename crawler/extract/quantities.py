@@ -1,0 +1,208 @@
+"""Find the quantities of a clause and classify each: value, unit, qualifier, kind, target or actual.
+
+A quantity is a number with a unit (9.3%, 22.8万标箱, 三成, 百分之五, 居全国前10). Numbers without a unit
+(codes such as “1456” or 1+7+13+N, dates, years) are not indicators; neither are ordinals (第九次, 第5个年头),
+numbers glued to Latin letters (阿维塔E11, 5G, G93) or Chinese numerals that name a slogan (十项行动,
+“六个区”) rather than state an amount: those need a quantity verb right before them (开行两列, 约占三成).
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from decimal import Decimal
+
+from crawler.extract.numbers import (
+    ARABIC,
+    CHINESE,
+    CLASSIFIERS,
+    MAGNITUDE,
+    UNITS,
+    exact,
+    is_chinese,
+    parse_number,
+    scale,
+)
+
+# A unit followed by one of these characters is the first character of another word (方面, 部门, 成渝).
+_NOT_UNIT_BEFORE = {
+    "成": "渝都德交立为功效本果员", "方": "面案式向法位针", "部": "门署委分长", "处": "理长置于",
+    "项": "目", "条": "件例款", "户": "籍口", "人": "民才口均员工气大士类", "名": "单称义牌",
+    "批": "准复次", "元": "旦素", "台": "湾阶", "所": "以有在属", "座": "谈", "架": "构",
+    "次": "数", "件": "事", "个": "月人",
+}
+
+
+def _unit_alternatives() -> str:
+    parts = []
+    for unit in sorted(UNITS, key=len, reverse=True):
+        follow = _NOT_UNIT_BEFORE.get(unit)
+        parts.append(re.escape(unit) + (f"(?![{follow}])" if follow else ""))
+    return "|".join(parts)
+
+
+QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that cannot start a number
+    rf"(?=[\d第前百零〇一二两三四五六七八九十千万亿])(?:"
+    rf"(?P<rank>(?P<rank_kind>第|前)(?P<rank_num>\d{{1,3}}|[一二三四五六七八九十]{{1,3}})(?P<rank_unit>位|名)?)"
+    rf"|(?P<pct>百分之(?P<pct_num>{ARABIC}|{CHINESE}))"
+    rf"|(?P<num>{ARABIC}|{CHINESE})(?P<approx_before>余|多)?(?P<mag>{MAGNITUDE})?(?P<approx>余|多)?"
+    rf"(?P<unit>{_unit_alternatives()})"
+    rf"|(?P<bare>{ARABIC})(?=\s*[、和与及]\s*(?:{ARABIC})))"
+)
+
+_RANK_CUE = re.compile(
+    r"(?:居|位居|位列|排名|排|名列|列|跻身|进入|保持)(?:全国|全省|全市|西部|中西部|全球|世界|同类)?"
+    r"(?:城市|地区|省份|省区市|副省级城市)?(?:第一方阵)?$")
+# A Chinese numeral states a quantity only right after one of these (开行两列, 约占三成, 增长两成),
+# or at the end of a clause that opened with a verb of the second list (新开行“双城号”旅游专列两列).
+_CN_QUANTITY_CUE = re.compile(
+    r"(?:开行|新开通|新开|开通|新增|增加|减少|增至|达到|达|共有|共|累计|超过|突破|近|约|逾|拥有|引进|签约|"
+    r"增长|下降|提高|为|占|约占|合计|总计|仅|只有|新建|建成|实现|完成)$")
+_CN_CLAUSE_CUE = re.compile(r"开行|新开行|新开通|开通|新增|引进|新引进|新建|建成|签约|开工|投用")
+_ORDINAL_LABEL = re.compile(r"第$")
+_ENTITY_SUBJECT = re.compile(r"该公司|该企业|这家公司|这家企业|该集团")
+_DURATION_AFTER = re.compile(r"(?:月|年|小时|季度|工作日|星期)")
+
+_QUALIFIER_BEFORE = re.compile(
+    r"(?:大约|约|将近|接近|近|超过|超|逾|突破|达到|(?<![通到抵直送下传表发转])达|增至|增加到|提高到|提升到|升至|降至|下降到|减少到|"
+    r"不到|不足|低于|高于|多于|少于|仅)$")
+_QUALIFIER_AFTER = re.compile(r"以上|以下|左右|有余|多")
+# Qualifiers that set a level rather than state a change.
+LEVEL_SETTERS = frozenset({"达到", "达", "增至", "增加到", "提高到", "提升到", "升至", "降至", "下降到", "减少到", "突破"})
+
+_GROWTH_CUE = re.compile(r"增长|增速|增幅|上涨|提高|提升|上升|增加(?!值)|下降|回落|降低|减少|下滑|收窄|缩小|扩大|高|低")
+_NEGATIVE_CUES = frozenset({"下降", "回落", "降低", "减少", "下滑", "收窄", "缩小", "低"})
+_SHARE_CUE = re.compile(r"占比|比重|占")
+_CHANGE_CUE = re.compile(r"新增|净增|增加(?!值)|减少|新开通|新开|新建|新开行|新引进")
+_TARGET_IN_SENTENCE = re.compile(r"预计|力争|目标|有望|计划|争取|确保|到\d{4}年|至\d{4}年")
+_TARGET_IN_CLAUSE = re.compile(r"将(?!近)|未来")
+
+
+@dataclass(frozen=True, slots=True)
+class Quantity:
+    """A number with its unit in the working text, classified."""
+
+    start: int
+    end: int
+    value: Decimal
+    unit: str
+    kind: str  # level, growth, share, rank, change
+    qualifier: str | None
+    status: str  # actual or target
+    classifier: bool  # the unit counts things (个, 项, 家…): the counted noun may follow
+    bare: bool = False  # written without a unit; takes the unit of the next value in its list
+    magnitude: str | None = None
+    raw_value: Decimal | None = None  # the number as written, before magnitude and unit
+    unit_surface: str = ""  # the unit as written (亿元 is magnitude 亿 + unit 元)
+
+
+def find_quantities(text: str, start: int, end: int, sentence_start: int) -> list[Quantity]:
+    """The quantities of text[start:end], a clause of the sentence that begins at sentence_start."""
+    found: list[Quantity] = []
+    sentence_before = text[sentence_start:start]
+    for match in QUANTITY_RE.finditer(text, start, end):
+        quantity = _classify(text, match, start, end, sentence_before)
+        if quantity is not None:
+            found.append(quantity)
+    _give_bare_values_their_unit(found)
+    return found
+
+
+def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: int,
+              sentence_before: str) -> Quantity | None:
+    before = text[clause_start:match.start()]
+    prev_char = text[match.start() - 1] if match.start() > 0 else ""
+    next_char = text[match.end()] if match.end() < len(text) else ""
+    if prev_char.isascii() and prev_char.isalpha() or next_char.isascii() and next_char.isalpha():
+        return None  # 阿维塔E11, 5G, G93
+    if prev_char == "+" or next_char == "+":
+        return None  # 1+7+13+N
+    if _ENTITY_SUBJECT.search(sentence_before + before):
+        return None  # one company's figures are not a region's indicators
+    status = "target" if (_TARGET_IN_SENTENCE.search(sentence_before + before)
+                          or _TARGET_IN_CLAUSE.search(before)) else "actual"
+
+    if match.group("rank"):
+        if not _RANK_CUE.search(before):
+            return None  # an ordinal: 第九次会议, 第二批
+        value = Decimal(parse_number(match.group("rank_num")))
+        qualifier = "前" if match.group("rank_kind") == "前" else None
+        return Quantity(match.start(), match.end(), value, "位", "rank", qualifier, status, False)
+
+    if _ORDINAL_LABEL.search(before):
+        return None
+    if match.group("bare"):
+        value = parse_number(match.group("bare"))
+        return Quantity(match.start(), match.end(), value, "", "level", _qualifier_before(before), status,
+                        False, bare=True, raw_value=value)
+
+    if match.group("pct"):
+        number, magnitude, unit, approx = match.group("pct_num"), None, "%", None
+    else:
+        number, magnitude, unit = match.group("num"), match.group("mag"), match.group("unit")
+        approx = match.group("approx") or match.group("approx_before")
+        if unit == "个" and _DURATION_AFTER.match(text, match.end()):
+            return None  # 5个月, 第5个年头
+    if is_chinese(number) and not match.group("pct") and unit != "成" and not _CN_QUANTITY_CUE.search(before) \
+            and not (_CN_CLAUSE_CUE.search(before) and not text[match.end():clause_end].strip("以上左右余多 ")):
+        return None  # 十项行动, 六个区, 千万方天然气: a name, not an amount
+    raw = parse_number(number)
+    value, base_unit = scale(raw, magnitude, unit)
+
+    qualifier = _qualifier_before(before) or approx
+    after = _QUALIFIER_AFTER.match(text, match.end(), clause_end)
+    end = match.end()
+    if after and not (after.group() == "多" and approx):
+        qualifier = after.group()
+    kind, sign = _kind(before, base_unit, qualifier, text[end:clause_end])
+    if unit == "倍" and kind == "growth":
+        value, base_unit = value * 100, "%"  # 增长1.2倍 is growth of 120%
+    return Quantity(match.start(), end, exact(value * sign), base_unit, kind, qualifier, status,
+                    unit in CLASSIFIERS, magnitude=magnitude, raw_value=raw, unit_surface=unit)
+
+
+def _qualifier_before(before: str) -> str | None:
+    direct = _QUALIFIER_BEFORE.search(before)
+    if direct:
+        return direct.group()
+    if re.search(r"约占(?:全国|全省|全市)?[^\d]{0,12}$", before):
+        return "约"
+    return None
+
+
+def _kind(before: str, unit: str, qualifier: str | None, after: str) -> tuple[str, int]:
+    """Kind and sign of a quantity from the words before it."""
+    cue_zone = before
+    if qualifier in LEVEL_SETTERS and cue_zone.endswith(qualifier):
+        cue_zone = cue_zone[: -len(qualifier)]
+    growth = list(_GROWTH_CUE.finditer(cue_zone))
+    share = list(_SHARE_CUE.finditer(cue_zone))
+    last_growth = growth[-1] if growth else None
+    last_share = share[-1] if share else None
+    sign = -1 if last_growth and last_growth.group() in _NEGATIVE_CUES else 1
+    if unit == "百分点":
+        return "change", sign
+    if unit in ("%", "倍"):
+        if last_share and (not last_growth or last_share.start() > last_growth.start()):
+            return "share", 1
+        if last_growth and last_growth.group() not in ("高", "低"):
+            return "growth", sign
+        if unit == "%" and after.startswith("的"):
+            return "share", 1  # 全国21%的动力电池
+        return "level", 1
+    change = list(_CHANGE_CUE.finditer(cue_zone))
+    if change and qualifier not in LEVEL_SETTERS:
+        return "change", -1 if change[-1].group() == "减少" else 1
+    return "level", 1
+
+
+def _give_bare_values_their_unit(found: list[Quantity]) -> None:
+    """5,528.4、7,385.1亿元: a unit-less value takes the magnitude and unit of the next value in its list."""
+    for i in range(len(found) - 2, -1, -1):
+        item, following = found[i], found[i + 1]
+        if item.bare and following.unit_surface:
+            value, unit = scale(item.value, following.magnitude, following.unit_surface)
+            found[i] = Quantity(item.start, item.end, value, unit, following.kind, item.qualifier,
+                                item.status, following.classifier, magnitude=following.magnitude,
+                                raw_value=item.raw_value, unit_surface=following.unit_surface)
+    found[:] = [q for q in found if q.unit]

@@ -1,0 +1,171 @@
+"""What a figure is about: turn the words around a number into a metric and, if named there, a region.
+
+The phrases come from the clause: the subject before the predicate (重庆规上工业增加值、工业投资 | 分别增长),
+or the noun counted after a classifier (开展219项 | 原创性颠覆性技术攻关项目). jieba marks the word
+boundaries so that fillers and verbs (累计, 联合, 实施, 建成…) can be peeled off whole.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from crawler.extract.lexicon import Region, cut, lexicon
+from crawler.extract.periods import PERIOD_RE
+
+# Words that open a subject phrase without being part of the metric.
+_LEAD_FILLERS = frozenset(
+    ["全市", "全省", "全区", "全县", "其中", "今年", "目前", "截至目前", "据统计", "同时", "此外", "另外", "累计", "共", "共同", "联合", "实施", "布局", "建设", "建成", "开展", "实现", "完成", "签约", "开工", "新增", "新建", "推动", "加快", "已", "已经", "已有", "拥有", "有", "共有", "现有", "全年", "共建", "新开通", "开通", "首批", "持续", "稳步", "推进", "打造", "获批", "设立", "引进", "培育", "落地", "新开", "净增", "增加", "同比", "合计", "总计", "当年", "年内", "全面", "深入", "大力", "着力", "截至", "截止", "以来", "期间", "年度", "经", "间", "新区", "该区", "新引进", "新", "引进", "开行", "新开行", "两市", "两省", "两区", "力争", "力争到", "到", "预计", "计划", "争取", "确保", "(", ")", "“", "”", '"', "'", "、", "-", "—", "·"])
+# Words dropped wherever they stand in a metric.
+_ANYWHERE = frozenset({"全年", "累计", "当年", "全市", "全省"})
+# A subject ends where the predicate begins; these are peeled off its end, repeatedly.
+_PREDICATE_TAIL = re.compile(
+    r"(?:分别为|分别是|分别达|分别|均为|均达|均|同比|环比|"
+    r"(?:比|较|相比|与)(?:上年|去年|\d{4}年|全国|全省|全市)?(?:同期|末|底|初)?|"
+    r"高于全国|低于全国|高于全省|低于全省|"
+    r"增长|增速|增幅|上涨|提高到|提高|提升到|提升|上升|增加到|增加|新增|净增|下降到|下降|回落|降低|"
+    r"减少到|减少|下滑|降至|增至|升至|达到|达|突破|超过|超|逾|大约|约|将近|接近|近|不到|不足|"
+    r"为|是|拥有|共有|有|共|合计|总计|累计|实现|完成|占全国|约占|占比|占|"
+    r"(?:居|位居|位列|排名|名列)(?:全国|全省|全市|西部|中西部|全球|世界|同类)?(?:城市|地区|省份|省区市)?|"
+    r"未来将|未来|将|预计|力争|有望|仅|高|低|全国|全省|全市|已|建成|新建|开通|引进|落地|签约|开工|投用|完工)$")
+_LABEL = re.compile(r"^(?:首批|第[一二三四五六七八九十\d]+(?:批|届|次|期)|这|该|本)")
+_LATIN_PAREN = re.compile(r"\([A-Za-z]+\)")
+_LIST_SEPARATOR = re.compile(r"、|以及|和|与|及")
+# Head nouns that a coordinated list shares: 新能源汽车、集成电路产量 -> 新能源汽车产量, 集成电路产量.
+_HEADS = ("吞吐量", "客流量", "成交额", "销售额", "零售额", "进出口", "增加值", "营业收入", "产量", "投资",
+          "总额", "利润", "产值", "出口", "进口", "收入", "支出", "产能")
+# A subject that names only a generic aggregate takes the noun of the clause before: 重点项目 + 总投资.
+GENERIC_HEADS = frozenset({"总投资", "投资总额", "完成投资", "投资额", "总规模", "金额"})
+# A subject that names only "the total" means the metric before it: 技术合同成交额…，总量居全国第5位.
+SAME_AS_BEFORE = frozenset({"总量", "总额", "规模", "增速", "增幅"})
+# A count of these alone says too little; keep the verb that qualifies them (累计签约项目 -> 签约项目).
+_BARE_NOUNS = frozenset({"项目", "企业", "事项", "平台"})
+# Verbs that, between a subject and a count, belong in the metric: 西部陆海新通道通达123个国家和地区.
+_REACH_VERBS = re.compile(r"(?:通达|覆盖|连接|辐射|联通|通往|直达)$")
+# Where the noun counted after a classifier ends.
+_STOP_AFTER = frozenset(
+    ["的", "等", "已", "正", "将", "均", "分别", "获", "获得", "获批", "入选", "顺利", "完成", "加快", "入驻", "运行", "实现", "落地", "开工", "投用", "建成", "通过", "建设", "开展", "启动", "签约", "纳入", "覆盖", "达", "达到", "增长", "同比", "占", "在", "于", "被", "向", "为", "是", "成功", "上市", "正式", "全面", "基本", "陆续", "相继", "同步", "共", "累计", "提速", "步伐", "获得", "入围", "参与", "实施", "发布", "亮相", "完工", "通车", "开通", "运营", "集聚", "落户", "进驻", "新增", "超过", "突破"])
+
+
+@dataclass(frozen=True, slots=True)
+class Subject:
+    """What one figure is about: a metric phrase (not yet canonical) and the region named with it."""
+
+    metric: str
+    region: Region | None = None
+    refers_back: bool = False  # opened with 两地/两市…: the places just listed
+
+
+_REFERS_BACK = re.compile(r"^(?:两地|两省市|两市|两省|两区)")
+
+
+def strip_predicate(phrase: str) -> str:
+    """Peel the predicate (分别增长, 约占, 增至, 比上年同期…) off the end of a subject phrase."""
+    while True:
+        stripped = _PREDICATE_TAIL.sub("", phrase).rstrip()
+        if stripped == phrase:
+            return phrase
+        phrase = stripped
+
+
+def _strip_leading(tokens: list[str]) -> list[str]:
+    kept = tokens
+    while kept and (kept[0] in _LEAD_FILLERS or not kept[0].strip()):
+        kept = kept[1:]
+    if kept and "".join(kept) in _BARE_NOUNS and len(kept) < len(tokens) and len(tokens[-len(kept) - 1]) > 1:
+        return tokens[-len(kept) - 1:]  # 签约项目, not just 项目
+    return kept
+
+
+def _drop_chars(tokens: list[str], count: int) -> list[str]:
+    """Tokens after the first `count` characters; re-segments when the cut falls inside a token."""
+    taken = 0
+    for i, token in enumerate(tokens):
+        if taken == count:
+            return tokens[i:]
+        taken += len(token)
+        if taken > count:
+            return cut("".join(tokens)[count:])
+    return []
+
+
+def clean(phrase: str) -> Subject:
+    """Region and metric of a subject phrase: '1—5月重庆规上工业增加值' -> (重庆, 规上工业增加值)."""
+    lex = lexicon()
+    phrase = _LABEL.sub("", PERIOD_RE.sub("", phrase).strip())
+    refers_back = bool(_REFERS_BACK.match(phrase))
+    region: Region | None = None
+    tokens = cut(phrase)
+    for _ in range(4):  # fillers, labels and regions interleave: 全省累计建成…, 川渝联合布局建设…
+        tokens = _strip_leading(tokens)
+        joined = "".join(tokens)
+        label = _LABEL.match(joined)
+        if label:
+            tokens = _drop_chars(tokens, label.end())
+            continue
+        found, rest = lex.split_region_prefix(joined)
+        if found is None:
+            break
+        region = region or found
+        tokens = _drop_chars(tokens, len(joined) - len(rest))
+    tokens = [t for t in tokens if t not in _ANYWHERE and t not in "“”\"'"]
+    while tokens and tokens[-1] in ("的", "增速", "增幅", "合计", "总计"):
+        tokens.pop()
+    metric = _LATIN_PAREN.sub("", "".join(tokens)).strip()
+    if refers_back:
+        return Subject(metric, None, refers_back=True)
+    return Subject(metric, region)
+
+
+def split_subjects(phrase: str) -> list[Subject]:
+    """Coordinated subjects of a distributive predicate (分别, 均), each with its own region or metric.
+
+    Three shapes: metrics (规上工业增加值、工业投资), metrics sharing a head noun (旅客和货邮吞吐量), and
+    regions sharing a metric (四川、重庆地区生产总值; 成都、重庆两地GDP).
+    """
+    parts = [clean(p) for p in _LIST_SEPARATOR.split(phrase) if p.strip()]
+    if len(parts) < 2:
+        return parts
+    if all(p.region is not None for p in parts):
+        shared = next((p.metric for p in reversed(parts) if p.metric), "")
+        return [Subject(shared, p.region) for p in parts]
+    head = next((h for h in _HEADS if parts[-1].metric.endswith(h)), None)
+    if head:
+        parts = [p if any(p.metric.endswith(h) for h in _HEADS) else Subject(p.metric + head, p.region)
+                 for p in parts]
+    return parts
+
+
+def counted_noun(text: str, start: int, end: int) -> str:
+    """The noun counted right after a classifier: '重大项目' from '300个|重大项目，…', up to the next verb."""
+    noun = ""
+    for token in cut(text[start:end]):
+        if (token in _STOP_AFTER or token[:2] in _STOP_AFTER or not token.strip() or token[0].isdigit()
+                or token in ",;:。、()“”"):
+            break
+        noun += token
+    return noun
+
+
+def noun_with_prefix(prefix: str, noun: str) -> tuple[str, Region | None]:
+    """The metric for a counted noun, given the words between the clause start and the count.
+
+    A modifier right before the count belongs to the metric (市场一体化17条经验 -> 市场一体化经验); so does a
+    subject that reaches the counted things (西部陆海新通道通达123个国家和地区). Other verbs and fillers
+    do not (共同实施100项重大合作事项 -> 重大合作事项). In 共建A、B等22个事项 the verb names the items.
+    Returns the metric and the region named in the prefix, if any.
+    """
+    if "等" in prefix:
+        lead = cut(prefix.strip())[0]
+        named = lead in _LEAD_FILLERS and len(lead) > 1
+        return (lead + noun if named else noun), None
+    region, rest = lexicon().split_region_prefix(_LABEL.sub("", PERIOD_RE.sub("", prefix).strip()))
+    tokens = _strip_leading(cut(rest))
+    if not tokens:
+        return noun, region
+    text = "".join(tokens)
+    if _REACH_VERBS.search(text):
+        return text + noun, region
+    if any(t in _LEAD_FILLERS or t in _STOP_AFTER for t in tokens):
+        return noun, region
+    return text + noun, region

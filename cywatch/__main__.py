@@ -1,0 +1,5 @@
+import sys
+
+from cywatch.cli import main
+
+sys.exit(main())

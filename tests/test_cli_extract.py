@@ -1,0 +1,53 @@
+"""`cywatch extract FILE [FILE ...] [--date YYYY-MM-DD]` as a user runs it."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+from tests.conftest import ROOT, run_cli
+
+BASELINE = ROOT / "db" / "baseline" / "cqrb-2024-06-22-shuangchengji.txt"
+
+
+def lines(stdout: str) -> list[dict]:
+    return [json.loads(line, parse_float=Decimal) for line in stdout.splitlines()]
+
+
+def test_baseline_gives_json_lines_with_the_contract_fields(cli_env):
+    result = run_cli("extract", str(BASELINE), "--date", "2024-06-22", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    records = lines(result.stdout)
+    assert len(records) == 36
+    first_growth = next(r for r in records if r["surface"] == "9.3%")
+    assert first_growth == first_growth | {
+        "doc": str(BASELINE), "metric": "规上工业增加值", "region": "重庆", "period": "2024-01/2024-05",
+        "kind": "growth", "value": Decimal("9.3"), "unit": "%", "qualifier": None}
+    assert "规上工业增加值" in result.stdout  # UTF-8, not \u-escaped
+    assert "36 indicators" in result.stderr
+
+
+def test_gbk_file_gives_the_same_result_as_utf8(cli_env, tmp_path):
+    text = "1—5月，重庆规上工业增加值、工业投资分别增长9.3%、16.8%\n"
+    (tmp_path / "utf8.txt").write_text(text, encoding="utf-8")
+    (tmp_path / "gbk.txt").write_bytes(text.encode("gbk"))
+    utf8 = run_cli("extract", "utf8.txt", "--date", "2024-06-22", env=cli_env | {"PWD": str(tmp_path)})
+    gbk = run_cli("extract", str(tmp_path / "gbk.txt"), "--date", "2024-06-22", env=cli_env)
+    assert gbk.returncode == 0, gbk.stderr
+    strip = [{k: v for k, v in r.items() if k != "doc"} for r in lines(gbk.stdout)]
+    assert len(strip) == 2 and strip[0]["value"] == Decimal("9.3")
+    assert "decoded as gb18030" in gbk.stderr
+    assert utf8.returncode == 1  # relative to the repository root it does not exist
+
+
+def test_bad_files_get_a_clear_error_and_no_traceback(cli_env, tmp_path):
+    (tmp_path / "empty.txt").write_bytes(b"")
+    (tmp_path / "image.png").write_bytes(b"\x89PNG\r\n\x1a\n\x00\x00\x00\rIHDR" + bytes(range(256)))
+    result = run_cli("extract", str(tmp_path / "missing.txt"), str(tmp_path / "empty.txt"),
+                     str(tmp_path / "image.png"), str(BASELINE), env=cli_env)
+    assert result.returncode == 1
+    assert "Traceback" not in result.stderr
+    assert f"{tmp_path / 'missing.txt'}: no such file" in result.stderr
+    assert f"{tmp_path / 'empty.txt'}: empty, no indicators" in result.stderr
+    assert f"{tmp_path / 'image.png'}: binary data" in result.stderr
+    assert len(lines(result.stdout)) == 36  # the good file is still processed

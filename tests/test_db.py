@@ -1,0 +1,149 @@
+"""Schema migrations and the baseline, against a real PostgreSQL."""
+
+from __future__ import annotations
+
+import secrets
+import subprocess
+import sys
+from pathlib import Path
+
+import psycopg
+import pytest
+from psycopg import sql
+
+from db.migrate import available
+from tests.conftest import ROOT, run_cli
+
+
+@pytest.fixture
+def empty_database(database_url: str) -> str:
+    """URL of a brand-new database with no schema at all."""
+    name = f"cywatch_empty_{secrets.token_hex(4)}"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = database_url.rsplit("/", 1)[0] + "/" + name
+    yield url
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def _applied(url: str) -> list[int]:
+    with psycopg.connect(url) as conn:
+        return [r[0] for r in conn.execute("SELECT version FROM schema_migrations ORDER BY version")]
+
+
+def test_migrate_applies_every_version_once_and_is_safe_to_rerun(empty_database, cli_env):
+    env = cli_env | {"DATABASE_URL": empty_database}
+    first = run_cli("db", "migrate", env=env)
+    second = run_cli("db", "migrate", env=env)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "applied 0001_articles_and_indicators" in first.stdout
+    assert "(0 applied now)" in second.stdout
+    assert _applied(empty_database) == [m.version for m in available()]
+
+
+def test_two_processes_migrating_at_once_both_succeed(empty_database, cli_env):
+    env = cli_env | {"DATABASE_URL": empty_database}
+    procs = [subprocess.Popen([sys.executable, "-m", "cywatch", "db", "migrate"], env=env, cwd=ROOT,
+                              stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True) for _ in range(2)]
+    outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    assert _applied(empty_database) == [m.version for m in available()]
+    applied_now = sum(out.count("applied 0001") for out, _ in outputs)
+    assert applied_now == 1  # exactly one of the two did the work
+
+
+def test_a_migration_edited_after_it_was_applied_is_refused(db, settings):
+    db.execute("UPDATE schema_migrations SET checksum = 'edited' WHERE version = 1")
+    db.commit()
+    from db.connection import connect
+    from db.migrate import MigrationError, migrate
+
+    with connect(settings) as conn, pytest.raises(MigrationError, match="edited after it was applied"):
+        migrate(conn)
+    from db.migrate import available as files
+
+    db.execute("UPDATE schema_migrations SET checksum = %s WHERE version = 1", [files()[0].checksum])
+    db.commit()
+
+
+def test_baseline_loaded_twice_is_one_baseline(db, cli_env):
+    first = run_cli("baseline", "load", env=cli_env)
+    second = run_cli("baseline", "load", env=cli_env)
+    assert first.returncode == 0 and second.returncode == 0, first.stderr + second.stderr
+    assert "version 1: 36 indicators" in first.stdout
+    assert "nothing changed" in second.stdout
+    assert db.execute("SELECT count(*) AS n FROM baselines").fetchone()["n"] == 1
+    assert db.execute("SELECT count(*) AS n FROM articles").fetchone()["n"] == 1
+    assert db.execute("SELECT count(*) AS n FROM indicator_observations").fetchone()["n"] == 36
+
+
+def test_a_corrected_baseline_is_a_new_version_and_the_old_one_stays(db, cli_env, tmp_path):
+    run_cli("baseline", "load", env=cli_env)
+    original = (ROOT / "db" / "baseline" / "cqrb-2024-06-22-shuangchengji.txt").read_text(encoding="utf-8")
+    corrected = tmp_path / "corrected.txt"
+    corrected.write_text(original.replace("川渝省际高速公路通道增至16条", "川渝省际高速公路通道增至17条"),
+                         encoding="utf-8")
+    args = ("baseline", "load", str(corrected), "--date", "2024-06-22", "--title", "更正稿")
+    result = run_cli(*args, env=cli_env)
+    assert result.returncode == 0, result.stderr
+    assert "version 2" in result.stdout
+    assert "nothing changed" in run_cli(*args, env=cli_env).stdout
+    old = run_cli("baseline", "show", "--version", "1", env=cli_env).stdout
+    new = run_cli("baseline", "show", env=cli_env).stdout
+
+    def corridors(table: str) -> list[str]:
+        return [line.split()[4] for line in table.splitlines() if line.startswith("省际高速公路通道")]
+
+    assert corridors(old) == ["16条"] and "version 1: 深化改革" in old
+    assert corridors(new) == ["17条"] and "version 2: 更正稿" in new
+
+
+def test_baseline_show_is_a_readable_table(db, cli_env):
+    run_cli("baseline", "load", env=cli_env)
+    result = run_cli("baseline", "show", env=cli_env)
+    assert result.returncode == 0, result.stderr
+    header, rule, *rows = result.stdout.splitlines()[1:]
+    assert header.split() == ["metric", "region", "period", "kind", "value", "qualifier", "status"]
+    assert len(rows) == 36
+    assert any(r.split()[:5] == ["技术合同成交额", "重庆", "2024-01/2024-05", "level", "309.6亿元"] for r in rows)
+    assert any(r.split()[:6] == ["技术合同成交额", "川渝", "2024-01/2024-06", "level", "2800亿元", "突破"]
+               for r in rows)
+
+
+def test_baseline_figures_cannot_be_modified(db, cli_env):
+    run_cli("baseline", "load", env=cli_env)
+    with pytest.raises(psycopg.errors.RaiseException, match="belongs to a baseline"):
+        db.execute("UPDATE indicator_observations SET value = 0")
+    db.rollback()
+    with pytest.raises(psycopg.errors.RaiseException, match="belongs to a baseline"):
+        db.execute("DELETE FROM indicator_observations")
+    db.rollback()
+
+
+def test_latest_value_query_uses_the_index(db, cli_env):
+    run_cli("baseline", "load", env=cli_env)
+    db.execute("SET enable_seqscan = off")
+    plan = "\n".join(r["QUERY PLAN"] for r in db.execute(
+        "EXPLAIN SELECT value FROM indicator_observations WHERE metric = %s AND region = %s AND kind = %s "
+        "ORDER BY period_end DESC NULLS LAST, published_at DESC LIMIT 1", ["技术合同成交额", "重庆", "level"]))
+    assert "observations_latest" in plan
+
+
+def test_unreachable_database_gives_one_clear_line(cli_env):
+    env = cli_env | {"DATABASE_URL": "postgresql://cywatch:secret@127.0.0.1:1/cywatch"}
+    result = run_cli("baseline", "show", env=env)
+    assert result.returncode == 2
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1 and "DATABASE_URL=postgresql://cywatch:***@127.0.0.1:1/cywatch" in lines[0]
+    assert "secret" not in result.stderr
+
+
+def test_without_database_url_an_embedded_postgres_keeps_data_across_restarts(tmp_path: Path, cli_env):
+    env = {k: v for k, v in cli_env.items() if k != "DATABASE_URL"} | {"CYWATCH_DATA_DIR": str(tmp_path)}
+    loaded = run_cli("baseline", "load", env=env, timeout=300)
+    assert loaded.returncode == 0, loaded.stderr
+    shown = run_cli("baseline", "show", env=env, timeout=300)  # a new process: the server was stopped
+    assert shown.returncode == 0, shown.stderr
+    assert "36 indicators" in shown.stdout
+    assert (tmp_path / "postgres" / "PG_VERSION").exists()

@@ -1,0 +1,171 @@
+"""The extractor on the constructions of the genre, one at a time."""
+
+from __future__ import annotations
+
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import opencc
+import pytest
+
+from crawler.extract import extract_indicators, to_json_line
+
+BASELINE = Path(__file__).parents[1] / "db" / "baseline" / "cqrb-2024-06-22-shuangchengji.txt"
+PUBLISHED = date(2024, 6, 22)
+
+
+def facts(text: str, published: date = PUBLISHED) -> list[tuple]:
+    return [(r.metric, r.region, r.period, r.kind, r.value, r.unit, r.qualifier)
+            for r in extract_indicators(text, published)]
+
+
+def test_distributive_list_gives_each_metric_its_value():
+    assert facts("1—5月，重庆规上工业增加值、工业投资分别增长9.3%、16.8%") == [
+        ("规上工业增加值", "重庆", "2024-01/2024-05", "growth", Decimal("9.3"), "%", None),
+        ("工业投资", "重庆", "2024-01/2024-05", "growth", Decimal("16.8"), "%", None),
+    ]
+
+
+def test_trailing_qualifier_binds_to_the_last_value_and_jun_broadcasts_the_rank():
+    got = facts("1—5月成渝机场旅客和货邮吞吐量均居全国前10，分别增长14%和30%以上")
+    assert got == [
+        ("机场旅客吞吐量", "成渝", "2024-01/2024-05", "rank", Decimal(10), "位", "前"),
+        ("机场货邮吞吐量", "成渝", "2024-01/2024-05", "rank", Decimal(10), "位", "前"),
+        ("机场旅客吞吐量", "成渝", "2024-01/2024-05", "growth", Decimal(14), "%", None),
+        ("机场货邮吞吐量", "成渝", "2024-01/2024-05", "growth", Decimal(30), "%", "以上"),
+    ]
+
+
+def test_head_noun_is_shared_across_a_list():
+    metrics = [f[0] for f in facts("新能源汽车、集成电路产量分别增长144%、81%")]
+    assert metrics == ["新能源汽车产量", "集成电路产量"]
+
+
+@pytest.mark.parametrize(("text", "value", "unit"), [
+    ("1—5月中欧班列(成渝)运输22.8万标箱", Decimal(228000), "标箱"),
+    ("1—5月重庆技术合同成交额309.6亿元", Decimal(30960000000), "元"),
+    ("川渝千万方天然气产能基地项目年产量突破700亿立方米", Decimal(70000000000), "立方米"),
+    ("成渝动车高铁日均客流量达18.6万人次", Decimal(186000), "人次"),
+    ("川渝两地经济总量合计突破两千八百亿元", Decimal(280000000000), "元"),
+    ("全省数字经济规模达1.2万亿元", Decimal(1200000000000), "元"),
+])
+def test_magnitudes_become_exact_base_units(text, value, unit):
+    [record] = extract_indicators(text, PUBLISHED)
+    assert (record.value, record.unit) == (value, unit)
+    assert str(record.value) == str(value)  # exact: no float artefacts, no exponent
+
+
+@pytest.mark.parametrize(("text", "surface", "kind", "value", "unit", "qualifier"), [
+    ("其中对东盟进出口约占三成", "三成", "share", Decimal(30), "%", "约"),
+    ("成都国际铁路港每天开行两列国际班列", "两列", "level", Decimal(2), "列", None),
+    ("1至5月，成都市进出口总值同比增长百分之五", "百分之五", "growth", Decimal(5), "%", None),
+    ("新能源汽车渗透率达到百分之四十一", "百分之四十一", "level", Decimal(41), "%", "达到"),
+])
+def test_chinese_numerals_that_state_a_quantity(text, surface, kind, value, unit, qualifier):
+    [record] = extract_indicators(text, PUBLISHED)
+    assert (record.surface, record.kind, record.value, record.unit, record.qualifier) == \
+        (surface, kind, value, unit, qualifier)
+
+
+@pytest.mark.parametrize(("text", "kind", "value", "unit"), [
+    ("5月份，四川能源投资增速较去年同期回落2.3个百分点", "change", Decimal("-2.3"), "百分点"),
+    ("全省规模以上工业增加值增长6.1%，其中汽车制造业下降4.1%", "growth", Decimal("-4.1"), "%"),
+    ("重庆地区生产总值增长6.1%，增速比全国高1.1个百分点", "change", Decimal("1.1"), "百分点"),
+    ("全市新增市场主体30万余户", "change", Decimal(300000), "户"),
+])
+def test_signs_and_kinds(text, kind, value, unit):
+    record = extract_indicators(text, PUBLISHED)[-1]
+    assert (record.kind, record.value, record.unit) == (kind, value, unit)
+
+
+@pytest.mark.parametrize("dash", ["—", "–", "-", "－", "~", "～", "至", "到"])
+def test_month_ranges_with_any_dash(dash):
+    [record] = extract_indicators(f"1{dash}5月重庆技术合同成交额309.6亿元", PUBLISHED)
+    assert record.period == "2024-01/2024-05"
+
+
+@pytest.mark.parametrize(("phrase", "published", "period"), [
+    ("今年上半年", date(2024, 7, 20), "2024-01/2024-06"),
+    ("一季度", date(2024, 4, 20), "2024-01/2024-03"),
+    ("前三季度", date(2024, 10, 21), "2024-01/2024-09"),
+    ("去年", date(2025, 1, 21), "2024"),
+    ("2023年", date(2024, 3, 1), "2023"),
+    ("1—11月", date(2025, 1, 5), "2024-01/2024-11"),  # no year written: the latest 1—11月 before January
+    ("截至5月底", date(2024, 6, 18), "2024-01/2024-05"),
+])
+def test_periods_resolve_against_the_publication_date(phrase, published, period):
+    [record] = extract_indicators(f"{phrase}，重庆规上工业增加值增长6.1%", published)
+    assert record.period == period
+
+
+def test_heading_and_lead_sentence_carry_period_and_region_to_bullets():
+    text = "重大平台功能升级\n\n今年上半年，川渝深化双核联动。\n\n- 10个毗邻地区合作平台建设步伐加快\n"
+    assert facts(text) == [("毗邻地区合作平台", "川渝", "2024-01/2024-06", "level", Decimal(10), "个", None)]
+
+
+def test_comparison_bases_are_not_periods():
+    records = extract_indicators("截至5月底，全省高新技术企业近1.8万家，比2023年末增加1500多家", date(2024, 6, 18),
+                                 default_region="四川")
+    assert [(r.period, r.kind, r.qualifier, r.region) for r in records] == [
+        ("2024-01/2024-05", "level", "近", "四川"), ("2024-01/2024-05", "change", "多", "四川")]
+
+
+@pytest.mark.parametrize("text", [
+    "6月21日，重庆市党政代表团赴四川省广安市考察，召开党政联席会议第九次会议座谈会。",
+    "如今，双城经济圈建设已来到第5个年头，进入了全面提速的新阶段。",
+    "着力构建科技创新“1456”工作体系和“2215”现代制造业集群体系。",
+    "双城经济圈“1+7+13+N”规划体系加速形成。",
+    "下一步将迭代升级“十项行动”，立足“两中心两地”战略定位，聚焦打造“六个区”。",
+    "其中包括长安汽车的阿维塔E11等，G93成渝环线高速改扩建工程全线通车。",
+    "签约开工第一批重点项目，第二批名单近期公布。",
+    "该公司去年开发了15款新车模型，5款成功上市。",
+    "2024年6月22日 星期六",
+    "潼南有渝西地区唯一化工园区，川渝千万方天然气产能基地加快建设。",
+])
+def test_what_is_not_an_indicator(text):
+    assert facts(text) == []
+
+
+def test_target_figures_are_marked_as_targets():
+    [record] = extract_indicators("到2027年，川渝力争建成世界级汽车产业集群，汽车产量占全国比重提高到15%。", PUBLISHED)
+    assert (record.status, record.period, record.kind, record.qualifier) == ("target", "2027", "share", "提高到")
+
+
+def test_names_are_canonicalised_through_the_lexicon():
+    a = facts("1—5月，重庆市规模以上工业增加值增长9.3%")
+    b = facts("1—5月，重庆规上工业增加值增长9.3%")
+    assert a == b
+    assert facts("今年上半年，重庆GDP增长6.1%")[0][0] == "地区生产总值"
+
+
+def test_traditional_text_extracts_like_simplified():
+    simplified = BASELINE.read_text(encoding="utf-8")
+    traditional = opencc.OpenCC("s2t").convert(simplified)
+    assert traditional != simplified
+    assert facts(traditional) == facts(simplified)
+    assert all(r.surface in r.sentence for r in extract_indicators(traditional, PUBLISHED))
+
+
+def test_surface_and_sentence_are_exact_slices_of_the_text():
+    text = "（香港文匯報訊）據重慶市統計局消息，今年上半年，重慶地區生產總值（GDP）15,174.39億元，同比增長６.１％。"
+    records = extract_indicators(text, date(2024, 7, 18))
+    assert [r.surface for r in records] == ["15,174.39億元", "６.１％"]
+    for r in records:
+        assert text[r.start:r.end] == r.surface
+        assert text[r.sentence_start:].startswith(r.sentence)
+    assert records[0].value == Decimal("1517439000000") and records[1].value == Decimal("6.1")
+
+
+def test_every_baseline_record_points_into_the_text():
+    text = BASELINE.read_text(encoding="utf-8")
+    for r in extract_indicators(text, PUBLISHED):
+        assert text[r.start:r.end] == r.surface
+        assert r.surface in r.sentence and text[r.sentence_start:].startswith(r.sentence)
+
+
+def test_json_line_keeps_chinese_and_exact_numbers():
+    [record] = extract_indicators("1—5月重庆技术合同成交额309.6亿元", PUBLISHED)
+    line = to_json_line({"doc": "a.txt", **record.to_dict()})
+    assert '"value": 30960000000,' in line
+    assert '"metric": "技术合同成交额"' in line
