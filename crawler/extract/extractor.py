@@ -13,7 +13,7 @@ import bisect
 import json
 import re
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -21,8 +21,8 @@ from crawler.extract import subjects as subj
 from crawler.extract.lexicon import Region, RegionMention, lexicon
 from crawler.extract.numbers import format_decimal
 from crawler.extract.periods import PeriodMention, period_mentions
-from crawler.extract.quantities import Quantity, find_quantities
-from crawler.extract.text import Block, Span, WorkingText, blocks, clauses, normalise, sentences
+from crawler.extract.quantities import QUANTITY_RE, Quantity, SentenceCues, find_quantities
+from crawler.extract.text import CLAUSE_END, Block, Span, WorkingText, blocks, clauses, normalise, sentences
 
 KINDS = ("level", "growth", "share", "rank", "change")
 
@@ -85,11 +85,12 @@ class _Events:
         return self.contexts[i - 1] if i else initial
 
 
-_WHOLE_AREA = re.compile(r"全省|全市|全区|全县")
+_WHOLE_AREA = re.compile(r"全省|全市|全区|全县|两地")
+_FULL_YEAR = re.compile(r"(?<![今去上明\d]年)(?<!年)全年")
 # 约占全市三成, 高于全省: after these, a place is the base of a comparison, not what the figure is about.
 _BASE_BEFORE = re.compile(r"(?:占|比|较|高于|低于|居|位居|超过)$")
 _AREA_LEVELS = {"全省": ("province",), "全市": ("municipality", "city"), "全区": ("district", "zone"),
-                "全县": ("district",)}
+                "全县": ("district",), "两地": ("joint",)}
 _LIST_SEPARATOR = re.compile(r"[、和与及]|以及")
 # 四川联手重庆, 重庆携手四川: the two together.
 _JOINT = re.compile(r"(四川|重庆)[省市]?(?:联手|携手|会同|协同|联合)(四川|重庆)")
@@ -148,6 +149,8 @@ class _Walker:
         for match in _WHOLE_AREA.finditer(self.text, block.start, block.end):
             if not _BASE_BEFORE.search(self.text, max(0, match.start() - 3), match.start()):
                 found.append((match.end(), "area", match.group()))
+        for match in _FULL_YEAR.finditer(self.text, block.start, block.end):
+            found.append((match.end(), "full_year", None))
         for match in _JOINT.finditer(self.text, block.start, block.end):
             if match.group(1) != match.group(2):
                 found.append((match.end(), "joint", lex.region("川渝")))
@@ -158,27 +161,44 @@ class _Walker:
                 found.append((period.end, "period", period.period))
         found.sort(key=lambda item: item[0])
         current = _Context(initial.region, initial.period)
+        clauses_with_region: set[int] = set()
+        self._clause_starts = [m.end() for m in CLAUSE_END.finditer(self.text, block.start, block.end)]
         for position, kind, payload in found:
             if kind == "period":
                 current = _Context(current.region, payload)  # type: ignore[arg-type]
+            elif kind == "full_year":  # 全年: the year in context, else the publication year
+                year = current.period[:4] if current.period else str(self.published.year)
+                current = _Context(current.region, year)
             elif kind == "joint":
                 current = _Context(payload, current.period)  # type: ignore[arg-type]
+                clauses_with_region.add(self._clause_index(position, block))
             elif kind == "area":
                 region = next((self.last_by_level[level] for level in _AREA_LEVELS[payload]  # type: ignore[index]
                                if level in self.last_by_level), self.default_region)
                 if region is None:
                     continue
+                clause = self._clause_index(position, block)
+                if clause in clauses_with_region:
+                    continue
+                clauses_with_region.add(clause)
                 current = _Context(region, current.period)
             else:
                 mention = payload
                 self.last_by_level[mention.region.level] = mention.region  # type: ignore[attr-defined]
                 if mention.region.level == "national" or id(mention) in listed:  # type: ignore[attr-defined]
                     continue  # 全国 is the base of a share or rank; listed regions have their own figures
+                clause = self._clause_index(position, block)
+                if clause in clauses_with_region:
+                    continue  # the first place a clause names is what it is about, later ones are objects
+                clauses_with_region.add(clause)
                 current = _Context(mention.region, current.period)  # type: ignore[attr-defined]
             events.positions.append(position)
             events.contexts.append(current)
             events.kinds.append("period" if kind == "period" else "region")
         return events
+
+    def _clause_index(self, position: int, block: Block) -> int:
+        return bisect.bisect_right(self._clause_starts, position - 1)
 
     def _first_stated(self, block: Block, end: int, events: _Events) -> _Context:
         """The first region and the first period named in block[:end]."""
@@ -197,6 +217,8 @@ class _Walker:
     def _extract_block(self, block: Block, inherited: _Context, events: _Events) -> None:
         state = _BlockState()
         for sentence in sentences(self.text, block):
+            if not QUANTITY_RE.search(self.text, sentence.start, sentence.end):
+                continue  # no number in it: nothing to extract, and nothing later clauses could inherit
             targets = [p for p in events.targets if sentence.start <= p.start < sentence.end]
             self._extract_sentence(sentence, inherited, events, state, targets)
 
@@ -204,8 +226,9 @@ class _Walker:
                           state: _BlockState, targets: list[PeriodMention]) -> None:
         previous_clause: Span | None = None
         sentence_metrics: list[subj.Subject] = []
+        cues = SentenceCues.of(self.text, sentence.start, sentence.end)
         for clause in clauses(self.text, sentence):
-            quantities = find_quantities(self.text, clause.start, clause.end, sentence.start)
+            quantities = find_quantities(self.text, clause.start, clause.end, cues)
             if not quantities:
                 previous_clause = clause
                 continue
@@ -256,15 +279,24 @@ class _Walker:
         tail = phrase[len(core):]
         distributive = "分别" in tail or "均" in tail
         broadcast = "均" in tail
+        shared_metric = None
+        if "分别" in core:  # A与B分别完成旅客吞吐量X和Y: the metric follows 分别
+            core, after_each = core.split("分别", 1)
+            shared_metric = subj.clean(after_each).metric or None
+            distributive = True
         subjects: list[subj.Subject]
         cleaned = subj.clean(core)
         if cleaned.metric or cleaned.region or cleaned.refers_back:
             subjects = subj.split_subjects(core) if distributive else [cleaned]
+            if shared_metric:
+                subjects = [subj.Subject(shared_metric, s.region) for s in subjects]
+            subjects = self._continue_verb_led(subjects, state)
+            each_place = broadcast or not core.lstrip().startswith("两地")
+            if len(subjects) == 1 and subjects[0].refers_back and len(state.places) > 1 and each_place:
+                subjects = [subj.Subject(subjects[0].metric, place) for place in state.places]
             previous_metric = state.subjects[-1].metric if state.subjects else ""
             if previous_metric and not any(s.metric for s in subjects):  # 重庆、四川分别增长5.9%、5.7%
                 subjects = [subj.Subject(previous_metric, s.region) for s in subjects]
-            if len(subjects) == 1 and subjects[0].refers_back and len(state.places) > 1:
-                subjects = [subj.Subject(subjects[0].metric, place) for place in state.places]
             subjects = [self._qualify_generic(s, before) for s in subjects]
             if len(subjects) > 1 and all(s.region for s in subjects):
                 state.places = [s.region for s in subjects if s.region]
@@ -280,6 +312,16 @@ class _Walker:
                                   subjects[0].region if len({s.region for s in subjects}) == 1 else None)
             return [(q, joined) for q in run]
         return [(q, subjects[0]) for q in run]
+
+    @staticmethod
+    def _continue_verb_led(subjects: list[subj.Subject], state: _BlockState) -> list[subj.Subject]:
+        """运输货物58万标箱 after 西部陆海新通道班列开行…: the verb continues the noun before it."""
+        if len(subjects) != 1 or not state.subjects or not subj.VERB_LED.match(subjects[0].metric):
+            return subjects
+        noun = subj.TRAILING_VERB.sub("", state.subjects[-1].metric)
+        if not noun:
+            return subjects
+        return [subj.Subject(noun + subjects[0].metric, subjects[0].region or state.subjects[-1].region)]
 
     @staticmethod
     def _qualify_generic(subject: subj.Subject, before_of: Callable[[], subj.Subject | None]) -> subj.Subject:
@@ -325,6 +367,7 @@ class _BlockState:
 
 
 _POST_QUALIFIER = re.compile(r"以上|以下|左右|有余|多")
+_POST_QUALIFIERS = frozenset({"以上", "以下", "左右", "有余", "多", "余"})
 
 
 def _after_qualifier(text: str, position: int, end: int) -> int:
@@ -343,6 +386,9 @@ def _runs(text: str, clause: Span, quantities: list[Quantity]) -> Iterable[tuple
         else:
             runs.append((_POST_QUALIFIER.sub("", pre, count=1) if runs else pre, [quantity]))
         boundary = quantity.end
+    for _, run in runs:  # 分别达到3.4万亿元和6.8万亿元: a qualifier before the list covers all of it
+        if run[0].qualifier and run[0].qualifier not in _POST_QUALIFIERS:
+            run[1:] = [q if q.qualifier else replace(q, qualifier=run[0].qualifier) for q in run[1:]]
     return runs
 
 

@@ -45,10 +45,11 @@ _NAME_SUFFIX = re.compile(r"日报|晚报|大学|代表团|党政|联席会议|�
 class Lexicon:
     """Regions and metric spellings, with the lookups the extractor needs."""
 
-    def __init__(self, regions: dict[str, Region], aliases: dict[str, str],
-                 prefixes: dict[str, str], suffixes: dict[str, str]) -> None:
+    def __init__(self, regions: dict[str, Region], aliases: dict[str, str], prefixes: dict[str, str],
+                 suffixes: dict[str, str], patterns: dict[str, str] | None = None) -> None:
         self.regions_by_alias = regions
         self.metric_aliases = aliases
+        self.metric_patterns = [(re.compile(k), v) for k, v in (patterns or {}).items()]
         self.metric_prefixes = prefixes
         self.metric_suffixes = suffixes
         names = sorted(regions, key=len, reverse=True)
@@ -91,6 +92,10 @@ class Lexicon:
                 name = replacement + name[len(prefix):]
         if name in self.metric_aliases:
             return self.metric_aliases[name]
+        for pattern, replacement in self.metric_patterns:
+            rewritten, count = pattern.subn(replacement, name)
+            if count:
+                return self.metric_aliases.get(rewritten, rewritten)
         for suffix, replacement in self.metric_suffixes.items():
             if name.endswith(suffix) and len(name) > len(suffix):
                 rewritten = name[: -len(suffix)] + replacement
@@ -126,7 +131,8 @@ def lexicon() -> Lexicon:
         aliases[canonical] = canonical
         for spelling in spellings:
             aliases[spelling] = canonical
-    return Lexicon(_load_regions(), aliases, metrics.get("prefixes", {}), metrics.get("suffixes", {}))
+    return Lexicon(_load_regions(), aliases, metrics.get("prefixes", {}), metrics.get("suffixes", {}),
+                   metrics.get("patterns", {}))
 
 
 @functools.cache
@@ -156,6 +162,7 @@ def tokenizer() -> jieba.Tokenizer:
     return tok
 
 
-def cut(text: str) -> list[str]:
-    """Segment a short phrase with the shared tokenizer."""
-    return tokenizer().lcut(text, HMM=True)
+@functools.lru_cache(maxsize=8192)
+def cut(text: str) -> tuple[str, ...]:
+    """Segment a short phrase with the shared tokenizer (phrases recur a lot, so results are cached)."""
+    return tuple(tokenizer().lcut(text, HMM=True))

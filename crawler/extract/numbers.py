@@ -36,11 +36,11 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "座": ("座", Decimal(1)), "台": ("台", Decimal(1)), "辆": ("辆", Decimal(1)), "套": ("套", Decimal(1)),
     "件": ("件", Decimal(1)), "艘": ("艘", Decimal(1)), "架": ("架", Decimal(1)), "所": ("所", Decimal(1)),
     "批": ("批", Decimal(1)), "次": ("次", Decimal(1)), "趟": ("趟", Decimal(1)), "宗": ("宗", Decimal(1)),
-    "处": ("处", Decimal(1)), "款": ("款", Decimal(1)), "部": ("部", Decimal(1)),
+    "处": ("处", Decimal(1)), "款": ("款", Decimal(1)), "部": ("部", Decimal(1)), "对": ("对", Decimal(1)),
     "成": ("%", Decimal(10)), "倍": ("倍", Decimal(1)),
 }
 CLASSIFIERS = frozenset({"人", "名", "户", "家", "个", "项", "条", "列", "座", "台", "辆", "套", "件", "艘",
-                         "架", "所", "批", "次", "趟", "宗", "处", "款", "部"})
+                         "架", "所", "批", "次", "趟", "宗", "处", "款", "部", "对"})
 UNIT_PATTERN = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
 

@@ -29,7 +29,7 @@ _NOT_UNIT_BEFORE = {
     "成": "渝都德交立为功效本果员", "方": "面案式向法位针", "部": "门署委分长", "处": "理长置于",
     "项": "目", "条": "件例款", "户": "籍口", "人": "民才口均员工气大士类", "名": "单称义牌",
     "批": "准复次", "元": "旦素", "台": "湾阶", "所": "以有在属", "座": "谈", "架": "构",
-    "次": "数", "件": "事", "个": "月人",
+    "次": "数", "件": "事", "个": "月人", "对": "外接象比于话口标照",
 }
 
 
@@ -45,6 +45,7 @@ QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that ca
     rf"(?=[\d第前百零〇一二两三四五六七八九十千万亿])(?:"
     rf"(?P<rank>(?P<rank_kind>第|前)(?P<rank_num>\d{{1,3}}|[一二三四五六七八九十]{{1,3}})(?P<rank_unit>位|名)?)"
     rf"|(?P<pct>百分之(?P<pct_num>{ARABIC}|{CHINESE}))"
+    rf"|(?P<frac>(?P<frac_den>[二三四五六七八九十]{{1,3}})分之(?P<frac_num>[一二三四五六七八九十]{{1,3}})|一半)"
     rf"|(?P<num>{ARABIC}|{CHINESE})(?P<approx_before>余|多)?(?P<mag>{MAGNITUDE})?(?P<approx>余|多)?"
     rf"(?P<unit>{_unit_alternatives()})"
     rf"|(?P<bare>{ARABIC})(?=\s*[、和与及]\s*(?:{ARABIC})))"
@@ -70,11 +71,11 @@ _QUALIFIER_AFTER = re.compile(r"以上|以下|左右|有余|多")
 # Qualifiers that set a level rather than state a change.
 LEVEL_SETTERS = frozenset({"达到", "达", "增至", "增加到", "提高到", "提升到", "升至", "降至", "下降到", "减少到", "突破"})
 
-_GROWTH_CUE = re.compile(r"增长|增速|增幅|上涨|提高|提升|上升|增加(?!值)|下降|回落|降低|减少|下滑|收窄|缩小|扩大|高|低")
+_GROWTH_CUE = re.compile(r"增长|增速|增幅|上涨|提高|提升|上升|回升|增加(?!值)|下降|回落|降低|减少|下滑|收窄|缩小|扩大|高|低")
 _NEGATIVE_CUES = frozenset({"下降", "回落", "降低", "减少", "下滑", "收窄", "缩小", "低"})
 _SHARE_CUE = re.compile(r"占比|比重|占")
 _CHANGE_CUE = re.compile(r"新增|净增|增加(?!值)|减少|新开通|新开|新建|新开行|新引进")
-_TARGET_IN_SENTENCE = re.compile(r"预计|力争|目标|有望|计划|争取|确保|到\d{4}年|至\d{4}年")
+_TARGET_IN_SENTENCE = re.compile(r"预计|力争|目标|有望|计划(?!总投资|投资)|争取|确保|到\d{4}年|至\d{4}年")
 _TARGET_IN_CLAUSE = re.compile(r"将(?!近)|未来")
 
 
@@ -96,12 +97,26 @@ class Quantity:
     unit_surface: str = ""  # the unit as written (亿元 is magnitude 亿 + unit 元)
 
 
-def find_quantities(text: str, start: int, end: int, sentence_start: int) -> list[Quantity]:
-    """The quantities of text[start:end], a clause of the sentence that begins at sentence_start."""
+@dataclass(frozen=True, slots=True)
+class SentenceCues:
+    """Where a sentence first says it is about one company, or about a target (computed once)."""
+
+    entity_at: int
+    target_at: int
+
+    @classmethod
+    def of(cls, text: str, start: int, end: int) -> SentenceCues:
+        """The cues of text[start:end]."""
+        entity = _ENTITY_SUBJECT.search(text, start, end)
+        target = _TARGET_IN_SENTENCE.search(text, start, end)
+        return cls(entity.start() if entity else end, target.start() if target else end)
+
+
+def find_quantities(text: str, start: int, end: int, cues: SentenceCues) -> list[Quantity]:
+    """The quantities of text[start:end], a clause of a sentence whose cues are given."""
     found: list[Quantity] = []
-    sentence_before = text[sentence_start:start]
     for match in QUANTITY_RE.finditer(text, start, end):
-        quantity = _classify(text, match, start, end, sentence_before)
+        quantity = _classify(text, match, start, end, cues)
         if quantity is not None:
             found.append(quantity)
     _give_bare_values_their_unit(found)
@@ -109,7 +124,7 @@ def find_quantities(text: str, start: int, end: int, sentence_start: int) -> lis
 
 
 def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: int,
-              sentence_before: str) -> Quantity | None:
+              cues: SentenceCues) -> Quantity | None:
     before = text[clause_start:match.start()]
     prev_char = text[match.start() - 1] if match.start() > 0 else ""
     next_char = text[match.end()] if match.end() < len(text) else ""
@@ -117,10 +132,9 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         return None  # 阿维塔E11, 5G, G93
     if prev_char == "+" or next_char == "+":
         return None  # 1+7+13+N
-    if _ENTITY_SUBJECT.search(sentence_before + before):
+    if cues.entity_at < match.start():
         return None  # one company's figures are not a region's indicators
-    status = "target" if (_TARGET_IN_SENTENCE.search(sentence_before + before)
-                          or _TARGET_IN_CLAUSE.search(before)) else "actual"
+    status = "target" if (cues.target_at < match.start() or _TARGET_IN_CLAUSE.search(before)) else "actual"
 
     if match.group("rank"):
         if not _RANK_CUE.search(before):
@@ -136,6 +150,15 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         return Quantity(match.start(), match.end(), value, "", "level", _qualifier_before(before), status,
                         False, bare=True, raw_value=value)
 
+    if match.group("frac"):
+        if match.group("frac") == "一半":
+            share = Decimal(50)
+        else:
+            share = Decimal(100) * parse_number(match.group("frac_num")) / parse_number(match.group("frac_den"))
+        kind, _ = _kind(before, "%", None, "")
+        return Quantity(match.start(), match.end(), exact(share.quantize(Decimal("0.01"))), "%",
+                        "share" if kind == "level" else kind, _qualifier_before(before), status, False,
+                        unit_surface="%")
     if match.group("pct"):
         number, magnitude, unit, approx = match.group("pct_num"), None, "%", None
     else:

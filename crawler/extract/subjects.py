@@ -8,6 +8,7 @@ boundaries so that fillers and verbs (累计, 联合, 实施, 建成…) can be 
 from __future__ import annotations
 
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from crawler.extract.lexicon import Region, cut, lexicon
@@ -15,21 +16,22 @@ from crawler.extract.periods import PERIOD_RE
 
 # Words that open a subject phrase without being part of the metric.
 _LEAD_FILLERS = frozenset(
-    ["全市", "全省", "全区", "全县", "其中", "今年", "目前", "截至目前", "据统计", "同时", "此外", "另外", "累计", "共", "共同", "联合", "实施", "布局", "建设", "建成", "开展", "实现", "完成", "签约", "开工", "新增", "新建", "推动", "加快", "已", "已经", "已有", "拥有", "有", "共有", "现有", "全年", "共建", "新开通", "开通", "首批", "持续", "稳步", "推进", "打造", "获批", "设立", "引进", "培育", "落地", "新开", "净增", "增加", "同比", "合计", "总计", "当年", "年内", "全面", "深入", "大力", "着力", "截至", "截止", "以来", "期间", "年度", "经", "间", "新区", "该区", "新引进", "新", "引进", "开行", "新开行", "两市", "两省", "两区", "力争", "力争到", "到", "预计", "计划", "争取", "确保", "(", ")", "“", "”", '"', "'", "、", "-", "—", "·"])
+    ["全市", "全省", "全区", "全县", "其中", "今年", "目前", "截至目前", "据统计", "同时", "此外", "另外", "累计", "共", "共同", "联合", "实施", "布局", "建设", "建成", "开展", "实现", "完成", "签约", "开工", "新增", "新建", "推动", "加快", "已", "已经", "已有", "拥有", "有", "共有", "现有", "全年", "共建", "新开通", "开通", "首批", "持续", "稳步", "推进", "打造", "获批", "设立", "引进", "培育", "落地", "新开", "净增", "增加", "同比", "合计", "总计", "当年", "年内", "全面", "深入", "大力", "着力", "截至", "截止", "以来", "期间", "年度", "经", "间", "新区", "该区", "新引进", "新", "引进", "开行", "新开行", "两地", "两者", "两市", "年末", "年底", "的", "安排", "两省", "两区", "力争", "力争到", "到", "预计", "计划", "争取", "确保", "(", ")", "“", "”", '"', "'", "、", "-", "—", "·"])
 # Words dropped wherever they stand in a metric.
 _ANYWHERE = frozenset({"全年", "累计", "当年", "全市", "全省"})
 # A subject ends where the predicate begins; these are peeled off its end, repeatedly.
 _PREDICATE_TAIL = re.compile(
     r"(?:分别为|分别是|分别达|分别|均为|均达|均|同比|环比|"
-    r"(?:比|较|相比|与)(?:上年|去年|\d{4}年|全国|全省|全市)?(?:同期|末|底|初)?|"
-    r"高于全国|低于全国|高于全省|低于全省|"
-    r"增长|增速|增幅|上涨|提高到|提高|提升到|提升|上升|增加到|增加|新增|净增|下降到|下降|回落|降低|"
+    r"(?:比|较|相比|与)(?:上年|去年|上月|今年|\d{4}年|\d{1,2}月份?|全国|全省|全市)?(?:同期|末|底|初)?|"
+    r"(?:高于|低于|快于|慢于|超过)[^,;:。]{0,8}|"
+    r"增长|增速|增幅|上涨|提高到|提高|提升到|提升|上升|回升|增加到|增加|新增|净增|下降到|下降|回落|降低|"
     r"减少到|减少|下滑|降至|增至|升至|达到|达|突破|超过|超|逾|大约|约|将近|接近|近|不到|不足|"
     r"为|是|拥有|共有|有|共|合计|总计|累计|实现|完成|占全国|约占|占比|占|"
     r"(?:居|位居|位列|排名|名列)(?:全国|全省|全市|西部|中西部|全球|世界|同类)?(?:城市|地区|省份|省区市)?|"
     r"未来将|未来|将|预计|力争|有望|仅|高|低|全国|全省|全市|已|建成|新建|开通|引进|落地|签约|开工|投用|完工)$")
 _LABEL = re.compile(r"^(?:首批|第[一二三四五六七八九十\d]+(?:批|届|次|期)|这|该|本)")
-_LATIN_PAREN = re.compile(r"\([A-Za-z]+\)")
+# Parenthetical notes that do not change what is measured: (GDP), (不含农户).
+_NOTE_PAREN = re.compile(r"\((?:[A-Za-z]+|(?:不含|含|包括|扣除|剔除)[^)]*)\)")
 _LIST_SEPARATOR = re.compile(r"、|以及|和|与|及")
 # Head nouns that a coordinated list shares: 新能源汽车、集成电路产量 -> 新能源汽车产量, 集成电路产量.
 _HEADS = ("吞吐量", "客流量", "成交额", "销售额", "零售额", "进出口", "增加值", "营业收入", "产量", "投资",
@@ -40,11 +42,14 @@ GENERIC_HEADS = frozenset({"总投资", "投资总额", "完成投资", "投资�
 SAME_AS_BEFORE = frozenset({"总量", "总额", "规模", "增速", "增幅"})
 # A count of these alone says too little; keep the verb that qualifies them (累计签约项目 -> 签约项目).
 _BARE_NOUNS = frozenset({"项目", "企业", "事项", "平台"})
+# A subject that starts with one of these verbs continues the noun of the subject before it.
+VERB_LED = re.compile(r"^(?:运输|发送|接待|运送)")
+TRAILING_VERB = re.compile(r"(?:累计)?(?:开行|运输|发送|接待|完成|实现)$")
 # Verbs that, between a subject and a count, belong in the metric: 西部陆海新通道通达123个国家和地区.
 _REACH_VERBS = re.compile(r"(?:通达|覆盖|连接|辐射|联通|通往|直达)$")
 # Where the noun counted after a classifier ends.
 _STOP_AFTER = frozenset(
-    ["的", "等", "已", "正", "将", "均", "分别", "获", "获得", "获批", "入选", "顺利", "完成", "加快", "入驻", "运行", "实现", "落地", "开工", "投用", "建成", "通过", "建设", "开展", "启动", "签约", "纳入", "覆盖", "达", "达到", "增长", "同比", "占", "在", "于", "被", "向", "为", "是", "成功", "上市", "正式", "全面", "基本", "陆续", "相继", "同步", "共", "累计", "提速", "步伐", "获得", "入围", "参与", "实施", "发布", "亮相", "完工", "通车", "开通", "运营", "集聚", "落户", "进驻", "新增", "超过", "突破"])
+    ["的", "等", "已", "正", "将", "均", "分别", "获", "获得", "获批", "入选", "顺利", "完成", "加快", "入驻", "运行", "实现", "落地", "开工", "投用", "建成", "通过", "建设", "开展", "启动", "签约", "纳入", "覆盖", "达", "达到", "增长", "同比", "占", "在", "于", "被", "向", "为", "是", "成功", "上市", "正式", "全面", "基本", "陆续", "相继", "同步", "共", "累计", "提速", "步伐", "获得", "入围", "参与", "实施", "发布", "亮相", "完工", "通车", "开通", "运营", "集聚", "落户", "进驻", "新增", "超过", "突破", "和", "与", "及", "或"])
 
 
 @dataclass(frozen=True, slots=True)
@@ -56,7 +61,9 @@ class Subject:
     refers_back: bool = False  # opened with 两地/两市…: the places just listed
 
 
-_REFERS_BACK = re.compile(r"^(?:两地|两省市|两市|两省|两区)")
+# 两者/两市 name the places just listed. So does 两地 with 均 (两地…均增长7%: each place); without 均 it is
+# one figure for the last joint region named (两地机场货邮吞吐量达62.3万吨: 成渝 together).
+_REFERS_BACK = re.compile(r"^(?:两地|两者|两市|两省|两区)")
 
 
 def strip_predicate(phrase: str) -> str:
@@ -68,7 +75,7 @@ def strip_predicate(phrase: str) -> str:
         phrase = stripped
 
 
-def _strip_leading(tokens: list[str]) -> list[str]:
+def _strip_leading(tokens: Sequence[str]) -> Sequence[str]:
     kept = tokens
     while kept and (kept[0] in _LEAD_FILLERS or not kept[0].strip()):
         kept = kept[1:]
@@ -77,7 +84,7 @@ def _strip_leading(tokens: list[str]) -> list[str]:
     return kept
 
 
-def _drop_chars(tokens: list[str], count: int) -> list[str]:
+def _drop_chars(tokens: Sequence[str], count: int) -> Sequence[str]:
     """Tokens after the first `count` characters; re-segments when the cut falls inside a token."""
     taken = 0
     for i, token in enumerate(tokens):
@@ -93,7 +100,13 @@ def clean(phrase: str) -> Subject:
     """Region and metric of a subject phrase: '1—5月重庆规上工业增加值' -> (重庆, 规上工业增加值)."""
     lex = lexicon()
     phrase = _LABEL.sub("", PERIOD_RE.sub("", phrase).strip())
+    if not phrase:
+        return Subject("")
     refers_back = bool(_REFERS_BACK.match(phrase))
+    if not refers_back:  # the common case needs no segmentation: [region] + a known metric
+        found, rest = lex.split_region_prefix(phrase)
+        if lex.known_metric(rest) or (not rest and found):
+            return Subject(rest, found)
     region: Region | None = None
     tokens = cut(phrase)
     for _ in range(4):  # fillers, labels and regions interleave: 全省累计建成…, 川渝联合布局建设…
@@ -111,7 +124,7 @@ def clean(phrase: str) -> Subject:
     tokens = [t for t in tokens if t not in _ANYWHERE and t not in "“”\"'"]
     while tokens and tokens[-1] in ("的", "增速", "增幅", "合计", "总计"):
         tokens.pop()
-    metric = _LATIN_PAREN.sub("", "".join(tokens)).strip()
+    metric = _NOTE_PAREN.sub("", "".join(tokens)).strip()
     if refers_back:
         return Subject(metric, None, refers_back=True)
     return Subject(metric, region)
@@ -129,11 +142,25 @@ def split_subjects(phrase: str) -> list[Subject]:
     if all(p.region is not None for p in parts):
         shared = next((p.metric for p in reversed(parts) if p.metric), "")
         return [Subject(shared, p.region) for p in parts]
-    head = next((h for h in _HEADS if parts[-1].metric.endswith(h)), None)
+    head = _shared_head(parts[-1].metric)
     if head:
         parts = [p if any(p.metric.endswith(h) for h in _HEADS) else Subject(p.metric + head, p.region)
                  for p in parts]
     return parts
+
+
+def _shared_head(last: str) -> str | None:
+    """The head the last item of a list lends the others: 装备制造产业增加值 -> 产业增加值, 集成电路产量 -> 产量."""
+    if not any(last.endswith(h) for h in _HEADS):
+        return None
+    tokens = cut(last)
+    for i in range(1, len(tokens)):
+        if tokens[i] in _CATEGORY_WORDS or any(tokens[i] == h for h in _HEADS):
+            return "".join(tokens[i:])
+    return next(h for h in _HEADS if last.endswith(h))
+
+
+_CATEGORY_WORDS = frozenset({"产业", "行业", "领域", "制造业"})
 
 
 def counted_noun(text: str, start: int, end: int) -> str:

@@ -67,7 +67,7 @@ BlockKind = Literal["heading", "paragraph", "bullet"]
 _BULLET = re.compile(r"^\s*(?:[-•·●▪◆■※*]|[(][一二三四五六七八九十\d]{1,3}[)]|[一二三四五六七八九十]{1,3}、)\s*")
 _SENTENCE_END = re.compile(r"[。!?;]+|\n")
 # A comma between digits followed by exactly three digits groups thousands (15,174.39); others end a clause.
-_CLAUSE_END = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))|[:。!?;]")
+CLAUSE_END = re.compile(r"(?<!\d),|,(?!\d{3}(?!\d))|[:。!?;]")
 
 
 @dataclass(frozen=True, slots=True)
@@ -129,7 +129,7 @@ def clauses(text: str, sentence: Span) -> list[Span]:
     """Clauses of a sentence: split at commas and colons (the separator is left out)."""
     spans: list[Span] = []
     start = sentence.start
-    for match in _CLAUSE_END.finditer(text, sentence.start, sentence.end):
+    for match in CLAUSE_END.finditer(text, sentence.start, sentence.end):
         if match.start() > start:
             spans.append(Span(start, match.start()))
         start = match.end()

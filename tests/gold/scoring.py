@@ -20,6 +20,7 @@ FIELDS = ("metric", "region", "period", "qualifier", "status")
 
 @dataclass
 class Score:
+    name: str = ""
     gold: int = 0
     extracted: int = 0
     correct: int = 0
