@@ -8,6 +8,7 @@ the earlier ones. A baseline's observations can never be changed afterwards (a t
 from __future__ import annotations
 
 import hashlib
+import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from importlib import resources
@@ -33,15 +34,15 @@ class BaselineSource:
     label: str  # where the text came from, for messages
 
 
-BUNDLED = "cqrb-2024-06-22-shuangchengji.txt"
+BUNDLED = "cqrb-2024-06-22-shuangchengji"
 
 
 def bundled() -> BaselineSource:
-    """The baseline that ships with the project."""
-    text = (resources.files("db") / "baseline" / BUNDLED).read_text(encoding="utf-8")
-    return BaselineSource(text, date(2024, 6, 22), "cqrb",
-                          "深化改革激发创新活力 相互赋能发展新质生产力——重庆赴广安考察党政代表团热议共同唱好新时代西部“双城记”",
-                          f"db/baseline/{BUNDLED}")
+    """The baseline that ships with the project: the text and, beside it, its facts (.toml)."""
+    folder = resources.files("db") / "baseline"
+    facts = tomllib.loads((folder / f"{BUNDLED}.toml").read_text(encoding="utf-8"))
+    return BaselineSource((folder / f"{BUNDLED}.txt").read_text(encoding="utf-8"), facts["published"],
+                          facts["source"], facts["title"], f"db/baseline/{BUNDLED}.txt")
 
 
 @dataclass(frozen=True, slots=True)
