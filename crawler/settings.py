@@ -1,0 +1,74 @@
+"""Scrapy settings of chengyu-watch: every crawler knob in one module, as in Scrapy projects.
+
+Environment overrides (README.md, Configuration): CYWATCH_MIRROR, CYWATCH_USER_AGENT, CYWATCH_CONTACT_URL,
+CYWATCH_DOWNLOAD_TIMEOUT, CYWATCH_LOG_LEVEL. Crawling a mirror on 127.0.0.1 drops the politeness delays,
+which exist for the real sites.
+"""
+
+import os
+
+BOT_NAME = "chengyu-watch"
+SPIDER_MODULES = ["crawler.spiders"]
+NEWSPIDER_MODULE = "crawler.spiders"
+
+# Who we are: an identifying User-Agent with a contact URL.
+CONTACT_URL = os.environ.get("CYWATCH_CONTACT_URL", "https://github.com/chengyu-watch/chengyu-watch")
+USER_AGENT = os.environ.get("CYWATCH_USER_AGENT") or f"chengyu-watch/0.1 (+{CONTACT_URL})"
+
+# Politeness: robots.txt, one or two requests at a time per site, AutoThrottle, back-off on errors.
+ROBOTSTXT_OBEY = True
+CONCURRENT_REQUESTS = 8
+CONCURRENT_REQUESTS_PER_DOMAIN = 2
+DOWNLOAD_DELAY = 1.0
+DOWNLOAD_DELAY_JITTER = 0.5
+AUTOTHROTTLE_ENABLED = True
+AUTOTHROTTLE_START_DELAY = 2.0
+AUTOTHROTTLE_MAX_DELAY = 60.0
+AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
+
+# Failures: time out, retry 5xx and timeouts with growing pauses, cap what one page may weigh.
+DOWNLOAD_TIMEOUT = int(os.environ.get("CYWATCH_DOWNLOAD_TIMEOUT", "30"))
+RETRY_ENABLED = True
+RETRY_TIMES = 3
+RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
+RETRY_BACKOFF_BASE = 2.0  # seconds before the first retry, doubled for each further one
+RETRY_BACKOFF_MAX = 60.0
+DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
+DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
+DOWNLOAD_FAIL_ON_DATALOSS = True
+
+# Mirrors (tests, offline demos): requests go to the mirror, stored URLs stay real.
+CYWATCH_MIRROR = os.environ.get("CYWATCH_MIRROR", "")
+DOWNLOAD_HANDLERS = {
+    "http": "crawler.mirror.MirrorDownloadHandler",
+    "https": "crawler.mirror.MirrorDownloadHandler",
+}
+if CYWATCH_MIRROR:
+    DOWNLOAD_DELAY = 0.0
+    DOWNLOAD_DELAY_JITTER = 0.0
+    AUTOTHROTTLE_START_DELAY = 0.0
+    AUTOTHROTTLE_MAX_DELAY = 1.0
+    RETRY_BACKOFF_BASE = 0.2
+
+DOWNLOADER_MIDDLEWARES = {
+    "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
+    "crawler.middlewares.BackoffRetryMiddleware": 550,
+    "crawler.middlewares.BlockedDetectionMiddleware": 560,
+    "crawler.middlewares.ConditionalRequestMiddleware": 580,
+    "crawler.middlewares.CharsetMiddleware": 585,
+}
+ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+EXTENSIONS = {
+    "crawler.extensions.CrawlRunRecorder": 500,
+    "scrapy.extensions.telnet.TelnetConsole": None,
+    "scrapy.extensions.remote_control.RemoteControl": None,  # no listening ports for a batch job
+}
+
+# How far back lists are paged when nothing stored stops them first, and the relevance bar.
+CYWATCH_MAX_LIST_PAGES = 30
+CYWATCH_FIRST_CRAWL_DAYS = 3
+CYWATCH_RELEVANCE_THRESHOLD = 2.0
+CYWATCH_PROGRESS_INTERVAL = float(os.environ.get("CYWATCH_PROGRESS_INTERVAL", "10"))
+
+LOG_LEVEL = os.environ.get("CYWATCH_LOG_LEVEL", "INFO")
+FEED_EXPORT_ENCODING = "utf-8"
