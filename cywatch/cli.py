@@ -7,6 +7,7 @@ on them. Exit status: 0 success, 1 the work failed, 2 bad usage or an unreachabl
 from __future__ import annotations
 
 import argparse
+import os
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date
@@ -26,6 +27,12 @@ def _date(text: str) -> date:
         return date.fromisoformat(text)
     except ValueError:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def _setting(text: str) -> str:
+    if "=" not in text:
+        raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
+    return text
 
 
 def _say(message: str) -> None:
@@ -151,6 +158,48 @@ def cmd_baseline_show(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- crawl --------------------------------------------------------------------------------------------------
+
+def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
+    """Crawl the sources (all by default) and print a per-source summary."""
+    from crawler.run import crawl
+    from cywatch.table import render_table
+
+    open_db(settings).close()  # fail early, with one clear line, if the database is unreachable
+    mirror = args.mirror or None
+    if mirror:
+        _say(f"crawling the mirror at {mirror} (stored URLs stay the real sites')")
+    overrides = dict(item.split("=", 1) for item in args.set)
+    try:
+        runs = crawl(args.sources, args.since, args.until, mirror=mirror, verbose=args.verbose,
+                     overrides=overrides)
+    except ValueError as error:
+        _say(f"cywatch crawl: {error}")
+        return 2
+    print(render_table(
+        ["source", "status", "pages", "304", "new", "relevant", "indicators", "errors", "detail"],
+        [[r.source, r.status, r.pages, r.not_modified, r.new_articles, r.relevant_articles, r.indicators,
+          r.errors, r.detail or ""] for r in runs]))
+    return 0 if all(r.status in ("ok", "empty") for r in runs) else 1
+
+
+def cmd_mirror(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve a mirror folder (HOST/PATH) on 127.0.0.1 until interrupted."""
+    from crawler.mirror import MirrorServer
+
+    root = Path(args.root)
+    if not root.is_dir():
+        _say(f"cywatch mirror: {root}: no such folder")
+        return 2
+    server = MirrorServer(root, args.port)
+    print(f"serving {root} at {server.url}; crawl it with: cywatch crawl --mirror {server.url}", flush=True)
+    try:
+        server.serve_forever()
+    finally:
+        server.stop()
+    return 0
+
+
 # --- wiring -------------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -183,6 +232,21 @@ def build_parser() -> argparse.ArgumentParser:
     show.add_argument("--name", default="default")
     show.add_argument("--version", type=int, default=None, help="default: the newest")
     show.set_defaults(handler=cmd_baseline_show)
+    crawl = commands.add_parser("crawl", help="crawl the sources for new articles and their indicators")
+    crawl.add_argument("sources", nargs="*", metavar="NAME", help="cqrb, sc_gov, sc_fgw, cq_gov (default: all)")
+    crawl.add_argument("--since", type=_date, help="first day (default: where the last clean crawl ended)")
+    crawl.add_argument("--until", type=_date, help="last day (default: today, Asia/Shanghai)")
+    crawl.add_argument("--mirror", default=os.environ.get("CYWATCH_MIRROR", ""),
+                       help="crawl a mirror at URL instead of the sites (default: $CYWATCH_MIRROR)")
+    crawl.add_argument("--verbose", action="store_true", help="show Scrapy's own log")
+    crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", type=_setting,
+                       help="override a Scrapy setting, as scrapy crawl -s does (repeatable)")
+    crawl.set_defaults(handler=cmd_crawl)
+
+    mirror = commands.add_parser("mirror", help="serve a local copy of the sites for offline crawls")
+    mirror.add_argument("--root", default="tests/fixtures/sites", help="folder laid out HOST/PATH")
+    mirror.add_argument("--port", type=int, default=8800)
+    mirror.set_defaults(handler=cmd_mirror)
     return parser
 
 

@@ -1,0 +1,164 @@
+"""What every source spider shares: the date horizon, the "already stored?" check, list paging.
+
+A spider never requests an article page it has stored. Lists are paged newest first, back to the horizon:
+`since` (given, or the end of the last clean crawl, or CYWATCH_FIRST_CRAWL_DAYS ago the first time); when
+the last crawl was clean, a list page whose entries are all stored also ends the paging.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import AsyncIterator, Iterable, Iterator
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any, ClassVar
+
+import scrapy
+from scrapy.crawler import Crawler
+from scrapy.exceptions import IgnoreRequest
+from scrapy.http import Request, Response
+from twisted.python.failure import Failure
+
+from crawler.parsing import SHANGHAI, clean, first_matching, parse_datetime
+from crawler.sources import Source, source
+from crawler.storage import CrawlDatabase
+
+
+@dataclass(frozen=True, slots=True)
+class ListEntry:
+    """One row of a news list: where the article is, its title, and the date the list gives."""
+
+    url: str
+    title: str
+    day: date
+
+
+class SourceSpider(scrapy.Spider):
+    """Base of the four source spiders."""
+
+    name: ClassVar[str]
+    since: date
+    until: date
+    explicit_since: bool
+    stop_at_stored: bool
+
+    def __init__(self, since: str | None = None, until: str | None = None, **kwargs: Any) -> None:
+        super().__init__(**kwargs)
+        self._since_arg = since
+        self._until_arg = until
+
+    @classmethod
+    def from_crawler(cls, crawler: Crawler, *args: Any, **kwargs: Any) -> SourceSpider:
+        """The spider with its horizon resolved against what is stored."""
+        spider: SourceSpider = super().from_crawler(crawler, *args, **kwargs)
+        spider.db = CrawlDatabase.of(crawler)
+        today = datetime.now(SHANGHAI).date()
+        spider.until = date.fromisoformat(spider._until_arg) if spider._until_arg else today
+        spider.explicit_since = spider._since_arg is not None
+        if spider._since_arg:
+            spider.since = date.fromisoformat(spider._since_arg)
+        else:
+            first = today - timedelta(days=crawler.settings.getint("CYWATCH_FIRST_CRAWL_DAYS"))
+            spider.since = spider.db.last_clean_until(cls.name) or first
+        spider.stop_at_stored = not spider.explicit_since and spider.db.last_run_was_clean(cls.name)
+        if spider.since > spider.until:
+            spider.since = spider.until
+        return spider
+
+    @property
+    def source(self) -> Source:
+        return source(self.name)
+
+    def within(self, day: date) -> bool:
+        """Whether a date lies in the crawl's window."""
+        return self.since <= day <= self.until
+
+    def unstored(self, urls: Iterable[str]) -> list[str]:
+        """The URLs not stored yet, in the order given, without repeats."""
+        urls = list(dict.fromkeys(urls))
+        stored = self.db.stored(self.name, urls)
+        return [u for u in urls if u not in stored]
+
+    # --- paged news lists (the government sites) -------------------------------------------------------
+    # A site declares its lists (section, first page), the shape of its article URLs (groups: year, month,
+    # day, document id) and the CSS of its list rows, most current layout first.
+    LISTS: ClassVar[tuple[tuple[str, str], ...]] = ()
+    ARTICLE: ClassVar[re.Pattern[str]]
+    ROWS: ClassVar[tuple[str, ...]] = ()
+
+    async def start(self) -> AsyncIterator[Request]:
+        """The first page of each list."""
+        for section, url in self.LISTS:
+            yield self.list_request(url, section)
+
+    def list_request(self, url: str, section: str, page: int = 1) -> Request:
+        """A request for page `page` of a news list."""
+        return Request(url, callback=self.parse_list, errback=self.failed,
+                       meta={"list_page": True, "section": section, "page": page})
+
+    def failed(self, failure: Failure) -> None:
+        """A request that failed for good (after retries): an error of this run; robots.txt or 304 are not."""
+        if failure.check(IgnoreRequest):
+            return
+        self.crawler.stats.inc_value("cywatch/request_failures")
+        self.logger.error("could not fetch %s: %s", failure.request.url, failure.getErrorMessage())
+
+    def parse_list(self, response: Response) -> Iterator[Request]:
+        """Articles of a list page that are in the window and not stored; then the next page if needed."""
+        section, page = response.meta["section"], response.meta["page"]
+        entries = self.list_entries(response)
+        if not entries:
+            return
+        fresh = [e for e in entries if self.within(e.day)]
+        wanted = set(self.unstored(e.url for e in fresh))
+        for entry in fresh:
+            if entry.url in wanted:
+                yield Request(entry.url, callback=self.parse_article, errback=self.failed,
+                              meta={"section": section, "list_title": entry.title, "list_date": entry.day})
+        reached_horizon = any(e.day < self.since for e in entries)
+        all_stored = bool(fresh) and not wanted and self.stop_at_stored
+        if not reached_horizon and not all_stored and page < self.settings.getint("CYWATCH_MAX_LIST_PAGES"):
+            next_url = self.page_url(response.url, page + 1)
+            if next_url:
+                yield self.list_request(next_url, section, page + 1)
+
+    def list_entries(self, response: Response) -> list[ListEntry]:
+        """The rows of a list page that link to an article: URL, title, and the row's date (else the URL's)."""
+        entries = []
+        for row in first_matching(response, self.ROWS, "list row", response.url, self.logger):
+            for link in row.css("a[href]"):
+                url = self.canonical(response.urljoin(link.attrib["href"]))
+                match = self.ARTICLE.search(url)
+                if not match:
+                    continue
+                listed = parse_datetime(" ".join(row.css("span::text, div.lie4::text, div.lie5::text").getall()))
+                day = listed.date() if listed else date(int(match.group(1)), int(match.group(2)),
+                                                        int(match.group(3)))
+                title = clean(link.attrib.get("title") or " ".join(link.css("::text").getall()))
+                entries.append(ListEntry(url, title, day))
+        return entries
+
+    def canonical(self, url: str) -> str:
+        """The URL under which an article is stored (a site may fold variants of its URLs)."""
+        return url
+
+    def page_url(self, url: str, page: int) -> str | None:
+        """Page `page` of a list: x_list.shtml -> x_list_N.shtml (Sichuan), index.html -> index_{N-1}.html (TRS)."""
+        if url.endswith(".shtml"):
+            return re.sub(r"(_\d+)?\.shtml$", f"_{page}.shtml", url)
+        if re.search(r"index(_\d+)?\.html$", url):
+            return re.sub(r"index(_\d+)?\.html$", f"index_{page - 1}.html", url)
+        return None
+
+    def complete(self, response: Response) -> bool:
+        """Whether an HTML page arrived whole; a truncated one is an error, not stored, fetched again later."""
+        if b"</html>" in response.body[-2048:].lower():
+            return True
+        self.logger.error("truncated page (no closing </html>), not stored; it will be fetched again: %s",
+                          response.url)
+        self.crawler.stats.inc_value("cywatch/truncated_pages")
+        return False
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """Parse an article page into an ArticleItem (implemented by each site's spider)."""
+        raise NotImplementedError

@@ -1,0 +1,64 @@
+"""四川省发展和改革委员会 (fgw.sc.gov.cn): 发改要闻 and 通知公告.
+
+Lists are `ul.list > li` rows with `<span>YYYY-MM-DD</span>`. An article keeps both the date the page
+was published (PubDate) and the document's own date (成文日期/发布日期 in its text), which can differ
+by days, and its attachments (.pdf, .docx, …) as links on the real site.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterator
+from typing import Any
+
+from scrapy.http import Response
+
+from crawler.items import ArticleItem
+from crawler.parsing import at_midnight, clean, first_matching, meta, paragraphs, parse_datetime
+from crawler.spiders.base import SourceSpider
+
+LISTS = (
+    ("发改要闻", "https://fgw.sc.gov.cn/sfgw/fgyw/common_list.shtml"),
+    ("通知公告", "https://fgw.sc.gov.cn/sfgw/tzgg/olist.shtml"),
+)
+ARTICLE = re.compile(r"/sfgw/.+/(20\d{2})/(\d{1,2})/(\d{1,2})/([0-9a-f]{32})\.shtml$")
+_DOC_DATE = re.compile(r"(?:成文日期|发布日期|印发日期)\s*[:：]\s*(\d{4}\s*[-年/]\s*\d{1,2}\s*[-月/]\s*\d{1,2})")
+_ATTACHMENT = re.compile(r"\.(?:pdf|docx?|xlsx?|wps|zip|rar|ofd)$", re.IGNORECASE)
+
+
+class ScFgwSpider(SourceSpider):
+    """四川省发改委: 发改要闻 and 通知公告."""
+
+    name = "sc_fgw"
+    allowed_domains = ["fgw.sc.gov.cn"]
+    LISTS = LISTS
+    ARTICLE = ARTICLE
+    ROWS = ("ul.list > li", "div.list li", "li")
+
+    def parse_article(self, response: Response) -> Iterator[Any]:
+        """Metas, body (div.detail or #NewsContent), the document's own date, attachments."""
+        if not self.complete(response):
+            return
+        match = ARTICLE.search(response.url)
+        assert match is not None
+        title = meta(response, "ArticleTitle") or clean(response.css("title::text").get())
+        page_date = parse_datetime(meta(response, "PubDate"))
+        body = first_matching(response, ["div.detail", "#NewsContent", "#zoomcon"], "body", response.url,
+                              self.logger)
+        if not title or not body:
+            return
+        text = " ".join(response.css("body ::text").getall())
+        doc_date = _DOC_DATE.search(text)
+        attachments = [{"title": clean(" ".join(a.css("::text").getall())), "url": response.urljoin(a.attrib["href"])}
+                       for a in response.css("a[href]") if _ATTACHMENT.search(a.attrib["href"])]
+        metadata: dict[str, object] = {"page_date": page_date.isoformat() if page_date else None,
+                                       "attachments": attachments}
+        if doc_date:
+            parsed = parse_datetime(re.sub(r"\s", "", doc_date.group(1)))
+            metadata["document_date"] = parsed.date().isoformat() if parsed else doc_date.group(1)
+        if meta(response, "Author"):
+            metadata["author"] = meta(response, "Author")
+        yield ArticleItem(source=self.name, url=response.url, title=title,
+                          published_at=page_date or at_midnight(response.meta["list_date"]),
+                          paragraphs=paragraphs(body), doc_id=match.group(4), section=response.meta["section"],
+                          metadata=metadata)
