@@ -73,6 +73,12 @@ def test_first_crawl_stores_exactly_the_expected_articles(db, cli_env, mirror):
         if not article.expect.stored and not article.extra.get("truncate"):
             assert "/" + article_path(article) not in requested, article.title
     assert "/www.sc.gov.cn/10462/10464/10797/jrsc_list_3.shtml" not in requested
+    # an article linked from the title list and from a hot spot of its 版 is requested once
+    both_ways = [a for a in ARTICLES if a.extra.get("hotspot")]
+    assert both_ways and all(mirror.paths().count("/" + article_path(a)) == 1 for a in both_ways)
+    # both layouts of the Sichuan government's lists were paged (and paging stopped at the horizon)
+    assert {"/www.sc.gov.cn/10462/10464/10797/jrsc_list_2.shtml",
+            "/www.sc.gov.cn/10462/10464/13298/13299/zcjd_list_2.shtml"} <= requested
     # each fault was met once and the retry succeeded
     assert mirror.paths().count("/" + article_path(fgw_500)) == 2
     assert mirror.paths().count("/" + article_path(cq_drop)) == 2

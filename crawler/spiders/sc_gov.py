@@ -19,6 +19,10 @@ from crawler.spiders.base import SourceSpider
 
 LISTS = (
     ("今日四川", "https://www.sc.gov.cn/10462/10464/10797/jrsc_list.shtml"),
+    ("部门动态", "https://www.sc.gov.cn/10462/10464/10465/10574/list_ft.shtml"),
+    ("市州动态", "https://www.sc.gov.cn/10462/10464/10465/10595/list_ft.shtml"),
+    ("热点关注", "https://www.sc.gov.cn/10462/12771/list_ft.shtml"),
+    ("新闻发布会", "https://www.sc.gov.cn/10462/10705/10707/xwfbt_list.shtml"),
     ("政策解读", "https://www.sc.gov.cn/10462/10464/13298/13299/zcjd_list.shtml"),
 )
 ARTICLE = re.compile(r"/10462/.+/(20\d{2})/(\d{1,2})/(\d{1,2})/([0-9a-f]{32}|\d{8})\.shtml$")
@@ -31,7 +35,7 @@ def canonical(url: str) -> str:
 
 
 class ScGovSpider(SourceSpider):
-    """四川省人民政府: 今日四川 and 政策解读."""
+    """四川省人民政府: 今日四川, 部门动态, 市州动态, 热点关注, 新闻发布会, 政策解读."""
 
     name = "sc_gov"
     allowed_domains = ["www.sc.gov.cn"]
