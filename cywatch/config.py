@@ -6,6 +6,7 @@ Every setting is documented in README.md's configuration table; keep the two in 
 from __future__ import annotations
 
 import os
+import secrets
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
@@ -16,19 +17,59 @@ def _default_data_dir() -> Path:
     return Path(base) / "chengyu-watch"
 
 
+class ConfigError(ValueError):
+    """A setting is missing or malformed; the message names the variable."""
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """What the deployment says, resolved once per command."""
 
     database_url: str | None  # None: run the embedded PostgreSQL under data_dir/postgres
     data_dir: Path
+    smtp_url: str | None = None  # None: digests are written as .eml files under data_dir/outbox
+    secret: str | None = None  # signs unsubscribe links
+    public_url: str = "http://127.0.0.1:8080"  # where `cywatch web` is reachable from a mail client
+    mail_from: str = "成渝观察 chengyu-watch <digest@localhost>"
+    smtp_timeout: float = 30.0
+    smtp_ca_file: str | None = None  # extra CA certificates to trust (a private relay's own CA)
+    digest_limit: int = 25  # items per digest section before "N more"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from environment variables (see README.md, Configuration)."""
         env = os.environ if env is None else env
         data_dir = Path(env.get("CYWATCH_DATA_DIR") or _default_data_dir()).expanduser()
+        try:
+            timeout = float(env.get("CYWATCH_SMTP_TIMEOUT") or 30)
+            limit = int(env.get("CYWATCH_DIGEST_LIMIT") or 25)
+        except ValueError as error:
+            raise ConfigError(f"CYWATCH_SMTP_TIMEOUT and CYWATCH_DIGEST_LIMIT take numbers: {error}") from None
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             data_dir=data_dir,
+            smtp_url=env.get("SMTP_URL") or None,
+            secret=env.get("CYWATCH_SECRET") or None,
+            public_url=(env.get("CYWATCH_PUBLIC_URL") or "http://127.0.0.1:8080").rstrip("/"),
+            mail_from=env.get("CYWATCH_MAIL_FROM") or "成渝观察 chengyu-watch <digest@localhost>",
+            smtp_timeout=timeout,
+            smtp_ca_file=env.get("CYWATCH_SMTP_CA_FILE") or None,
+            digest_limit=limit,
         )
+
+    def signing_secret(self) -> str:
+        """The secret that signs unsubscribe links.
+
+        From CYWATCH_SECRET. Only when digests go to files (no SMTP_URL: a local trial), a random secret is
+        created once in the data dir, readable by its owner only.
+        """
+        if self.secret:
+            return self.secret
+        if self.smtp_url:
+            raise ConfigError("CYWATCH_SECRET is not set: it signs the unsubscribe links of every digest sent")
+        path = self.data_dir / "secret"
+        if not path.exists():
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(secrets.token_urlsafe(32), encoding="utf-8")
+            path.chmod(0o600)
+        return path.read_text(encoding="utf-8").strip()
