@@ -10,7 +10,7 @@ import argparse
 import os
 import sys
 from collections.abc import Callable, Sequence
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -200,6 +200,189 @@ def cmd_mirror(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- diff, subscribers, digests -------------------------------------------------------------------------------
+
+def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
+    """Compare new figures with the baseline and print what moved."""
+    from crawler.extract.extractor import to_json_line
+    from crawler.extract.numbers import format_decimal, humanize
+    from cywatch.table import render_table
+    from db import diff
+
+    with open_db(settings) as conn:
+        compared = diff.compute(conn)
+        rows = diff.changes(conn, since=args.since)
+    if args.json:
+        keys = ("outcome", "metric", "region", "kind", "period", "value", "unit", "qualifier", "baseline_value",
+                "baseline_qualifier", "baseline_period", "delta", "delta_ratio", "period_relation", "restated",
+                "status", "surface", "sentence", "title", "canonical_url", "source", "published_at")
+        for row in rows:
+            record = {k: row[k] for k in keys} | {"published_at": row["published_at"].isoformat()}
+            print(to_json_line(record))
+        return 0
+    if compared:
+        _say(f"compared {compared} new figure(s) with the baseline")
+    if not rows:
+        _say("nothing to show: no figure has been compared yet (crawl first: cywatch crawl)")
+        return 0
+
+    def value(v: object, unit: str, kind: str, qualifier: str | None) -> str:
+        return "" if v is None else (qualifier or "") + humanize(v, unit, kind)  # type: ignore[arg-type]
+
+    def delta(row: dict) -> str:
+        if row["delta"] is None or row["outcome"] != "changed":
+            return ""
+        sign = "+" if row["delta"] > 0 else "-" if row["delta"] < 0 else ""
+        if row["unit"] == "%":
+            return f"{sign}{format_decimal(abs(row['delta']))}个百分点"
+        text = sign + (format_decimal(abs(row["delta"])) if row["kind"] == "rank"
+                       else humanize(abs(row["delta"]), row["unit"]))
+        if row["delta_ratio"] is not None:
+            text += f" ({'+' if row['delta_ratio'] > 0 else ''}{format_decimal(round(row['delta_ratio'] * 100, 1))}%)"
+        return text
+
+    table = [[r["outcome"] + (" !restated" if r["restated"] else ""), r["metric"], r["region"],
+              value(r["baseline_value"], r["baseline_unit"] or r["unit"], r["kind"], r["baseline_qualifier"]),
+              value(r["value"], r["unit"], r["kind"], r["qualifier"]), delta(r), r["period"] or "",
+              f"{r['source']} {r['published_at']:%Y-%m-%d}"] for r in rows]
+    print(render_table(["outcome", "metric", "region", "baseline", "new", "delta", "period", "source"], table))
+    return 0
+
+
+def cmd_subscribers_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Add a subscriber or update one's preferences."""
+    from alerts import subscribers
+
+    with open_db(settings) as conn:
+        try:
+            added = subscribers.add(conn, args.email, name=args.name, regions=args.region, metrics=args.metric,
+                                    frequency=args.frequency, operator=args.operator)
+        except subscribers.SubscriberError as error:
+            _say(f"cywatch subscribers add: {error}")
+            return 2
+    print(f"{'added' if added.created else 'updated'} {added.email} ({args.frequency}"
+          f"{', operator' if args.operator else ''})")
+    return 0
+
+
+def cmd_subscribers_list(args: argparse.Namespace, settings: Settings) -> int:
+    """Print every subscriber with their preferences."""
+    from alerts import subscribers
+    from cywatch.table import render_table
+
+    with open_db(settings) as conn:
+        rows = subscribers.all_subscribers(conn)
+    print(render_table(["email", "name", "frequency", "regions", "metrics", "operator", "status"], [
+        [r["email"], r["name"] or "", r["frequency"], " ".join(r["regions"]) or "all", " ".join(r["metrics"]) or "all",
+         "yes" if r["operator"] else "", f"unsubscribed {r['unsubscribed_at']:%Y-%m-%d}" if r["unsubscribed_at"]
+         else "active"] for r in rows]))
+    return 0
+
+
+def cmd_subscribers_remove(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete a subscriber and their digests."""
+    from alerts import subscribers
+
+    with open_db(settings) as conn:
+        try:
+            removed = subscribers.remove(conn, args.email)
+        except subscribers.SubscriberError as error:
+            _say(f"cywatch subscribers remove: {error}")
+            return 2
+    if not removed:
+        _say(f"cywatch subscribers remove: no subscriber {args.email}")
+        return 1
+    print(f"removed {args.email}")
+    return 0
+
+
+def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
+    """Build and send the digests of a day (default: today in Asia/Shanghai)."""
+    from alerts.delivery import run
+    from db.baseline import SHANGHAI
+
+    day = args.date or datetime.now(SHANGHAI).date()
+    with open_db(settings) as conn:
+        report = run(conn, settings, day, Path(args.dry_run) if args.dry_run else None)
+    if args.dry_run:
+        print(f"dry run: {len(report.dry_run)} digest(s) written to {args.dry_run}, nothing stored or sent")
+        return 0
+    print(f"digests for {day}: {report.built} built, {report.sent} sent"
+          + (f", {len(report.retrying)} to retry later" if report.retrying else "")
+          + (f", {len(report.failed)} failed" if report.failed else "")
+          + (f", {report.unknown} of unknown fate (see cywatch outbox)" if report.unknown else ""))
+    for line in report.retrying:
+        print(f"  retry later: {line}")
+    for line in report.failed:
+        print(f"  failed: {line}")
+    if report.written_to and report.sent:
+        print(f"no SMTP_URL: digests written as .eml files under {report.written_to}")
+    return 1 if report.failed else 0
+
+
+def cmd_send_test_email(args: argparse.Namespace, settings: Settings) -> int:
+    """Send one test message through SMTP_URL and print every reply of the server."""
+    from email.message import EmailMessage
+    from email.policy import SMTP
+    from email.utils import make_msgid, parseaddr
+
+    from alerts.subscribers import SubscriberError, normalise_email
+    from alerts.transport import SmtpSender, parse_smtp_url
+
+    if not settings.smtp_url:
+        _say("cywatch send-test-email: SMTP_URL is not set (without it, digests are written as files)")
+        return 2
+    try:
+        recipient = normalise_email(args.address)
+    except SubscriberError as error:
+        _say(f"cywatch send-test-email: {error}")
+        return 2
+    sender = parseaddr(settings.mail_from)[1]
+    message = EmailMessage(policy=SMTP)
+    message["From"], message["To"] = settings.mail_from, recipient
+    message["Subject"] = "成渝观察 chengyu-watch: test message"
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    message.set_content("This is a test message from chengyu-watch. If you can read it, SMTP works.\n")
+    transport = SmtpSender(parse_smtp_url(settings.smtp_url, settings.smtp_timeout, settings.smtp_ca_file))
+    outcome = transport.send(sender, recipient, message.as_bytes())
+    transport.close()
+    for line in transport.log:
+        print(line)
+    print(f"result: {outcome.kind}: {outcome.reply}")
+    return 0 if outcome.kind == "sent" else 1
+
+
+def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
+    """List digests not sent (or all), with their last error; or queue one again."""
+    from alerts import outbox
+    from cywatch.table import render_table
+
+    with open_db(settings) as conn:
+        if args.outbox_command == "resend":
+            if not outbox.resend(conn, args.id):
+                _say(f"cywatch outbox resend: no failed or unknown digest with id {args.id}")
+                return 1
+            print(f"digest {args.id} queued; the next `cywatch digest` sends it")
+            return 0
+        rows = outbox.listing(conn, include_sent=args.all)
+    if not rows:
+        print("the outbox is empty: every digest was sent")
+        return 0
+    print(render_table(["id", "recipient", "period", "state", "tries", "next try", "last error / delivered"], [
+        [r["id"], r["recipient"], r["period"], r["state"], r["attempts"],
+         f"{r['next_attempt_at']:%Y-%m-%d %H:%M}" if r["state"] == "pending" else "",
+         (r["last_error"] or r["delivered_to"] or "")[:100]] for r in rows]))
+    return 0
+
+
+def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
+    """Serve the unsubscribe endpoint."""
+    from alerts.web import serve
+
+    serve(settings, args.host, args.port)
+    return 0
+
+
 # --- wiring -------------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -243,6 +426,48 @@ def build_parser() -> argparse.ArgumentParser:
                        help="override a Scrapy setting, as scrapy crawl -s does (repeatable)")
     crawl.set_defaults(handler=cmd_crawl)
 
+    diff = commands.add_parser("diff", help="what moved against the baseline")
+    diff.add_argument("--since", type=_date, help="only figures of articles published from this day on")
+    diff.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    diff.set_defaults(handler=cmd_diff)
+
+    subs = commands.add_parser("subscribers", help="who gets digests").add_subparsers(
+        dest="subscribers_command", required=True)
+    add = subs.add_parser("add", help="add a subscriber (or update one's preferences)")
+    add.add_argument("email", metavar="EMAIL")
+    add.add_argument("--name")
+    add.add_argument("--region", action="append", default=[], metavar="R", help="only these regions (repeatable)")
+    add.add_argument("--metric", action="append", default=[], metavar="M",
+                     help="only metrics containing M (repeatable)")
+    add.add_argument("--frequency", choices=["daily", "weekly"], default="daily")
+    add.add_argument("--operator", action="store_true", help="also gets digests about source health alone")
+    add.set_defaults(handler=cmd_subscribers_add)
+    subs.add_parser("list", help="list subscribers").set_defaults(handler=cmd_subscribers_list)
+    remove = subs.add_parser("remove", help="delete a subscriber")
+    remove.add_argument("email", metavar="EMAIL")
+    remove.set_defaults(handler=cmd_subscribers_remove)
+
+    digest = commands.add_parser("digest", help="build and send the digests of a day")
+    digest.add_argument("--date", type=_date, help="the digest's day (default: today, Asia/Shanghai)")
+    digest.add_argument("--dry-run", metavar="DIR", help="write the digests to DIR as .eml; store and send nothing")
+    digest.set_defaults(handler=cmd_digest)
+
+    test_mail = commands.add_parser("send-test-email", help="send a test message and show the server's replies")
+    test_mail.add_argument("address", metavar="ADDRESS")
+    test_mail.set_defaults(handler=cmd_send_test_email)
+
+    box = commands.add_parser("outbox", help="digests not sent yet, failed or of unknown fate")
+    box.add_argument("--all", action="store_true", help="sent ones too")
+    box.set_defaults(handler=cmd_outbox, outbox_command="list")
+    box_commands = box.add_subparsers(dest="outbox_command")
+    resend = box_commands.add_parser("resend", help="queue a failed or unknown digest again")
+    resend.add_argument("id", type=int)
+
+    web = commands.add_parser("web", help="serve the unsubscribe endpoint")
+    web.add_argument("--host", default=os.environ.get("CYWATCH_WEB_HOST", "127.0.0.1"))
+    web.add_argument("--port", type=int, default=int(os.environ.get("CYWATCH_WEB_PORT", "8080")))
+    web.set_defaults(handler=cmd_web)
+
     mirror = commands.add_parser("mirror", help="serve a local copy of the sites for offline crawls")
     mirror.add_argument("--root", default="tests/fixtures/sites", help="folder laid out HOST/PATH")
     mirror.add_argument("--port", type=int, default=8800)
@@ -252,13 +477,14 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `cywatch` command."""
+    from cywatch.config import ConfigError
     from db.connection import DatabaseUnavailable
     from db.migrate import MigrationError
 
     parser = build_parser()
     args = parser.parse_args(argv)
-    settings = Settings.from_env()
     try:
+        settings = Settings.from_env()
         return args.handler(args, settings)
     except DatabaseUnavailable as error:
         _say(f"cywatch: {error}")
@@ -266,6 +492,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MigrationError as error:
         _say(f"cywatch: {error}")
         return 1
+    except ConfigError as error:
+        _say(f"cywatch: {error}")
+        return 2
     except KeyboardInterrupt:
         _say("cywatch: interrupted")
         return 130

@@ -1,0 +1,140 @@
+"""`cywatch digest`: bring the diff up to date, build each due digest once, send what is due.
+
+Building and sending are separate: a digest is built into the outbox (one row per subscriber and period,
+never an empty one), then rows are claimed and sent. Running it again, or in two processes at once, sends
+each digest once.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import date
+from email.utils import parseaddr
+from pathlib import Path
+
+import psycopg
+
+from alerts import outbox
+from alerts.digest import Period, gather, period_for, personalise, render_for_group
+from alerts.transport import FileSender, SmtpSender, parse_smtp_url
+from cywatch.config import Settings
+from db import diff
+
+log = logging.getLogger("cywatch.digest")
+
+
+@dataclass
+class Report:
+    """What one `cywatch digest` did."""
+
+    compared: int = 0
+    built: int = 0
+    sent: int = 0
+    retrying: list[str] = field(default_factory=list)  # "address: reply"
+    failed: list[str] = field(default_factory=list)
+    requeued: int = 0
+    unknown: int = 0
+    written_to: Path | None = None
+    dry_run: list[Path] = field(default_factory=list)
+
+
+def build(conn: psycopg.Connection, settings: Settings, day: date, report: Report,
+          dry_run: Path | None = None, only: list[int] | None = None) -> None:
+    """Build the due digest of every active subscriber (or of `only` those ids) that has none for its period.
+
+    Subscribers whose digests hold the same thing (same filters, same last digest) are gathered and rendered
+    once; each still gets their own address, signed links and Message-ID.
+    """
+    subscribers = conn.execute(
+        """
+        SELECT s.*, coalesce(max(d.last_change_id), 0) AS mark_change, coalesce(max(d.last_article_id), 0) AS mark_article
+        FROM subscribers s LEFT JOIN digests d ON d.subscriber_id = s.id
+        WHERE s.unsubscribed_at IS NULL AND (%s::int[] IS NULL OR s.id = ANY(%s))
+        GROUP BY s.id ORDER BY s.id
+        """, [only, only]).fetchall()
+    done = {r["subscriber_id"] for r in conn.execute("SELECT subscriber_id FROM digests WHERE period = ANY(%s)",
+                                                     [[p.key for p in _periods(day)]])}
+    groups: dict[tuple, list[dict]] = {}
+    for subscriber in subscribers:
+        period = period_for(subscriber["frequency"], day)
+        if period is None or (subscriber["id"] in done and not dry_run):
+            continue
+        key = (period.key, tuple(subscriber["regions"]), tuple(subscriber["metrics"]), subscriber["operator"],
+               subscriber["mark_change"], subscriber["mark_article"])
+        groups.setdefault(key, []).append(subscriber)
+    for members in groups.values():
+        first = members[0]
+        period = period_for(first["frequency"], day)
+        assert period is not None
+        content = gather(conn, first)
+        if not content.worth_sending(first["operator"]):
+            continue
+        template = render_for_group(content, period, first, settings)
+        rendering = None if dry_run else outbox.store_rendering(conn, period.key, template.full_html)
+        for subscriber in members:
+            rendered = personalise(template, subscriber, settings)
+            data = rendered.message.as_bytes()
+            if dry_run:
+                path = dry_run / period.key / f"{subscriber['email']}.eml"
+                path.parent.mkdir(parents=True, exist_ok=True)
+                path.write_bytes(data)
+                report.dry_run.append(path)
+                continue
+            if outbox.enqueue(conn, subscriber_id=subscriber["id"], period=period.key,
+                              recipient=subscriber["email"], subject=rendered.subject,
+                              message_id=rendered.message["Message-ID"], message=data, rendering_id=rendering,
+                              counts=content.counts(), last_change_id=content.last_change_id,
+                              last_article_id=content.last_article_id):
+                report.built += 1
+        conn.commit()
+
+
+def _periods(day: date) -> list[Period]:
+    return [p for p in (period_for("daily", day), period_for("weekly", day)) if p]
+
+
+def send_due(conn: psycopg.Connection, settings: Settings, report: Report) -> None:
+    """Send every digest that is due, until none is left to claim."""
+    requeued, unknown = outbox.resolve_expired(conn)
+    report.requeued += requeued
+    report.unknown += unknown
+    sender_address = parseaddr(settings.mail_from)[1]
+    if settings.smtp_url:
+        transport = SmtpSender(parse_smtp_url(settings.smtp_url, settings.smtp_timeout, settings.smtp_ca_file))
+    else:
+        report.written_to = settings.data_dir / "outbox"
+        transport = FileSender(report.written_to)
+    tried: set[int] = set()  # a digest is tried once per run: a 4xx waits for a later run
+    try:
+        while rows := outbox.claim(conn, tried=tried):
+            for row in rows:
+                tried.add(row["id"])
+                message = bytes(row["message"])
+                if isinstance(transport, FileSender):
+                    outcome = transport.send(sender_address, row["recipient"], message, row["period"])
+                else:
+                    outcome = transport.send(sender_address, row["recipient"], message,
+                                             before_data=lambda r=row: outbox.mark_stage(conn, r["id"], "data"))
+                if outcome.kind == "sent":
+                    outbox.mark_sent(conn, row["id"], outcome.delivered_to, outcome.reply)
+                    report.sent += 1
+                elif outcome.kind == "retry":
+                    state = outbox.mark_retry(conn, row["id"], row["attempts"], outcome.reply)
+                    (report.failed if state == "failed" else report.retrying).append(
+                        f"{row['recipient']}: {outcome.reply}")
+                else:
+                    outbox.mark_failed(conn, row["id"], outcome.reply)
+                    report.failed.append(f"{row['recipient']}: {outcome.reply}")
+                log.info("%s %s: %s", row["recipient"], outcome.kind, outcome.reply)
+    finally:
+        transport.close()
+
+
+def run(conn: psycopg.Connection, settings: Settings, day: date, dry_run: Path | None = None) -> Report:
+    """The whole digest step for `day`."""
+    report = Report(compared=diff.compute(conn))
+    build(conn, settings, day, report, dry_run)
+    if not dry_run:
+        send_due(conn, settings, report)
+    return report

@@ -1,0 +1,307 @@
+"""One subscriber's digest for one period: what moved, what is new, the new articles, source health.
+
+`gather` selects from PostgreSQL everything not yet sent to that subscriber (watermarks in the outbox),
+filtered by their preferences; `render_for_group` renders it once (jinja2 HTML, autoescaped and
+CSS-inlined, plus plain text) for everyone who gets the same content, and `personalise` makes each
+subscriber's email of it (their address, signed one-click unsubscribe, Message-ID). A digest with nothing
+in it is never built.
+"""
+
+from __future__ import annotations
+
+import html
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, parseaddr
+from urllib.parse import quote
+
+import css_inline
+import psycopg
+from jinja2 import Environment, PackageLoader, select_autoescape
+
+from alerts import tokens
+from crawler.extract.numbers import format_decimal, humanize
+from cywatch.config import Settings
+from db import diff
+from db.baseline import SHANGHAI
+
+HEALTH_THRESHOLD = 2  # runs in a row that found nothing, failed or were blocked
+
+
+@dataclass(frozen=True, slots=True)
+class Period:
+    """A digest period: one day (daily) or one ISO week (weekly, built on Mondays)."""
+
+    key: str
+    label: str
+    frequency: str
+
+
+def period_for(frequency: str, day: date) -> Period | None:
+    """The period a digest built on `day` covers, or None when no digest is due (weekly, not Monday)."""
+    if frequency == "daily":
+        return Period(day.isoformat(), f"{day.month}月{day.day}日", "daily")
+    if day.weekday() != 0:
+        return None
+    year, week, _ = day.isocalendar()
+    return Period(f"{year}-W{week:02d}", f"{year}年第{week}周", "weekly")
+
+
+@dataclass
+class Item:
+    """One figure as a digest shows it."""
+
+    metric: str
+    region: str
+    kind: str
+    period: str | None
+    new: str
+    old: str | None
+    delta: str | None
+    period_relation: str | None
+    restated: bool
+    status: str
+    sentence_before: str
+    surface: str
+    sentence_after: str
+    title: str
+    url: str
+    link: str
+    source: str
+    published: str
+    also_in: int = 0
+
+
+@dataclass
+class Content:
+    """Everything one digest holds."""
+
+    changed: list[Item] = field(default_factory=list)
+    new: list[Item] = field(default_factory=list)
+    articles: list[dict] = field(default_factory=list)
+    health: list[dict] = field(default_factory=list)
+    confirmed: int = 0
+    last_change_id: int = 0
+    last_article_id: int = 0
+
+    def worth_sending(self, operator: bool) -> bool:
+        """Never an empty digest; a digest about source health alone goes to operators only."""
+        return bool(self.changed or self.new or self.articles) or (operator and bool(self.health))
+
+    def counts(self) -> dict[str, int]:
+        return {"changed": len(self.changed), "new": len(self.new), "articles": len(self.articles),
+                "health": len(self.health), "confirmed": self.confirmed}
+
+
+def _with_qualifier(value: str, qualifier: str | None) -> str:
+    if not qualifier:
+        return value
+    if qualifier in ("以上", "以下", "左右", "多", "余", "有余"):
+        return value + qualifier
+    if qualifier == "前" and value.startswith("第"):
+        return "前" + value[1:]
+    return qualifier + value
+
+
+def _delta(row: dict) -> str | None:
+    if row["delta"] is None or row["outcome"] != "changed":
+        return None
+    delta: Decimal = row["delta"]
+    sign = "+" if delta > 0 else "−" if delta < 0 else "±"
+    if row["unit"] == "%":
+        text = f"{sign}{format_decimal(abs(delta))}个百分点"
+    elif row["kind"] == "rank":
+        text = f"{sign}{format_decimal(abs(delta))}位"
+    else:
+        text = sign + humanize(abs(delta), row["unit"])
+    if row["delta_ratio"] is not None and row["unit"] not in ("%", "百分点") and row["kind"] != "rank":
+        text += f"（{sign}{format_decimal((abs(row['delta_ratio']) * 100).quantize(Decimal('0.1')))}%）"
+    return text
+
+
+def _link(url: str, sentence: str, surface: str) -> str:
+    """The article URL with a text fragment that scrolls supporting browsers to the figure."""
+    at = sentence.find(surface)
+    prefix = sentence[max(0, at - 8):at] if at > 0 else ""
+    fragment = (quote(prefix, safe="") + "-," if prefix else "") + quote(surface, safe="")
+    return f"{url}#:~:text={fragment}"
+
+
+def _item(row: dict) -> Item:
+    sentence, surface = row["sentence"], row["surface"]
+    at = sentence.find(surface)
+    before, after = (sentence[:at], sentence[at + len(surface):]) if at >= 0 else (sentence, "")
+    old = None
+    if row["baseline_value"] is not None:
+        old = _with_qualifier(humanize(row["baseline_value"], row["baseline_unit"], row["kind"]),
+                              row["baseline_qualifier"])
+    return Item(
+        metric=row["metric"], region=row["region"], kind=row["kind"], period=row["period"],
+        new=_with_qualifier(humanize(row["value"], row["unit"], row["kind"]), row["qualifier"]),
+        old=old, delta=_delta(row), period_relation=row["period_relation"], restated=row["restated"],
+        status=row["status"], sentence_before=before, surface=surface if at >= 0 else "", sentence_after=after,
+        title=row["title"], url=row["canonical_url"], link=_link(row["canonical_url"], sentence, surface),
+        source=row["source_name"], published=f"{row['published_at'].astimezone(SHANGHAI):%Y-%m-%d}")
+
+
+def _dedupe(rows: list[dict]) -> list[Item]:
+    """The same figure stated in several articles is one item ("also in N more")."""
+    seen: dict[tuple, Item] = {}
+    for row in rows:
+        key = (row["metric"], row["region"], row["kind"], row["status"], row["value"], row["unit"], row["period"])
+        if key in seen:
+            seen[key].also_in += 1
+        else:
+            seen[key] = _item(row)
+    return list(seen.values())
+
+
+def gather(conn: psycopg.Connection, subscriber: dict) -> Content:
+    """What is new for a subscriber since their last digest, filtered by their preferences."""
+    marks = conn.execute(
+        "SELECT coalesce(max(last_change_id), 0) AS c, coalesce(max(last_article_id), 0) AS a "
+        "FROM digests WHERE subscriber_id = %s", [subscriber["id"]]).fetchone()
+    regions, metrics = list(subscriber["regions"]), list(subscriber["metrics"])
+    # the newest ids first: what is committed later has a higher id and waits for the next digest
+    newest = conn.execute("SELECT (SELECT coalesce(max(id), 0) FROM indicator_changes) AS c, "
+                          "(SELECT coalesce(max(id), 0) FROM articles) AS a").fetchone()
+    rows = diff.changes(conn, after_change=marks["c"], regions=regions, metrics=metrics)
+    content = Content(last_change_id=max([marks["c"], newest["c"], *(r["change_id"] for r in rows)]))
+    content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"])
+    content.new = _dedupe([r for r in rows if r["outcome"] == "new"])
+    content.confirmed = sum(1 for r in rows if r["outcome"] == "confirmed")
+    content.articles = conn.execute(
+        """
+        SELECT a.id, a.title, a.canonical_url, s.name AS source_name, a.published_at, a.section,
+               (SELECT count(*) FROM indicator_observations o WHERE o.article_id = a.id) AS indicators
+        FROM articles a JOIN sources s ON s.id = a.source
+        WHERE a.id > %(after)s AND a.relevant AND a.duplicate_of IS NULL AND a.origin = 'crawl'
+          AND (cardinality(%(regions)s::text[]) = 0 AND cardinality(%(metrics)s::text[]) = 0
+               OR EXISTS (SELECT 1 FROM indicator_observations o WHERE o.article_id = a.id
+                          AND (cardinality(%(regions)s::text[]) = 0 OR o.region = ANY(%(regions)s))
+                          AND (cardinality(%(metrics)s::text[]) = 0 OR EXISTS (
+                               SELECT 1 FROM unnest(%(metrics)s::text[]) m WHERE strpos(o.metric, m) > 0))))
+        ORDER BY a.published_at DESC, a.id
+        """, {"after": marks["a"], "regions": regions, "metrics": metrics}).fetchall()
+    content.last_article_id = max([marks["a"], newest["a"], *(a["id"] for a in content.articles)])
+    content.health = conn.execute(
+        "SELECT * FROM source_health WHERE last_status IN ('failed', 'blocked') OR consecutive_bad >= %s "
+        "ORDER BY source", [HEALTH_THRESHOLD]).fetchall()
+    return content
+
+
+# --- rendering ----------------------------------------------------------------------------------------------
+
+_ENV = Environment(loader=PackageLoader("alerts", "templates"), autoescape=select_autoescape(["html"]),
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+_INLINER = css_inline.CSSInliner()
+
+
+@dataclass(frozen=True, slots=True)
+class Rendered:
+    """A digest ready for the outbox."""
+
+    subject: str
+    message: EmailMessage
+
+
+# Stand-ins for what differs between subscribers who get the same digest: rendered (and CSS-inlined) once,
+# then replaced per subscriber. Plain ASCII, so they pass escaping and inlining untouched.
+_EMAIL = "cywatch-placeholder-email"
+_UNSUBSCRIBE = "https://cywatch-placeholder.invalid/unsubscribe"
+_FULL = "https://cywatch-placeholder.invalid/full"
+
+
+@dataclass(frozen=True, slots=True)
+class Template:
+    """A digest rendered for a group of subscribers with the same content, before personalising."""
+
+    period: Period
+    subject: str
+    text: str
+    html: str
+    full_html: str
+
+
+def subject_of(content: Content, period: Period) -> str:
+    parts = []
+    if content.changed:
+        parts.append(f"{len(content.changed)}项指标变动")
+    if content.new:
+        parts.append(f"{len(content.new)}项新指标")
+    if content.articles:
+        parts.append(f"{len(content.articles)}篇新报道")
+    if content.health and not parts:
+        parts.append(f"{len(content.health)}个信息源异常")
+    return f"成渝观察 {period.label}：" + "、".join(parts)
+
+
+def _context(content: Content, period: Period, subscriber: dict, settings: Settings, limit: int | None,
+             links: dict[str, str]) -> dict[str, object]:
+    def cut(items: list) -> tuple[list, int]:
+        if limit is None or len(items) <= limit:
+            return items, 0
+        return items[:limit], len(items) - limit
+
+    changed, more_changed = cut(content.changed)
+    new, more_new = cut(content.new)
+    articles, more_articles = cut(content.articles)
+    return {"period": period, "subscriber": subscriber, "changed": changed, "more_changed": more_changed,
+            "new": new, "more_new": more_new, "articles": articles, "more_articles": more_articles,
+            "health": content.health, "confirmed": content.confirmed, "links": links,
+            "public_url": settings.public_url, "tz": SHANGHAI}
+
+
+def render_for_group(content: Content, period: Period, subscriber: dict, settings: Settings) -> Template:
+    """Render the digest once for every subscriber who shares `subscriber`'s content and filters."""
+    links = {"unsubscribe": _UNSUBSCRIBE, "full": _FULL}
+    shown = dict(subscriber) | {"email": _EMAIL}
+    short = _context(content, period, shown, settings, settings.digest_limit, links)
+    whole = _context(content, period, shown, settings, None, links)
+    return Template(period=period, subject=subject_of(content, period),
+                    text=_ENV.get_template("digest.txt").render(short),
+                    html=_INLINER.inline(_ENV.get_template("digest.html").render(short)),
+                    full_html=_INLINER.inline(_ENV.get_template("digest.html").render(whole | {"complete": True})))
+
+
+def _links(subscriber: dict, period: str, settings: Settings) -> dict[str, str]:
+    """A subscriber's signed links: one-click unsubscribe, and the full digest behind "N more"."""
+    secret = settings.signing_secret()
+    unsubscribe = tokens.make(secret, "unsubscribe", {"s": subscriber["id"], "e": subscriber["email"]})
+    full = tokens.make(secret, "digest", {"s": subscriber["id"], "p": period})
+    return {"unsubscribe": f"{settings.public_url}/unsubscribe/{unsubscribe}",
+            "full": f"{settings.public_url}/digest/{full}"}
+
+
+def _fill(text: str, subscriber: dict, links: dict[str, str], *, in_html: bool) -> str:
+    address = html.escape(subscriber["email"]) if in_html else subscriber["email"]
+    return text.replace(_EMAIL, address).replace(_UNSUBSCRIBE, links["unsubscribe"]).replace(_FULL, links["full"])
+
+
+def personalise(template: Template, subscriber: dict, settings: Settings, *, now: datetime | None = None) -> Rendered:
+    """One subscriber's email from a group's rendering: their address, their signed links, their Message-ID."""
+    links = _links(subscriber, template.period.key, settings)
+    display, address = parseaddr(settings.mail_from)
+    domain = address.rpartition("@")[2] or "localhost"
+    message = EmailMessage(policy=SMTP)
+    message["From"] = Address(display_name=display, addr_spec=address)
+    message["To"] = Address(display_name=subscriber.get("name") or "", addr_spec=subscriber["email"])
+    message["Subject"] = template.subject
+    message["Date"] = format_datetime(now or datetime.now(SHANGHAI))
+    message["Message-ID"] = f"<digest.{template.period.key}.{subscriber['id']}@{domain}>"
+    message["List-Id"] = f"chengyu-watch digest <digest.{domain}>"
+    message["List-Unsubscribe"] = f"<{links['unsubscribe']}>"
+    message["List-Unsubscribe-Post"] = "List-Unsubscribe=One-Click"
+    message["Auto-Submitted"] = "auto-generated"
+    message.set_content(_fill(template.text, subscriber, links, in_html=False))
+    message.add_alternative(_fill(template.html, subscriber, links, in_html=True), subtype="html")
+    return Rendered(template.subject, message)
+
+
+def personalise_page(template_html: str, subscriber: dict, period: str, settings: Settings) -> str:
+    """A stored full digest (with placeholders) as one subscriber sees it behind "N more"."""
+    return _fill(template_html, subscriber, _links(subscriber, period, settings), in_html=True)

@@ -1,0 +1,172 @@
+"""Delivering a message: SMTP from SMTP_URL, or .eml files when there is no SMTP server.
+
+SMTP_URL forms:
+- smtp://user:pass@host:587 — STARTTLS, required because there are credentials;
+- smtps://user:pass@host:465 — implicit TLS;
+- smtp://host:25 — a local relay: STARTTLS when the server offers it, plain otherwise
+  (`?starttls=require` insists on it, `?starttls=off` never tries).
+Certificates are always verified; CYWATCH_SMTP_CA_FILE adds a private CA to trust. Every connection has a
+timeout. Replies are classified the way mail servers mean them: 2xx delivered, 4xx try again later, 5xx
+refused for good.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import smtplib
+import ssl
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from urllib.parse import parse_qs, unquote, urlsplit
+
+from cywatch.config import ConfigError
+
+
+@dataclass(frozen=True, slots=True)
+class SmtpConfig:
+    """Where and how to connect."""
+
+    host: str
+    port: int
+    security: str  # ssl, starttls (required), auto (if offered), none
+    username: str | None
+    password: str | None
+    timeout: float
+    ca_file: str | None
+
+    def describe(self) -> str:
+        """The server, for messages (never the password)."""
+        return f"{'smtps' if self.security == 'ssl' else 'smtp'}://{self.host}:{self.port}"
+
+
+def parse_smtp_url(url: str, timeout: float = 30.0, ca_file: str | None = None) -> SmtpConfig:
+    """An SmtpConfig from SMTP_URL; ConfigError explains what is wrong with it."""
+    parts = urlsplit(url)
+    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
+        raise ConfigError(f"SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465, not {url!r}")
+    user = unquote(parts.username) if parts.username else None
+    password = unquote(parts.password) if parts.password else None
+    option = parse_qs(parts.query).get("starttls", [""])[0].lower()
+    if parts.scheme == "smtps":
+        security, port = "ssl", parts.port or 465
+    else:
+        port = parts.port or (587 if user else 25)
+        security = {"off": "none", "require": "starttls"}.get(option, "starttls" if user else "auto")
+    if user and security == "none":
+        raise ConfigError("SMTP_URL: credentials are never sent without TLS; drop ?starttls=off")
+    return SmtpConfig(parts.hostname, port, security, user, password, timeout, ca_file)
+
+
+@dataclass(frozen=True, slots=True)
+class Outcome:
+    """What became of one message."""
+
+    kind: str  # sent, retry (4xx or a network error: try again later), failed (5xx: refused for good)
+    reply: str  # what the server said, or what went wrong
+    delivered_to: str = ""
+
+
+def _reply(code: int, message: bytes | str) -> str:
+    text = message.decode("utf-8", "replace") if isinstance(message, bytes) else message
+    return f"{code} {' '.join(text.split())}"
+
+
+def _tls_context(config: SmtpConfig) -> ssl.SSLContext:
+    context = ssl.create_default_context()
+    if config.ca_file:
+        context.load_verify_locations(cafile=config.ca_file)
+    return context
+
+
+class SmtpSender:
+    """One SMTP connection, opened on first use and reused for a batch of messages."""
+
+    def __init__(self, config: SmtpConfig) -> None:
+        self.config = config
+        self._smtp: smtplib.SMTP | None = None
+        self.log: list[str] = []  # every reply, for `cywatch send-test-email`
+
+    def _open(self) -> smtplib.SMTP:
+        c = self.config
+        if c.security == "ssl":
+            smtp: smtplib.SMTP = smtplib.SMTP_SSL(c.host, c.port, timeout=c.timeout, context=_tls_context(c))
+        else:
+            smtp = smtplib.SMTP(c.host, c.port, timeout=c.timeout)
+        self.log.append(f"connected to {c.describe()}")
+        code, message = smtp.ehlo()
+        self.log.append(f"EHLO: {_reply(code, message.splitlines()[0] if message else b'')}")
+        if c.security in ("starttls", "auto") and (c.security == "starttls" or smtp.has_extn("starttls")):
+            code, message = smtp.starttls(context=_tls_context(c))
+            self.log.append(f"STARTTLS: {_reply(code, message)}")
+            smtp.ehlo()
+        if c.username:
+            code, message = smtp.login(c.username, c.password or "")
+            self.log.append(f"AUTH: {_reply(code, message)}")
+        return smtp
+
+    def send(self, sender: str, recipient: str, message: bytes,
+             before_data: Callable[[], None] | None = None) -> Outcome:
+        """Send one message; `before_data` runs just before DATA (the point after which delivery is unknown)."""
+        try:
+            if self._smtp is None:
+                self._smtp = self._open()
+            smtp = self._smtp
+            code, reply = smtp.mail(sender)
+            self.log.append(f"MAIL FROM: {_reply(code, reply)}")
+            if code >= 400:
+                smtp.rset()
+                return Outcome("retry" if code < 500 else "failed", _reply(code, reply))
+            code, reply = smtp.rcpt(recipient)
+            self.log.append(f"RCPT TO: {_reply(code, reply)}")
+            if code >= 400:
+                smtp.rset()
+                return Outcome("retry" if code < 500 else "failed", _reply(code, reply))
+            if before_data:
+                before_data()
+            code, reply = smtp.data(message)
+            self.log.append(f"DATA: {_reply(code, reply)}")
+            if code >= 400:
+                smtp.rset()
+                return Outcome("retry" if code < 500 else "failed", _reply(code, reply))
+            return Outcome("sent", _reply(code, reply), self.config.describe())
+        except smtplib.SMTPAuthenticationError as error:
+            self.close()
+            return Outcome("failed", f"authentication refused: {_reply(error.smtp_code, error.smtp_error)}")
+        except smtplib.SMTPResponseException as error:
+            self.close()
+            kind = "retry" if error.smtp_code < 500 else "failed"
+            return Outcome(kind, _reply(error.smtp_code, error.smtp_error))
+        except smtplib.SMTPNotSupportedError as error:
+            self.close()
+            return Outcome("failed", f"the server does not support what SMTP_URL asks: {error}")
+        except ssl.SSLError as error:
+            self.close()
+            return Outcome("retry", f"TLS with {self.config.describe()} failed: {error}")
+        except (smtplib.SMTPException, OSError) as error:  # OSError covers timeouts and refused connections
+            self.close()
+            return Outcome("retry", f"could not talk to {self.config.describe()}: {error or type(error).__name__}")
+
+    def close(self) -> None:
+        """Say QUIT (politely, ignoring errors) and forget the connection."""
+        if self._smtp is not None:
+            with contextlib.suppress(smtplib.SMTPException, OSError):
+                self._smtp.quit()
+            self._smtp = None
+
+
+class FileSender:
+    """No SMTP server: each digest becomes an .eml file under a folder (one per period)."""
+
+    def __init__(self, folder: Path) -> None:
+        self.folder = folder
+
+    def send(self, sender: str, recipient: str, message: bytes, period: str) -> Outcome:
+        """Write the message as FOLDER/PERIOD/RECIPIENT.eml."""
+        path = self.folder / period / f"{recipient}.eml"
+        path.parent.mkdir(parents=True, exist_ok=True)
+        path.write_bytes(message)
+        return Outcome("sent", f"written to {path}", str(path))
+
+    def close(self) -> None:
+        """Nothing to close."""

@@ -1,0 +1,130 @@
+"""`cywatch web`: the unsubscribe endpoint and the full digest behind "N more" (Starlette on uvicorn).
+
+GET /unsubscribe/TOKEN shows a confirmation form (a link scanner that follows the link unsubscribes no one);
+POST /unsubscribe/TOKEN unsubscribes, which is also what mail clients do for RFC 8058 one-click
+(List-Unsubscribe-Post). A tampered or expired token gets a 400 page that says so.
+"""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+from jinja2 import Environment, PackageLoader, select_autoescape
+from psycopg.rows import dict_row
+from psycopg_pool import ConnectionPool
+from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
+from starlette.requests import Request
+from starlette.responses import HTMLResponse, PlainTextResponse, Response
+from starlette.routing import Route
+
+from alerts import tokens
+from alerts.digest import personalise_page
+from alerts.subscribers import unsubscribe
+from cywatch.config import Settings
+from db.connection import database_url
+
+_PAGES = Environment(loader=PackageLoader("alerts", "templates"), autoescape=select_autoescape(["html"]))
+_HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
+            "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
+                                       "form-action 'self'; frame-ancestors 'none'",
+            "Cache-Control": "no-store"}
+
+
+def _page(status: int, title: str, message: str, **extra: str) -> HTMLResponse:
+    html = _PAGES.get_template("page.html").render(title=title, message=message, **extra)
+    return HTMLResponse(html, status_code=status, headers=_HEADERS)
+
+
+def create_app(settings: Settings) -> Starlette:
+    """The ASGI application, with a connection pool opened for its lifetime."""
+    secret = settings.signing_secret()
+    state: dict[str, ConnectionPool] = {}
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        pool = ConnectionPool(database_url(settings), min_size=1, max_size=4, kwargs={"row_factory": dict_row},
+                              open=False)
+        await run_in_threadpool(pool.open, True, 30)
+        state["pool"] = pool
+        try:
+            yield
+        finally:
+            await run_in_threadpool(pool.close)
+
+    def _subscriber(token: str) -> dict | HTMLResponse:
+        try:
+            payload = tokens.read(secret, "unsubscribe", token, tokens.UNSUBSCRIBE_MAX_AGE)
+        except tokens.InvalidToken as error:
+            return _page(400, "链接无效 · Invalid link", str(error),
+                         note="Nothing was changed. Use the link of a more recent digest, or reply to it.")
+        with state["pool"].connection() as conn:
+            row = conn.execute("SELECT id, email, unsubscribed_at FROM subscribers WHERE id = %s AND email = %s",
+                               [payload["s"], payload["e"]]).fetchone()
+        if row is None:
+            return _page(400, "链接无效 · Invalid link", "This subscription no longer exists.")
+        return row
+
+    async def unsubscribe_form(request: Request) -> Response:
+        found = await run_in_threadpool(_subscriber, request.path_params["token"])
+        if isinstance(found, HTMLResponse):
+            return found
+        if found["unsubscribed_at"]:
+            return _page(200, "已退订 · Unsubscribed", f"{found['email']} no longer receives digests.")
+        return _page(200, "退订 · Unsubscribe", f"Stop sending chengyu-watch digests to {found['email']}?",
+                     form=request.url.path, button="退订 Unsubscribe")
+
+    async def unsubscribe_post(request: Request) -> Response:
+        found = await run_in_threadpool(_subscriber, request.path_params["token"])
+        if isinstance(found, HTMLResponse):
+            return found
+
+        def act() -> None:
+            with state["pool"].connection() as conn:
+                unsubscribe(conn, found["id"])
+
+        await run_in_threadpool(act)
+        return _page(200, "已退订 · Unsubscribed", f"{found['email']} will receive no more digests.",
+                     note="Changed your mind? Ask the operator to add you again.")
+
+    async def full_digest(request: Request) -> Response:
+        try:
+            payload = tokens.read(secret, "digest", request.path_params["token"], tokens.DIGEST_MAX_AGE)
+        except tokens.InvalidToken as error:
+            return _page(400, "链接无效 · Invalid link", str(error))
+
+        def fetch() -> dict | None:
+            with state["pool"].connection() as conn:
+                return conn.execute(
+                    "SELECT r.full_html, s.id, s.email FROM digests d JOIN digest_renderings r ON r.id = d.rendering_id "
+                    "JOIN subscribers s ON s.id = d.subscriber_id WHERE d.subscriber_id = %s AND d.period = %s",
+                    [payload["s"], payload["p"]]).fetchone()
+
+        row = await run_in_threadpool(fetch)
+        if row is None:
+            return _page(404, "找不到 · Not found", "This digest is no longer kept.")
+        page = personalise_page(row["full_html"], row, str(payload["p"]), settings)
+        return HTMLResponse(page, headers=_HEADERS)
+
+    async def health(request: Request) -> Response:
+        def check() -> None:
+            with state["pool"].connection() as conn:
+                conn.execute("SELECT 1")
+
+        await run_in_threadpool(check)
+        return PlainTextResponse("ok")
+
+    return Starlette(routes=[
+        Route("/unsubscribe/{token}", unsubscribe_form, methods=["GET"]),
+        Route("/unsubscribe/{token}", unsubscribe_post, methods=["POST"]),
+        Route("/digest/{token}", full_digest, methods=["GET"]),
+        Route("/healthz", health, methods=["GET"]),
+    ], lifespan=lifespan)
+
+
+def serve(settings: Settings, host: str, port: int) -> None:
+    """Run the app under uvicorn until interrupted."""
+    import uvicorn
+
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
