@@ -31,6 +31,7 @@ lint: $(VENV)/.installed
 bench: $(VENV)/.installed
 	$(BIN)/python bench/extract.py
 	$(BIN)/python bench/crawl.py
+	$(BIN)/python bench/digest.py
 
 clean:
 	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info

@@ -121,14 +121,21 @@ class _Walker:
     def run(self) -> list[Indicator]:
         heading = _Context(self.default_region, None)
         lead: _Context | None = None
+        carried: _Context | None = None  # where the previous paragraph left off, for prose
         for block in blocks(self.text):
-            inherited = lead if (block.kind == "bullet" and lead) else heading
+            if block.kind == "bullet" and lead:
+                inherited = lead
+            elif block.kind == "paragraph" and carried:  # prose goes on where the last paragraph was
+                inherited = _Context(carried.region or heading.region, carried.period or heading.period)
+            else:
+                inherited = heading
             events = self._events(block, inherited)
             if block.kind == "heading":
                 stated = self._first_stated(block, block.end, events)
                 heading = _Context(stated.region or heading.region, stated.period or heading.period)
-                lead = None
+                lead = carried = None
             elif block.kind == "paragraph":
+                carried = events.at(block.end, inherited)
                 spans = sentences(self.text, block)
                 first_end = spans[0].end if spans else block.end
                 stated = self._first_stated(block, first_end, events)

@@ -16,7 +16,11 @@ from crawler.extract.periods import PERIOD_RE
 
 # Words that open a subject phrase without being part of the metric.
 _LEAD_FILLERS = frozenset(
-    ["全市", "全省", "全区", "全县", "其中", "今年", "目前", "截至目前", "据统计", "同时", "此外", "另外", "累计", "共", "共同", "联合", "实施", "布局", "建设", "建成", "开展", "实现", "完成", "签约", "开工", "新增", "新建", "推动", "加快", "已", "已经", "已有", "拥有", "有", "共有", "现有", "全年", "共建", "新开通", "开通", "首批", "持续", "稳步", "推进", "打造", "获批", "设立", "引进", "培育", "落地", "新开", "净增", "增加", "同比", "合计", "总计", "当年", "年内", "全面", "深入", "大力", "着力", "截至", "截止", "以来", "期间", "年度", "经", "间", "新区", "该区", "新引进", "新", "引进", "开行", "新开行", "两地", "两者", "两市", "年末", "年底", "的", "安排", "两省", "两区", "力争", "力争到", "到", "预计", "计划", "争取", "确保", "(", ")", "“", "”", '"', "'", "、", "-", "—", "·"])
+    ["全市", "全省", "全区", "全县", "其中", "今年", "目前", "截至目前", "据统计", "同时", "此外", "另外", "累计", "共", "共同", "联合", "实施", "布局", "建设", "建成", "开展", "实现", "完成", "签约", "开工", "新增", "新建", "推动", "加快", "已", "已经", "已有", "拥有", "有", "共有", "现有", "全年", "共建", "新开通", "开通", "首批", "持续", "稳步", "推进", "打造", "获批", "设立", "引进", "培育", "落地", "新开", "净增", "增加", "同比", "合计", "总计", "当年", "年内", "全面", "深入", "大力", "着力", "截至", "截止", "以来", "期间", "年度", "经", "间", "新区", "该区", "新引进", "新", "引进", "开行", "新开行", "两地", "两者", "两市", "年末", "年底", "的", "安排", "确定", "认定", "两省", "两区", "力争", "力争到", "到", "预计", "计划", "争取", "确保", "(", ")", "“", "”", '"', "'", "、", "-", "—", "·"])
+# Verbs whose object is what a figure counts: 双方将共建协同创新平台10个 -> 协同创新平台.
+_OBJECT_VERBS = frozenset(["实施", "布局", "建设", "建成", "开展", "签约", "开工", "新增", "新建", "共建", "新开通",
+                           "开通", "打造", "引进", "新引进", "培育", "落地", "净增", "安排", "确定", "认定",
+                           "评定", "组建", "设立", "获批"])
 # Words dropped wherever they stand in a metric.
 _ANYWHERE = frozenset({"全年", "累计", "当年", "全市", "全省"})
 # A subject ends where the predicate begins; these are peeled off its end, repeatedly.
@@ -121,6 +125,13 @@ def clean(phrase: str) -> Subject:
             break
         region = region or found
         tokens = _drop_chars(tokens, len(joined) - len(rest))
+    verbs = [i for i, t in enumerate(tokens[:-1]) if t in _OBJECT_VERBS]
+    if verbs and "".join(tokens[verbs[-1] + 1:]) not in _BARE_NOUNS:  # 双方将共建|协同创新平台: the object
+        tokens = tokens[verbs[-1] + 1:]
+        found, rest = lex.split_region_prefix("".join(tokens))
+        if found is not None:
+            region = region or found
+            tokens = cut(rest)
     tokens = [t for t in tokens if t not in _ANYWHERE and t not in "“”\"'"]
     while tokens and tokens[-1] in ("的", "增速", "增幅", "合计", "总计"):
         tokens.pop()

@@ -1,0 +1,366 @@
+"""Diff, subscribers, digests, the outbox and unsubscribing: real PostgreSQL, real SMTP (aiosmtpd)."""
+
+from __future__ import annotations
+
+import hashlib
+import os
+import re
+import signal
+import subprocess
+import sys
+import time
+import urllib.error
+import urllib.request
+from datetime import date, datetime
+from datetime import time as clock
+from decimal import Decimal
+from email.header import decode_header, make_header
+from pathlib import Path
+
+import pytest
+import trustme
+
+from crawler.extract import extract_indicators
+from crawler.mirror import serving
+from db import baseline
+from db.articles import Article, store_article
+from db.baseline import SHANGHAI
+from tests.conftest import ROOT, run_cli
+from tests.fixtures.sitegen import SITES, WINDOW
+from tests.mail import MailServer, free_port
+
+PUBLIC = "https://cywatch.example.org"
+DAY = "2024-08-12"
+
+
+@pytest.fixture
+def env(cli_env: dict[str, str]) -> dict[str, str]:
+    return cli_env | {"CYWATCH_SECRET": "test-secret", "CYWATCH_PUBLIC_URL": PUBLIC, "CYWATCH_SMTP_TIMEOUT": "5",
+                      "CYWATCH_MAIL_FROM": "成渝观察 <digest@example.org>", "CYWATCH_SMTP_RETRY_AFTER": "0",
+                      "CYWATCH_PROGRESS_INTERVAL": "0"}
+
+
+def seed(db, *texts: tuple[str, str]) -> None:
+    """The baseline, then articles stored as the crawler's pipeline stores them."""
+    baseline.load(db, baseline.bundled())
+    for title, body in texts:
+        published = datetime.combine(date(2024, 8, 10), clock(9), SHANGHAI)
+        text = f"{title}\n\n{body}"
+        i = int(hashlib.sha1(title.encode()).hexdigest()[:6], 16)
+        indicators = [r for r in extract_indicators(text, published.date(), default_region="重庆")
+                      if r.start > len(title)]
+        store_article(db, Article(source="cqrb", canonical_url=f"https://epaper.cqrb.cn/cqrb/2024-08/10/003/content_rb_{9000 + i}.htm",
+                                  title=title, published_at=published, body=text, doc_id=f"content_rb_{9000 + i}",
+                                  relevant=True, relevance=Decimal(5)), indicators)
+
+
+CORRIDORS = ("川渝省际高速公路通道增至18条",
+             "截至7月底，川渝省际高速公路通道增至18条。1—7月重庆技术合同成交额420.3亿元，增长9.1%。")
+
+
+def add(env: dict[str, str], *args: str) -> None:
+    result = run_cli("subscribers", "add", *args, env=env)
+    assert result.returncode == 0, result.stderr
+
+
+def digest(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
+    return run_cli("digest", "--date", DAY, *args, env=env)
+
+
+def test_crawl_then_digest_delivers_what_moved(db, env):
+    assert run_cli("baseline", "load", env=env).returncode == 0
+    with serving(SITES) as mirror:
+        crawled = run_cli("crawl", "--since", WINDOW[0].isoformat(), "--until", WINDOW[1].isoformat(),
+                          env=env | {"CYWATCH_MIRROR": mirror.url, "CYWATCH_DOWNLOAD_TIMEOUT": "2"})
+    assert crawled.returncode == 0, crawled.stderr
+    add(env, "analyst@example.org", "--name", "王分析")
+    with MailServer() as smtp:
+        first = digest(env | {"SMTP_URL": smtp.url()})
+        second = digest(env | {"SMTP_URL": smtp.url()})
+    assert first.returncode == 0, first.stderr + first.stdout
+    assert "1 built, 1 sent" in first.stdout
+    assert "0 built, 0 sent" in second.stdout  # rerunning sends nothing
+    [mail] = smtp.received
+    assert mail.recipients == ["analyst@example.org"]
+    text = mail.text()
+    assert "省际高速公路通道（川渝）: 增至16条 → 增至18条  +2条（+12.5%）" in text
+    assert "截至7月底，川渝省际高速公路通道增至18条。" in text
+    assert "https://epaper.cqrb.cn/cqrb/2024-08/10/003/content_rb_330103.htm" in text
+    html = mail.html()
+    assert "&lt;script&gt;alert(" in html and "<script>" not in html  # a hostile title stays text
+    assert 'style="' in html  # CSS inlined for mail clients
+    message = mail.message
+    assert message.get_content_type() == "multipart/alternative"
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert str(make_header(decode_header(message["Subject"]))).startswith("成渝观察 8月12日：")
+    assert str(message["To"]) == "王分析 <analyst@example.org>"
+    subscriber_id = db.execute("SELECT id FROM subscribers").fetchone()["id"]
+    assert message["Message-ID"] == f"<digest.{DAY}.{subscriber_id}@example.org>"
+    assert re.fullmatch(rf"<{PUBLIC}/unsubscribe/[\w.-]+>", message["List-Unsubscribe"])
+    assert message["List-Unsubscribe-Post"] == "List-Unsubscribe=One-Click"
+    row = db.execute("SELECT state, attempts FROM digests").fetchone()
+    assert (row["state"], row["attempts"]) == ("sent", 1)
+
+
+def test_starttls_with_a_self_signed_certificate(db, env, tmp_path):
+    seed(db, CORRIDORS)
+    add(env, "tls@example.org")
+    ca = trustme.CA()
+    cert = ca.issue_cert("127.0.0.1")
+    cert.private_key_and_cert_chain_pem.write_to_path(tmp_path / "server.pem")
+    ca.cert_pem.write_to_path(tmp_path / "ca.pem")
+    with MailServer(tls=(tmp_path / "server.pem", tmp_path / "server.pem"), users={"digest": "s3cret"}) as smtp:
+        result = digest(env | {"SMTP_URL": smtp.url("digest", "s3cret"), "CYWATCH_SMTP_CA_FILE": str(tmp_path / "ca.pem")})
+        untrusted = run_cli("send-test-email", "x@example.org", env=env | {"SMTP_URL": smtp.url("digest", "s3cret")})
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert [m.recipients for m in smtp.received] == [["tls@example.org"]]
+    assert untrusted.returncode == 1 and "certificate verify failed" in untrusted.stdout  # never unverified
+
+
+def test_a_451_leaves_the_digest_pending_and_a_later_run_sends_it(db, env):
+    seed(db, CORRIDORS)
+    add(env, "later@example.org")
+    with MailServer() as smtp:
+        smtp.handler.replies["later@example.org"] = "451 4.7.1 Greylisted, try again later"
+        first = digest(env | {"SMTP_URL": smtp.url()})
+        row = db.execute("SELECT state, last_error FROM digests").fetchone()
+        db.commit()
+        del smtp.handler.replies["later@example.org"]
+        second = digest(env | {"SMTP_URL": smtp.url()})
+    assert first.returncode == 0 and "1 to retry later" in first.stdout
+    assert row["state"] == "pending" and row["last_error"].startswith("451 4.7.1 Greylisted")
+    assert "1 sent" in second.stdout
+    assert len(smtp.received) == 1
+    assert db.execute("SELECT state, attempts FROM digests").fetchone() == {"state": "sent", "attempts": 2}
+
+
+def test_a_550_fails_that_recipient_only(db, env):
+    seed(db, CORRIDORS)
+    add(env, "gone@example.org")
+    add(env, "here@example.org")
+    with MailServer() as smtp:
+        smtp.handler.replies["gone@example.org"] = "550 5.1.1 No such user"
+        result = digest(env | {"SMTP_URL": smtp.url()})
+    assert result.returncode == 1
+    assert "failed: gone@example.org: 550 5.1.1 No such user" in result.stdout
+    assert [m.recipients for m in smtp.received] == [["here@example.org"]]
+    states = {r["recipient"]: r["state"] for r in db.execute("SELECT recipient, state FROM digests")}
+    assert states == {"gone@example.org": "failed", "here@example.org": "sent"}
+    listing = run_cli("outbox", env=env)
+    assert "gone@example.org" in listing.stdout and "550 5.1.1 No such user" in listing.stdout
+    assert "here@example.org" not in listing.stdout
+
+
+def test_two_processes_at_once_send_each_digest_once(db, env):
+    seed(db, CORRIDORS)
+    for i in range(6):
+        add(env, f"reader{i}@example.org")
+    with MailServer() as smtp:
+        smtp.handler.stall_data = 0.2
+        procs = [subprocess.Popen([sys.executable, "-m", "cywatch", "digest", "--date", DAY],
+                                  env=env | {"SMTP_URL": smtp.url()}, cwd=ROOT, stdout=subprocess.PIPE,
+                                  stderr=subprocess.PIPE, text=True) for _ in range(2)]
+        outputs = [p.communicate(timeout=120) for p in procs]
+    assert [p.returncode for p in procs] == [0, 0], outputs
+    recipients = sorted(r for m in smtp.received for r in m.recipients)
+    assert recipients == sorted(f"reader{i}@example.org" for i in range(6))
+
+
+@pytest.mark.parametrize(("stall", "stage", "after"), [("rcpt", "claimed", "sent"), ("data", "data", "unknown")])
+def test_a_send_interrupted_by_a_crash_is_resolved_by_the_next_run(db, env, stall, stage, after):
+    seed(db, CORRIDORS)
+    add(env, "crash@example.org")
+    with MailServer() as smtp:
+        setattr(smtp.handler, f"stall_{stall}", 30)
+        process = subprocess.Popen([sys.executable, "-m", "cywatch", "digest", "--date", DAY],
+                                   env=env | {"SMTP_URL": smtp.url()}, cwd=ROOT, start_new_session=True,
+                                   stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            row = db.execute("SELECT state, stage FROM digests").fetchone()
+            db.commit()
+            if row and row["stage"] == stage:
+                break
+            time.sleep(0.05)
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+        assert db.execute("SELECT state FROM digests").fetchone()["state"] == "sending"
+        # the lease (10 minutes) runs out: rather than wait, move its end into the past
+        db.execute("UPDATE digests SET lease_until = now() - interval '1 second'")
+        db.commit()
+        setattr(smtp.handler, f"stall_{stall}", 0)
+        smtp.handler.received.clear()
+        result = digest(env | {"SMTP_URL": smtp.url()})
+        row = db.execute("SELECT id, state FROM digests").fetchone()
+        db.commit()
+        assert result.returncode == 0, result.stdout + result.stderr
+        assert row["state"] == after
+        if after == "unknown":  # it may have been delivered: not resent blindly, shown, resent on request
+            assert smtp.received == []
+            assert "unknown" in run_cli("outbox", env=env).stdout
+            assert run_cli("outbox", "resend", str(row["id"]), env=env).returncode == 0
+            digest(env | {"SMTP_URL": smtp.url()})
+            assert db.execute("SELECT state FROM digests").fetchone()["state"] == "sent"
+        assert len(smtp.received) == 1
+
+
+def test_without_smtp_url_digests_are_written_as_files(db, env):
+    seed(db, CORRIDORS)
+    add(env, "files@example.org")
+    result = digest(env)
+    folder = Path(env["CYWATCH_DATA_DIR"]) / "outbox"
+    assert f"written as .eml files under {folder}" in result.stdout
+    message = (folder / DAY / "files@example.org.eml").read_bytes()
+    assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in message
+
+
+def test_dry_run_writes_files_and_stores_and_sends_nothing(db, env, tmp_path):
+    seed(db, CORRIDORS)
+    add(env, "dry@example.org")
+    with MailServer() as smtp:
+        result = digest(env | {"SMTP_URL": smtp.url()}, "--dry-run", str(tmp_path / "preview"))
+    assert result.returncode == 0 and "1 digest(s) written" in result.stdout
+    assert (tmp_path / "preview" / DAY / "dry@example.org.eml").exists()
+    assert smtp.received == []
+    assert db.execute("SELECT count(*) AS n FROM digests").fetchone()["n"] == 0
+
+
+def test_nothing_new_means_no_email(db, env):
+    baseline.load(db, baseline.bundled())
+    add(env, "quiet@example.org")
+    with MailServer() as smtp:
+        result = digest(env | {"SMTP_URL": smtp.url()})
+    assert "0 built, 0 sent" in result.stdout and smtp.received == []
+
+
+def test_preferences_filter_what_a_digest_contains(db, env):
+    seed(db, CORRIDORS, ("四川规上工业增加值增长6.3%", "1—7月，四川省规上工业增加值增长6.3%，川渝合作持续深化。"))
+    add(env, "cq@example.org", "--region", "重庆市")
+    add(env, "roads@example.org", "--metric", "高速公路")
+    add(env, "weekly@example.org", "--frequency", "weekly")
+    with MailServer() as smtp:
+        digest(env | {"SMTP_URL": smtp.url()})  # 2024-08-12 is a Monday: the weekly one is due too
+    texts = {m.recipients[0]: m.text() for m in smtp.received}
+    assert set(texts) == {"cq@example.org", "roads@example.org", "weekly@example.org"}
+    assert "技术合同成交额（重庆）" in texts["cq@example.org"]
+    assert "省际高速公路通道（川渝）" not in texts["cq@example.org"]
+    assert "省际高速公路通道（川渝）" in texts["roads@example.org"] and "技术合同" not in texts["roads@example.org"]
+    assert "四川" in texts["weekly@example.org"] and "2024年第33周" in texts["weekly@example.org"]
+
+
+def test_a_long_digest_is_shortened_with_n_more(db, env):
+    seed(db, CORRIDORS, *[(f"第{i}篇", f"1—7月重庆新增科技型企业{100 + i}家，成渝协同。") for i in range(5)])
+    add(env, "long@example.org")
+    with MailServer() as smtp:
+        digest(env | {"SMTP_URL": smtp.url(), "CYWATCH_DIGEST_LIMIT": "2"})
+    [mail] = smtp.received
+    assert re.search(rf"… \d+ more: {PUBLIC}/digest/[\w.-]+", mail.text())
+
+
+def test_subscriber_commands_validate_and_list(db, env):
+    assert "added a@example.org (daily)" in run_cli("subscribers", "add", "a@example.org", env=env).stdout
+    bad = run_cli("subscribers", "add", "not-an-address", env=env)
+    assert bad.returncode == 2 and "not a valid email address" in bad.stderr
+    unknown = run_cli("subscribers", "add", "b@example.org", "--region", "火星", env=env)
+    assert unknown.returncode == 2 and "unknown region(s): 火星" in unknown.stderr
+    run_cli("subscribers", "add", "c@example.org", "--region", "四川省", "--metric", "规模以上工业增加值",
+            "--frequency", "weekly", env=env)
+    listing = run_cli("subscribers", "list", env=env).stdout
+    assert re.search(r"c@example.org\s+weekly\s+四川\s+规上工业增加值", listing)
+    assert run_cli("subscribers", "remove", "a@example.org", env=env).returncode == 0
+    assert run_cli("subscribers", "remove", "a@example.org", env=env).returncode == 1
+
+
+def test_diff_table_json_qualifiers_and_restatements(db, env):
+    seed(db, ("川渝技术合同成交额2800亿元", "今年上半年，川渝技术合同成交额2800亿元。"),
+         ("总投资超过450亿元", "今年上半年，重庆枢纽港产业提速建设，签约开工第一批重点项目，总投资超过450亿元。"),
+         ("综保区", "今年上半年，重庆综保区数量增至6个。"))
+    table = run_cli("diff", env=env)
+    assert table.returncode == 0, table.stderr
+    lines = table.stdout.splitlines()
+    assert lines[0].split() == ["outcome", "metric", "region", "baseline", "new", "delta", "period", "source"]
+    records = {(r["metric"], r["region"]): r for r in map(__import__("json").loads,
+                                                            run_cli("diff", "--json", env=env).stdout.splitlines())}
+    assert records[("技术合同成交额", "川渝")]["outcome"] == "confirmed"  # 突破2800亿元 then 2800亿元
+    assert records[("重点项目总投资", "重庆")]["outcome"] == "changed"  # 超过400亿元 then 超过450亿元
+    assert records[("重点项目总投资", "重庆")]["delta"] == 5000000000
+    corridor = records[("综保区数量", "重庆")]
+    assert corridor["outcome"] == "changed" and corridor["restated"] is True  # same period, another value
+    assert any("!restated" in line and "综保区数量" in line for line in lines)
+    # the baseline itself never moves
+    shown = run_cli("baseline", "show", env=env).stdout.splitlines()
+    assert [line.split()[4:6] for line in shown if line.startswith("综保区数量")] == [["7个", "增至"]]
+
+
+def test_send_test_email_says_what_the_server_answered(env):
+    with MailServer() as smtp:
+        ok = run_cli("send-test-email", "me@example.org", env=env | {"SMTP_URL": smtp.url()})
+        smtp.handler.replies["nobody@example.org"] = "550 5.1.1 Unknown user"
+        refused = run_cli("send-test-email", "nobody@example.org", env=env | {"SMTP_URL": smtp.url()})
+    assert ok.returncode == 0 and "RCPT TO: 250 OK" in ok.stdout and "DATA: 250 2.0.0 Ok: queued" in ok.stdout
+    assert refused.returncode == 1 and "result: failed: 550 5.1.1 Unknown user" in refused.stdout
+    down = run_cli("send-test-email", "me@example.org", env=env | {"SMTP_URL": f"smtp://127.0.0.1:{free_port()}"})
+    assert down.returncode == 1 and "could not talk to smtp://127.0.0.1" in down.stdout
+
+
+# --- unsubscribing, over real HTTP ----------------------------------------------------------------------------
+
+@pytest.fixture
+def web(env):
+    port = free_port()
+    process = subprocess.Popen([sys.executable, "-m", "cywatch", "web", "--port", str(port)], env=env, cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 30
+    while time.monotonic() < deadline:
+        try:
+            urllib.request.urlopen(base + "/healthz", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.1)
+    yield base
+    process.terminate()
+    process.wait(timeout=10)
+
+
+def fetch(url: str, data: bytes | None = None) -> tuple[int, str]:
+    try:
+        with urllib.request.urlopen(urllib.request.Request(url, data=data), timeout=10) as response:
+            return response.status, response.read().decode()
+    except urllib.error.HTTPError as error:
+        return error.code, error.read().decode()
+
+
+def test_one_click_unsubscribe_over_http(db, env, web):
+    seed(db, CORRIDORS)
+    add(env, "leave@example.org")
+    add(env, "stay@example.org")
+    with MailServer() as smtp:
+        digest(env | {"SMTP_URL": smtp.url()})
+    leaving = next(m for m in smtp.received if m.recipients == ["leave@example.org"])
+    link = leaving.message["List-Unsubscribe"].strip("<>").replace(PUBLIC, web)
+    status, page = fetch(link)  # what a link scanner or a click does: a confirmation page only
+    assert status == 200 and "Stop sending chengyu-watch digests to leave@example.org?" in page and "<form" in page
+    assert db.execute("SELECT unsubscribed_at FROM subscribers WHERE email = 'leave@example.org'").fetchone()[
+        "unsubscribed_at"] is None
+    db.commit()
+    status, page = fetch(link, data=b"List-Unsubscribe=One-Click")  # RFC 8058 one-click POST
+    assert status == 200 and "will receive no more digests" in page
+    status, page = fetch(link[:-3] + "xyz", data=b"")
+    assert status == 400 and "not valid" in page
+    # the next digest goes to the one who stayed only
+    seed(db, ("渝西规上工业增加值增长13.5%", "1—7月渝西地区规上工业增加值增长13.5%，成渝协同发展。"))
+    with MailServer() as smtp:
+        run_cli("digest", "--date", "2024-08-13", env=env | {"SMTP_URL": smtp.url()})
+    assert [m.recipients for m in smtp.received] == [["stay@example.org"]]
+
+
+def test_an_expired_unsubscribe_link_gets_a_clear_400(db, env, web):
+    from alerts import tokens
+
+    add(env, "old@example.org")
+    subscriber = db.execute("SELECT id, email FROM subscribers").fetchone()
+    stale = tokens.make("test-secret", "unsubscribe", {"s": subscriber["id"], "e": subscriber["email"]},
+                        issued_at=time.time() - tokens.UNSUBSCRIBE_MAX_AGE - 60)
+    status, page = fetch(f"{web}/unsubscribe/{stale}")
+    assert status == 400 and "this link has expired" in page
