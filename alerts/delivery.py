@@ -8,6 +8,7 @@ each digest once.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import date
 from email.utils import parseaddr
@@ -94,8 +95,9 @@ def _periods(day: date) -> list[Period]:
     return [p for p in (period_for("daily", day), period_for("weekly", day)) if p]
 
 
-def send_due(conn: psycopg.Connection, settings: Settings, report: Report) -> None:
-    """Send every digest that is due, until none is left to claim."""
+def send_due(conn: psycopg.Connection, settings: Settings, report: Report,
+             should_stop: Callable[[], bool] = lambda: False) -> None:
+    """Send every digest that is due, until none is left to claim (or a stop is requested between two)."""
     requeued, unknown = outbox.resolve_expired(conn)
     report.requeued += requeued
     report.unknown += unknown
@@ -107,8 +109,11 @@ def send_due(conn: psycopg.Connection, settings: Settings, report: Report) -> No
         transport = FileSender(report.written_to)
     tried: set[int] = set()  # a digest is tried once per run: a 4xx waits for a later run
     try:
-        while rows := outbox.claim(conn, tried=tried):
-            for row in rows:
+        while not should_stop() and (rows := outbox.claim(conn, tried=tried)):
+            for index, row in enumerate(rows):
+                if should_stop():  # the claimed rest goes back, untouched
+                    outbox.release(conn, [r["id"] for r in rows[index:]])
+                    return
                 tried.add(row["id"])
                 message = bytes(row["message"])
                 if isinstance(transport, FileSender):
@@ -131,10 +136,11 @@ def send_due(conn: psycopg.Connection, settings: Settings, report: Report) -> No
         transport.close()
 
 
-def run(conn: psycopg.Connection, settings: Settings, day: date, dry_run: Path | None = None) -> Report:
+def run(conn: psycopg.Connection, settings: Settings, day: date, dry_run: Path | None = None,
+        should_stop: Callable[[], bool] = lambda: False) -> Report:
     """The whole digest step for `day`."""
     report = Report(compared=diff.compute(conn))
     build(conn, settings, day, report, dry_run)
     if not dry_run:
-        send_due(conn, settings, report)
+        send_due(conn, settings, report, should_stop)
     return report

