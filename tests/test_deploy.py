@@ -1,0 +1,125 @@
+"""The docker-compose deployment, tested without a Docker engine (there is none here).
+
+1. `docker-compose config` (Debian's docker-compose, installed by `make test` when it may) validates the
+   file and resolves it with an .env, as `docker compose up` would.
+2. The `app` and `web` services' own commands run with the environment that resolved file gives them
+   (service hosts mapped to 127.0.0.1, container ports to free ones), against the test PostgreSQL, the
+   fixture mirror and aiosmtpd: the scheduler, scheduled one minute ahead, runs a cycle and a digest
+   arrives; its unsubscribe link is served by the web service.
+"""
+
+from __future__ import annotations
+
+import re
+import shutil
+import signal
+import subprocess
+import sys
+import time
+import urllib.request
+from datetime import datetime, timedelta
+from pathlib import Path
+
+import pytest
+import yaml
+
+from crawler.mirror import serving
+from db.baseline import SHANGHAI
+from tests.conftest import ROOT
+from tests.fixtures.sitegen import write_recent
+from tests.mail import MailServer, free_port
+
+COMPOSE = shutil.which("docker-compose")
+needs_compose = pytest.mark.skipif(COMPOSE is None, reason="docker-compose is not installed (make test installs "
+                                                           "Debian's package when it runs as root)")
+
+
+def resolved(env_file: Path) -> dict:
+    """docker-compose.yml as compose resolves it with this .env."""
+    result = subprocess.run([COMPOSE, "--project-directory", str(ROOT), "--env-file", str(env_file), "-f",
+                             str(ROOT / "docker-compose.yml"), "config"], capture_output=True, text=True, timeout=60)
+    assert result.returncode == 0, result.stderr
+    return yaml.safe_load(result.stdout)
+
+
+@needs_compose
+def test_the_compose_file_is_valid_and_complete(tmp_path):
+    env_file = tmp_path / ".env"
+    shutil.copy(ROOT / ".env.example", env_file)
+    config = resolved(env_file)
+    services = config["services"]
+    assert set(services) == {"db", "app", "web", "mailpit"}
+    assert services["db"]["image"].startswith("postgres:16") and services["db"]["healthcheck"]["test"]
+    assert any(v.startswith("pgdata:") for v in services["db"]["volumes"])
+    assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"
+    assert services["app"]["command"] == ["scheduler"]
+    assert services["web"]["command"][0] == "web"
+    assert services["mailpit"]["profiles"] == ["dev"]
+    assert services["app"]["environment"]["DATABASE_URL"] == "postgresql://cywatch:change-me@db:5432/cywatch"
+    missing = tmp_path / "missing.env"
+    missing.write_text("CYWATCH_SECRET=x\n")  # no POSTGRES_PASSWORD: compose refuses, naming it
+    refused = subprocess.run([COMPOSE, "--project-directory", str(ROOT), "--env-file", str(missing), "-f",
+                              str(ROOT / "docker-compose.yml"), "config"], capture_output=True, text=True, timeout=60)
+    assert refused.returncode != 0 and "POSTGRES_PASSWORD" in refused.stderr
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM python:3\.\d+-slim", dockerfile, re.M)
+    assert re.search(r"^USER cywatch$", dockerfile, re.M)
+    assert 'ENTRYPOINT ["cywatch"]' in dockerfile  # exec form
+
+
+def _local(value: str, ports: dict[str, int]) -> str:
+    """A service address as seen from this host: @db:5432 -> @127.0.0.1:5432, mailpit:1025 -> 127.0.0.1:PORT."""
+    value = value.replace("@db:", "@127.0.0.1:")
+    for host, port in ports.items():
+        value = re.sub(rf"//{host}:\d+", f"//127.0.0.1:{port}", value)
+    return value
+
+
+@needs_compose
+def test_the_app_and_web_services_run_a_cycle_and_deliver(db, settings, tmp_path):
+    today = datetime.now(SHANGHAI).date()
+    write_recent(tmp_path / "sites", today)
+    database = settings.database_url.rsplit("/", 1)[1]
+    soon = datetime.now(SHANGHAI) + timedelta(minutes=1)
+    web_port = free_port()
+    with serving(tmp_path / "sites") as mirror, MailServer() as smtp:
+        env_file = tmp_path / ".env"
+        env_file.write_text("\n".join([
+            "POSTGRES_USER=postgres", "POSTGRES_PASSWORD=unused-with-trust-auth", f"POSTGRES_DB={database}",
+            "CYWATCH_SECRET=deploy-test-secret", f"CYWATCH_PUBLIC_URL=http://127.0.0.1:{web_port}",
+            f"SMTP_URL=smtp://mailpit:{smtp.port}", f"CYWATCH_MIRROR={mirror.url}",
+            f"CYWATCH_SCHEDULE={soon.minute} {soon.hour} * * *", "CYWATCH_TIMEZONE=Asia/Shanghai"]) + "\n")
+        services = resolved(env_file)["services"]
+        envs = {}
+        for name in ("app", "web"):
+            environment = {k: _local(str(v), {"mailpit": smtp.port}) for k, v in services[name]["environment"].items()}
+            envs[name] = environment | {"CYWATCH_DATA_DIR": str(tmp_path / name), "PATH": "/usr/bin:/bin",
+                                        "CYWATCH_DOWNLOAD_TIMEOUT": "3", "CYWATCH_PROGRESS_INTERVAL": "0"}
+        web_command = [part.replace("0.0.0.0", "127.0.0.1") for part in services["web"]["command"]]
+        web_command[web_command.index("--port") + 1] = str(web_port)  # the published port
+        subprocess.run([sys.executable, "-m", "cywatch", "subscribers", "add", "reader@example.org"],
+                       env=envs["app"], cwd=ROOT, check=True, capture_output=True, timeout=60)
+        app = subprocess.Popen([sys.executable, "-m", "cywatch", *services["app"]["command"]], env=envs["app"],
+                               cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        web = subprocess.Popen([sys.executable, "-m", "cywatch", *web_command], env=envs["web"], cwd=ROOT,
+                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+        try:
+            deadline = time.monotonic() + 150
+            while time.monotonic() < deadline and not smtp.received:
+                assert app.poll() is None, app.communicate()[1]
+                time.sleep(0.5)
+            assert smtp.received, "no digest arrived within 150 s"
+            [mail] = smtp.received
+            link = mail.message["List-Unsubscribe"].strip("<>")
+            with urllib.request.urlopen(link, timeout=10) as page:
+                assert page.status == 200 and "Stop sending chengyu-watch digests to reader@example.org?" in \
+                    page.read().decode()
+        finally:
+            for process in (app, web):
+                process.send_signal(signal.SIGTERM)
+            _, app_log = app.communicate(timeout=90)
+            web.communicate(timeout=30)
+    assert app.returncode == 0, app_log
+    assert "next cycle at" in app_log
+    row = db.execute("SELECT status FROM runs WHERE run_date = %s", [today]).fetchone()
+    assert row["status"] == "ok"
