@@ -23,6 +23,7 @@ run: $(VENV)/.installed
 
 ## demo: the same cycle offline, against the bundled copy of the sites (tests/fixtures/sites)
 DEMO_PORT ?= 8800
+demo: export CYWATCH_DATA_DIR = $(CURDIR)/var/demo
 demo: $(VENV)/.installed
 	@$(BIN)/cywatch subscribers add $(DEMO_EMAIL) --operator >/dev/null
 	@$(BIN)/cywatch mirror --port $(DEMO_PORT) >/dev/null & pid=$$!; sleep 1; \

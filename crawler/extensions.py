@@ -84,7 +84,8 @@ class CrawlRunRecorder:
             return
         c = self._counts()
         blocked = self.crawler.stats.get_value("cywatch/blocked")
-        ok_pages = c["pages"] - int(self.crawler.stats.get_value("downloader/response_status_count/404", 0))
+        ok_pages = sum(int(self.crawler.stats.get_value(f"downloader/response_status_count/{code}", 0))
+                       for code in (200, 304))
         if blocked:
             status, detail = "blocked", str(blocked)
         elif reason != "finished":

@@ -67,6 +67,7 @@ EXTENSIONS = {
 # How far back lists are paged when nothing stored stops them first, and the relevance bar.
 CYWATCH_MAX_LIST_PAGES = 30
 CYWATCH_FIRST_CRAWL_DAYS = 3
+CYWATCH_MAX_CATCHUP_DAYS = 14  # without --since, never go back further than this
 CYWATCH_RELEVANCE_THRESHOLD = 2.0
 CYWATCH_PROGRESS_INTERVAL = float(os.environ.get("CYWATCH_PROGRESS_INTERVAL", "10"))
 

@@ -62,15 +62,16 @@ class CrawlDatabase:
         return {r["canonical_url"] for r in rows}
 
     def last_clean_until(self, source: str) -> date | None:
-        """The last day covered by the last clean crawl of a source (finished, ok or empty, no errors).
+        """The latest day covered by a clean crawl of a source (finished, ok or empty, no errors).
 
         A crawl that died or lost an article does not count: the next one starts where the last clean one
-        ended, and so stores exactly what was missed.
+        ended, and so stores exactly what was missed. The latest `until`, not the latest run: a backfill of
+        past days must not pull the next daily crawl back to them.
         """
         row = self.conn.execute(
-            "SELECT until FROM crawl_runs WHERE source = %s AND status IN ('ok', 'empty') AND errors = 0 "
-            "ORDER BY started_at DESC LIMIT 1", [source]).fetchone()
-        return row["until"] if row else None
+            "SELECT max(until) AS until FROM crawl_runs WHERE source = %s AND status IN ('ok', 'empty') "
+            "AND errors = 0", [source]).fetchone()
+        return row["until"]
 
     def last_run_was_clean(self, source: str) -> bool:
         """Whether the most recent finished crawl of a source was clean."""

@@ -211,3 +211,41 @@ def test_unknown_source_is_a_clear_usage_error(cli_env):
     result = run_cli("crawl", "xinhua", env=cli_env)
     assert result.returncode == 2
     assert "unknown source(s): xinhua; known: cqrb, sc_gov, sc_fgw, cq_gov" in result.stderr
+
+
+def test_a_page_that_keeps_failing_is_an_error_and_is_fetched_again_next_time(db, cli_env, mirror):
+    lost = next(a for a in ARTICLES if a.key == "i-gdp")
+    mirror.fail("/" + article_path(lost), *["status:503"] * 4)  # every try of this crawl
+    first = crawl(cli_env, mirror.url, "sc_fgw")
+    assert "could not fetch" in first.stderr and "503" in first.stderr
+    run = db.execute("SELECT status, errors FROM crawl_runs").fetchone()
+    assert run["errors"] == 1  # not a clean run: its lists' validators are not kept, its window not passed
+    assert db.execute("SELECT count(*) AS n FROM http_validators").fetchone()["n"] == 0
+    assert db.execute("SELECT count(*) AS n FROM articles WHERE canonical_url = %s",
+                      [real_url(lost)]).fetchone()["n"] == 0
+    db.commit()
+    env = cli_env | {"CYWATCH_MIRROR": mirror.url, "CYWATCH_PROGRESS_INTERVAL": "0"}
+    again = run_cli("crawl", "sc_fgw", "--until", UNTIL, env=env)  # the default window
+    assert again.returncode == 0, again.stderr
+    assert db.execute("SELECT count(*) AS n FROM articles WHERE canonical_url = %s",
+                      [real_url(lost)]).fetchone()["n"] == 1
+
+
+def test_a_site_answering_503_to_everything_is_a_failed_run(db, cli_env, mirror):
+    for path in ("/fgw.sc.gov.cn/sfgw/fgyw/common_list.shtml", "/fgw.sc.gov.cn/sfgw/tzgg/olist.shtml"):
+        mirror.fail(path, *["status:503"] * 4)
+    result = crawl(cli_env, mirror.url, "sc_fgw")
+    assert result.returncode == 1
+    run = db.execute("SELECT status, detail FROM crawl_runs").fetchone()
+    assert run["status"] == "failed" and "503" in run["detail"]
+
+
+def test_a_backfill_does_not_pull_the_daily_horizon_back(db, cli_env, mirror):
+    env = cli_env | {"CYWATCH_MIRROR": mirror.url, "CYWATCH_PROGRESS_INTERVAL": "0"}
+    assert crawl(cli_env, mirror.url, "sc_fgw").returncode == 0  # clean, up to 08-12
+    backfill = run_cli("crawl", "sc_fgw", "--since", "2024-08-01", "--until", "2024-08-05", env=env)
+    assert backfill.returncode == 0, backfill.stderr
+    daily = run_cli("crawl", "sc_fgw", "--until", UNTIL, env=env)
+    assert daily.returncode == 0, daily.stderr
+    latest = db.execute("SELECT since FROM crawl_runs ORDER BY id DESC LIMIT 1").fetchone()
+    assert latest["since"].isoformat() == UNTIL

@@ -17,6 +17,7 @@ import scrapy
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response
+from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.parsing import SHANGHAI, clean, first_matching, parse_datetime
@@ -60,6 +61,12 @@ class SourceSpider(scrapy.Spider):
         else:
             first = spider.until - timedelta(days=crawler.settings.getint("CYWATCH_FIRST_CRAWL_DAYS"))
             spider.since = spider.db.last_clean_until(cls.name) or first
+            oldest = spider.until - timedelta(days=crawler.settings.getint("CYWATCH_MAX_CATCHUP_DAYS"))
+            if spider.since < oldest:
+                spider.logger.warning("the last clean crawl ended %s; catching up %d days only (from %s); "
+                                      "backfill older days with --since", spider.since,
+                                      crawler.settings.getint("CYWATCH_MAX_CATCHUP_DAYS"), oldest)
+                spider.since = oldest
         spider.stop_at_stored = not spider.explicit_since and spider.db.last_run_was_clean(cls.name)
         if spider.since > spider.until:
             spider.since = spider.until
@@ -97,13 +104,26 @@ class SourceSpider(scrapy.Spider):
                        meta={"list_page": True, "section": section, "page": page})
 
     def failed(self, failure: Failure) -> None:
-        """A request that failed for good (after retries): an error of this run; robots.txt or 304 are not."""
-        if failure.check(IgnoreRequest):
+        """A request that failed for good (after retries): an error of this run.
+
+        robots.txt refusals, 304s and blocked sites are not errors (they are ignored requests); an HTTP error
+        status is one (Scrapy's HttpError is an ignored request too, so it is checked first), except
+        404/410: the page is gone, and asking again would not bring it back.
+        """
+        if failure.check(HttpError):
+            status = failure.value.response.status
+            if status in (404, 410):
+                self.logger.warning("gone (HTTP %d): %s", status, failure.request.url)
+                return
+            reason = f"HTTP {status}"
+        elif failure.check(IgnoreRequest):
             return
+        else:
+            reason = failure.getErrorMessage()
         self.crawler.stats.inc_value("cywatch/request_failures")
         if not self.crawler.stats.get_value("cywatch/first_error"):
-            self.crawler.stats.set_value("cywatch/first_error", failure.getErrorMessage())
-        self.logger.error("could not fetch %s: %s", failure.request.url, failure.getErrorMessage())
+            self.crawler.stats.set_value("cywatch/first_error", f"{reason} at {failure.request.url}")
+        self.logger.error("could not fetch %s: %s", failure.request.url, reason)
 
     def parse_list(self, response: Response) -> Iterator[Request]:
         """Articles of a list page that are in the window and not stored; then the next page if needed."""
@@ -112,12 +132,14 @@ class SourceSpider(scrapy.Spider):
         if not entries:
             return
         fresh = [e for e in entries if self.within(e.day)]
+        if any(e.day > self.until for e in entries):  # seen, not crawled: a 304 next time must not hide them
+            self.db.pending_validators.pop(response.url, None)
         wanted = set(self.unstored(e.url for e in fresh))
         for entry in fresh:
             if entry.url in wanted:
                 yield Request(entry.url, callback=self.parse_article, errback=self.failed,
                               meta={"section": section, "list_title": entry.title, "list_date": entry.day})
-        reached_horizon = any(e.day < self.since for e in entries)
+        reached_horizon = entries[-1].day < self.since  # the bottom row: an old pinned item on top does not stop it
         all_stored = bool(fresh) and not wanted and self.stop_at_stored
         if not reached_horizon and not all_stored and page < self.settings.getint("CYWATCH_MAX_LIST_PAGES"):
             next_url = self.page_url(response.url, page + 1)
