@@ -18,7 +18,8 @@ import psycopg
 
 from alerts import outbox
 from alerts.digest import Period, gather, period_for, personalise, render_for_group
-from alerts.transport import FileSender, SmtpSender, parse_smtp_url
+from alerts.subscribers import envelope_address
+from alerts.transport import FileSender, SmtpSender, eml_filename, parse_smtp_url
 from cywatch.config import Settings
 from db import diff
 
@@ -65,30 +66,45 @@ def build(conn: psycopg.Connection, settings: Settings, day: date, report: Repor
                subscriber["mark_change"], subscriber["mark_article"])
         groups.setdefault(key, []).append(subscriber)
     for members in groups.values():
-        first = members[0]
-        period = period_for(first["frequency"], day)
-        assert period is not None
-        content = gather(conn, first)
-        if not content.worth_sending(first["operator"]):
-            continue
-        template = render_for_group(content, period, first, settings)
-        rendering = None if dry_run else outbox.store_rendering(conn, period.key, template.full_html)
-        for subscriber in members:
-            rendered = personalise(template, subscriber, settings)
-            data = rendered.message.as_bytes()
-            if dry_run:
-                path = dry_run / period.key / f"{subscriber['email']}.eml"
-                path.parent.mkdir(parents=True, exist_ok=True)
-                path.write_bytes(data)
-                report.dry_run.append(path)
-                continue
-            if outbox.enqueue(conn, subscriber_id=subscriber["id"], period=period.key,
-                              recipient=subscriber["email"], subject=rendered.subject,
-                              message_id=rendered.message["Message-ID"], message=data, rendering_id=rendering,
-                              counts=content.counts(), last_change_id=content.last_change_id,
-                              last_article_id=content.last_article_id):
-                report.built += 1
-        conn.commit()
+        try:
+            _build_group(conn, settings, period_for(members[0]["frequency"], day), members, report, dry_run)
+        except Exception as error:  # one bad group must not cost everyone else their digest
+            conn.rollback()
+            log.exception("could not build the digest of %s", ", ".join(m["email"] for m in members))
+            report.failed.extend(f"{m['email']}: could not build the digest: {error}" for m in members)
+
+
+def _build_group(conn: psycopg.Connection, settings: Settings, period: Period | None, members: list[dict],
+                 report: Report, dry_run: Path | None) -> None:
+    """Gather and render once for subscribers whose digests hold the same thing; store one each."""
+    assert period is not None
+    first = members[0]
+    content = gather(conn, first)
+    if not content.worth_sending(first["operator"]):
+        return
+    template = render_for_group(content, period, first, settings)
+    rendering = None if dry_run else outbox.store_rendering(conn, period.key, template.full_html)
+    for subscriber in members:
+        try:
+            with conn.transaction():  # a savepoint: one subscriber's failure leaves the others stored
+                rendered = personalise(template, subscriber, settings)
+                data = rendered.message.as_bytes()
+                recipient = envelope_address(subscriber["email"])
+                if dry_run:
+                    path = dry_run / period.key / eml_filename(recipient)
+                    path.parent.mkdir(parents=True, exist_ok=True)
+                    path.write_bytes(data)
+                    report.dry_run.append(path)
+                    continue
+                if outbox.enqueue(conn, subscriber_id=subscriber["id"], period=period.key, recipient=recipient,
+                                  subject=rendered.subject, message_id=rendered.message["Message-ID"],
+                                  message=data, rendering_id=rendering, counts=content.counts(),
+                                  last_change_id=content.last_change_id, last_article_id=content.last_article_id):
+                    report.built += 1
+        except Exception as error:  # reported per subscriber; the rest of the group goes on
+            log.exception("could not build the digest of %s", subscriber["email"])
+            report.failed.append(f"{subscriber['email']}: could not build the digest: {error}")
+    conn.commit()
 
 
 def _periods(day: date) -> list[Period]:
@@ -108,32 +124,45 @@ def send_due(conn: psycopg.Connection, settings: Settings, report: Report,
         report.written_to = settings.data_dir / "outbox"
         transport = FileSender(report.written_to)
     tried: set[int] = set()  # a digest is tried once per run: a 4xx waits for a later run
+    claimer = outbox.new_claimer()
     try:
-        while not should_stop() and (rows := outbox.claim(conn, tried=tried)):
+        while not should_stop() and (rows := outbox.claim(conn, claimer, tried=tried)):
             for index, row in enumerate(rows):
                 if should_stop():  # the claimed rest goes back, untouched
-                    outbox.release(conn, [r["id"] for r in rows[index:]])
+                    outbox.release(conn, [r["id"] for r in rows[index:]], claimer)
                     return
                 tried.add(row["id"])
-                message = bytes(row["message"])
-                if isinstance(transport, FileSender):
-                    outcome = transport.send(sender_address, row["recipient"], message, row["period"])
-                else:
-                    outcome = transport.send(sender_address, row["recipient"], message,
-                                             before_data=lambda r=row: outbox.mark_stage(conn, r["id"], "data"))
-                if outcome.kind == "sent":
-                    outbox.mark_sent(conn, row["id"], outcome.delivered_to, outcome.reply)
-                    report.sent += 1
-                elif outcome.kind == "retry":
-                    state = outbox.mark_retry(conn, row["id"], row["attempts"], outcome.reply)
-                    (report.failed if state == "failed" else report.retrying).append(
-                        f"{row['recipient']}: {outcome.reply}")
-                else:
-                    outbox.mark_failed(conn, row["id"], outcome.reply)
-                    report.failed.append(f"{row['recipient']}: {outcome.reply}")
-                log.info("%s %s: %s", row["recipient"], outcome.kind, outcome.reply)
+                try:
+                    _send_one(conn, transport, sender_address, row, claimer, report)
+                except outbox.LeaseLost as lost:  # too slow: another run has it now, and sends it
+                    transport.close()  # a transaction cut before DATA delivers nothing
+                    log.warning("%s: %s", row["recipient"], lost)
     finally:
         transport.close()
+
+
+def _send_one(conn: psycopg.Connection, transport: SmtpSender | FileSender, sender_address: str, row: dict,
+              claimer: str, report: Report) -> None:
+    """Send one claimed digest and record what became of it."""
+    outbox.renew(conn, row["id"], claimer)
+    message = bytes(row["message"])
+    if isinstance(transport, FileSender):
+        outcome = transport.send(sender_address, row["recipient"], message, row["period"])
+    else:
+        outcome = transport.send(sender_address, row["recipient"], message,
+                                 before_data=lambda: outbox.mark_stage(conn, row["id"], claimer, "data"))
+    if outcome.kind == "sent":
+        if outbox.mark_sent(conn, row["id"], claimer, outcome.delivered_to, outcome.reply):
+            report.sent += 1
+        else:
+            log.warning("%s: sent, but another process had taken the digest over meanwhile", row["recipient"])
+    elif outcome.kind == "retry":
+        state = outbox.mark_retry(conn, row["id"], claimer, row["attempts"], outcome.reply)
+        (report.failed if state == "failed" else report.retrying).append(f"{row['recipient']}: {outcome.reply}")
+    else:
+        outbox.mark_failed(conn, row["id"], claimer, outcome.reply)
+        report.failed.append(f"{row['recipient']}: {outcome.reply}")
+    log.info("%s %s: %s", row["recipient"], outcome.kind, outcome.reply)
 
 
 def run(conn: psycopg.Connection, settings: Settings, day: date, dry_run: Path | None = None,

@@ -24,6 +24,7 @@ import psycopg
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from alerts import tokens
+from alerts.subscribers import envelope_address
 from crawler.extract.numbers import format_decimal, humanize
 from cywatch.config import Settings
 from db import diff
@@ -289,7 +290,7 @@ def personalise(template: Template, subscriber: dict, settings: Settings, *, now
     domain = address.rpartition("@")[2] or "localhost"
     message = EmailMessage(policy=SMTP)
     message["From"] = Address(display_name=display, addr_spec=address)
-    message["To"] = Address(display_name=subscriber.get("name") or "", addr_spec=subscriber["email"])
+    message["To"] = Address(display_name=subscriber.get("name") or "", addr_spec=envelope_address(subscriber["email"]))
     message["Subject"] = template.subject
     message["Date"] = format_datetime(now or datetime.now(SHANGHAI))
     message["Message-ID"] = f"<digest.{template.period.key}.{subscriber['id']}@{domain}>"

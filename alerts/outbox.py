@@ -6,18 +6,34 @@ Just before DATA the row records `stage = 'data'`; a lease that expires tells th
 - stage 'data': the server may have accepted it; the row becomes `unknown` and is not resent blindly
   (`cywatch outbox resend ID` sends it again, under the same Message-ID).
 4xx replies and network errors put the row back to pending with a growing delay; 5xx fails it.
+
+Each claim carries a token (`claimed_by`). The lease is renewed before each message; every later update
+names the token, so a sender whose lease expired and was taken over can no longer touch the row (and does
+not send it).
 """
 
 from __future__ import annotations
 
 import json
 import os
+import uuid
 from datetime import timedelta
+from typing import LiteralString
 
 import psycopg
+from psycopg import sql
 
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
+
+
+class LeaseLost(RuntimeError):
+    """Another process took over a digest this one had claimed (its lease expired): leave it alone."""
+
+
+def new_claimer() -> str:
+    """A token naming one sending process's claims."""
+    return str(uuid.uuid4())
 
 
 def retry_after(attempts: int) -> timedelta:
@@ -65,57 +81,72 @@ def resolve_expired(conn: psycopg.Connection) -> tuple[int, int]:
     return requeued, unknown
 
 
-def claim(conn: psycopg.Connection, batch: int = 20, tried: set[int] | None = None) -> list[dict]:
-    """Take up to `batch` digests that are due, leased to this process; those in `tried` wait for a later run."""
+def claim(conn: psycopg.Connection, claimer: str, batch: int = 20, tried: set[int] | None = None) -> list[dict]:
+    """Take up to `batch` digests that are due, leased to `claimer`; those in `tried` wait for a later run."""
     rows = conn.execute(
         """
         UPDATE digests SET state = 'sending', stage = 'claimed', attempts = attempts + 1,
-                           lease_until = now() + %s
+                           lease_until = now() + %s, claimed_by = %s
         WHERE id IN (SELECT id FROM digests WHERE state = 'pending' AND next_attempt_at <= now()
                      AND id <> ALL(%s) ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
         RETURNING id, subscriber_id, period, recipient, message, attempts
-        """, [LEASE, list(tried or ()), batch]).fetchall()
+        """, [LEASE, claimer, list(tried or ()), batch]).fetchall()
     conn.commit()
     return rows
 
 
-def release(conn: psycopg.Connection, digest_ids: list[int]) -> None:
+def _update_claimed(conn: psycopg.Connection, digest_id: int, claimer: str, assignments: LiteralString,
+                    params: list[object]) -> bool:
+    """Apply `assignments` (SQL of this module) to a digest this claimer still holds; False if it lost it."""
+    query = sql.SQL("UPDATE digests SET {} WHERE id = %s AND state = 'sending' AND claimed_by = %s").format(
+        sql.SQL(assignments))
+    done = conn.execute(query, [*params, digest_id, claimer]).rowcount
+    conn.commit()
+    return bool(done)
+
+
+def release(conn: psycopg.Connection, digest_ids: list[int], claimer: str) -> None:
     """Give claimed digests back untouched (a stop was requested before they were tried)."""
-    conn.execute("UPDATE digests SET state = 'pending', stage = NULL, lease_until = NULL, attempts = attempts - 1 "
-                 "WHERE id = ANY(%s) AND state = 'sending'", [digest_ids])
-    conn.commit()
+    for digest_id in digest_ids:
+        _update_claimed(conn, digest_id, claimer, "state = 'pending', stage = NULL, lease_until = NULL, "
+                        "claimed_by = NULL, attempts = attempts - 1", [])
 
 
-def mark_stage(conn: psycopg.Connection, digest_id: int, stage: str) -> None:
-    """Record how far a send got (committed at once: it must survive a crash)."""
-    conn.execute("UPDATE digests SET stage = %s WHERE id = %s", [stage, digest_id])
-    conn.commit()
+def renew(conn: psycopg.Connection, digest_id: int, claimer: str) -> None:
+    """Extend the lease just before a message is sent; LeaseLost if another process has taken it over."""
+    if not _update_claimed(conn, digest_id, claimer, "lease_until = now() + %s", [LEASE]):
+        raise LeaseLost(f"digest {digest_id} was taken over by another process")
 
 
-def mark_sent(conn: psycopg.Connection, digest_id: int, delivered_to: str, reply: str) -> None:
-    conn.execute("UPDATE digests SET state = 'sent', stage = NULL, sent_at = now(), lease_until = NULL, "
-                 "delivered_to = %s, last_error = NULL WHERE id = %s", [delivered_to or reply, digest_id])
-    conn.commit()
+def mark_stage(conn: psycopg.Connection, digest_id: int, claimer: str, stage: str) -> None:
+    """Record how far a send got (committed at once: it must survive a crash); LeaseLost if taken over."""
+    if not _update_claimed(conn, digest_id, claimer, "stage = %s", [stage]):
+        raise LeaseLost(f"digest {digest_id} was taken over by another process")
 
 
-def mark_retry(conn: psycopg.Connection, digest_id: int, attempts: int, reply: str) -> str:
+def mark_sent(conn: psycopg.Connection, digest_id: int, claimer: str, delivered_to: str, reply: str) -> bool:
+    """The server accepted the message (False: the claim was lost meanwhile, and nothing was recorded)."""
+    return _update_claimed(conn, digest_id, claimer, "state = 'sent', stage = NULL, sent_at = now(), "
+                           "lease_until = NULL, delivered_to = %s, last_error = NULL", [delivered_to or reply])
+
+
+def mark_retry(conn: psycopg.Connection, digest_id: int, claimer: str, attempts: int, reply: str) -> str:
     """Back to pending after a 4xx or a network error (failed after MAX_ATTEMPTS); returns the new state."""
     state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-    conn.execute("UPDATE digests SET state = %s, stage = NULL, lease_until = NULL, last_error = %s, "
-                 "next_attempt_at = now() + %s WHERE id = %s", [state, reply, retry_after(attempts), digest_id])
-    conn.commit()
+    _update_claimed(conn, digest_id, claimer, "state = %s, stage = NULL, lease_until = NULL, last_error = %s, "
+                    "next_attempt_at = now() + %s", [state, reply, retry_after(attempts)])
     return state
 
 
-def mark_failed(conn: psycopg.Connection, digest_id: int, reply: str) -> None:
-    conn.execute("UPDATE digests SET state = 'failed', stage = NULL, lease_until = NULL, last_error = %s "
-                 "WHERE id = %s", [reply, digest_id])
-    conn.commit()
+def mark_failed(conn: psycopg.Connection, digest_id: int, claimer: str, reply: str) -> None:
+    """Refused for good (a 5xx, or a message that cannot be sent at all)."""
+    _update_claimed(conn, digest_id, claimer, "state = 'failed', stage = NULL, lease_until = NULL, last_error = %s",
+                    [reply])
 
 
 def resend(conn: psycopg.Connection, digest_id: int) -> bool:
-    """Queue a failed or unknown digest again; False if there is no such row in those states."""
-    done = conn.execute("UPDATE digests SET state = 'pending', stage = NULL, next_attempt_at = now() "
+    """Queue a failed or unknown digest again, with a fresh count of attempts; False if there is none such."""
+    done = conn.execute("UPDATE digests SET state = 'pending', stage = NULL, attempts = 0, next_attempt_at = now() "
                         "WHERE id = %s AND state IN ('failed', 'unknown')", [digest_id]).rowcount
     conn.commit()
     return bool(done)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import unicodedata
 from dataclasses import dataclass
 
 import psycopg
@@ -19,15 +20,43 @@ class Added:
     """What `add` did."""
 
     email: str
-    created: bool  # False: the address existed (its preferences were updated, a past unsubscribe lifted)
+    created: bool  # False: the address existed and the options given were updated
+    frequency: str
+    operator: bool
+    unsubscribed: bool  # the address had unsubscribed and stays so (no --resubscribe)
 
 
 def normalise_email(address: str) -> str:
-    """A syntactically valid address, normalised (domain in lower case); SubscriberError otherwise."""
+    """A syntactically valid address, normalised (domain in lower case); SubscriberError otherwise.
+
+    Internationalised domains are fine (they go out as IDNA); a non-ASCII local part is refused, because
+    it needs SMTPUTF8, which most relays do not offer, and a digest that can never be sent helps nobody.
+    """
     try:
-        return validate_email(address.strip(), check_deliverability=False).normalized
+        return validate_email(address.strip(), check_deliverability=False, allow_smtputf8=False).normalized
     except EmailNotValidError as error:
         raise SubscriberError(f"not a valid email address: {address!r} ({error})") from None
+
+
+def envelope_address(address: str) -> str:
+    """The address as it goes on the wire: an internationalised domain in its ASCII (IDNA) form."""
+    local, _, domain = address.rpartition("@")
+    if domain.isascii():
+        return address
+    return f"{local}@{validate_email(address, check_deliverability=False).ascii_domain}"
+
+
+def clean_name(name: str | None) -> str | None:
+    """A display name, NFKC-normalised and stripped; SubscriberError if it holds control characters.
+
+    The name goes into a To: header, so a line break in it must never get that far.
+    """
+    if name is None:
+        return None
+    name = unicodedata.normalize("NFKC", name).strip()
+    if any(unicodedata.category(char).startswith("C") for char in name):
+        raise SubscriberError(f"the name {name!r} holds control characters")
+    return name or None
 
 
 def canonical_regions(names: list[str]) -> list[str]:
@@ -49,23 +78,38 @@ def canonical_metrics(names: list[str]) -> list[str]:
 
 
 def add(conn: psycopg.Connection, email: str, *, name: str | None = None, regions: list[str] | None = None,
-        metrics: list[str] | None = None, frequency: str = "daily", operator: bool = False) -> Added:
-    """Add a subscriber, or update an existing one's preferences (and lift a past unsubscribe)."""
-    if frequency not in ("daily", "weekly"):
+        metrics: list[str] | None = None, frequency: str | None = None, operator: bool | None = None,
+        resubscribe: bool = False, clear_filters: bool = False) -> Added:
+    """Add a subscriber, or update the preferences given (None: keep what is stored) of an existing one.
+
+    A new subscriber gets daily digests of everything unless told otherwise. An address that unsubscribed
+    stays unsubscribed unless `resubscribe`: the reader's one click must not be undone by a routine re-run
+    of a provisioning script. `clear_filters` drops stored region and metric filters not given again.
+    """
+    if frequency not in (None, "daily", "weekly"):
         raise SubscriberError(f"frequency must be daily or weekly, not {frequency!r}")
     address = normalise_email(email)
+    regions = canonical_regions(regions) if regions else ([] if clear_filters else None)
+    metrics = canonical_metrics(metrics) if metrics else ([] if clear_filters else None)
     row = conn.execute(
         """
-        INSERT INTO subscribers (email, name, regions, metrics, frequency, operator) VALUES (%s, %s, %s, %s, %s, %s)
-        ON CONFLICT (email) DO UPDATE SET name = coalesce(excluded.name, subscribers.name),
-            regions = excluded.regions, metrics = excluded.metrics, frequency = excluded.frequency,
-            operator = excluded.operator, unsubscribed_at = NULL
-        RETURNING (xmax = 0) AS created
+        INSERT INTO subscribers (email, name, regions, metrics, frequency, operator)
+        VALUES (%(email)s, %(name)s::text, coalesce(%(regions)s::text[], '{}'), coalesce(%(metrics)s::text[], '{}'),
+                coalesce(%(frequency)s::text, 'daily'), coalesce(%(operator)s::boolean, false))
+        ON CONFLICT (email) DO UPDATE SET
+            name = coalesce(%(name)s::text, subscribers.name),
+            regions = coalesce(%(regions)s::text[], subscribers.regions),
+            metrics = coalesce(%(metrics)s::text[], subscribers.metrics),
+            frequency = coalesce(%(frequency)s::text, subscribers.frequency),
+            operator = coalesce(%(operator)s::boolean, subscribers.operator),
+            unsubscribed_at = CASE WHEN %(resubscribe)s THEN NULL ELSE subscribers.unsubscribed_at END
+        RETURNING (xmax = 0) AS created, frequency, operator, unsubscribed_at IS NOT NULL AS unsubscribed
         """,
-        [address, name, canonical_regions(regions or []), canonical_metrics(metrics or []), frequency, operator],
+        {"email": address, "name": clean_name(name), "regions": regions, "metrics": metrics,
+         "frequency": frequency, "operator": operator, "resubscribe": resubscribe},
     ).fetchone()
     conn.commit()
-    return Added(address, bool(row["created"]))
+    return Added(address, bool(row["created"]), row["frequency"], row["operator"], row["unsubscribed"])
 
 
 def remove(conn: psycopg.Connection, email: str) -> bool:

@@ -6,6 +6,8 @@ token for one link can never be used for another.
 
 from __future__ import annotations
 
+import hashlib
+
 from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSafeTimedSerializer
 
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # a digest kept for a year must still let its reader leave
@@ -16,15 +18,19 @@ class InvalidToken(ValueError):
     """A token that was tampered with, or has expired; the message says which."""
 
 
+SIGNER_OPTIONS = {"digest_method": hashlib.sha256}  # itsdangerous defaults to SHA-1
+
+
 def _serializer(secret: str, purpose: str, issued_at: float | None = None) -> URLSafeTimedSerializer:
     if issued_at is None:
-        return URLSafeTimedSerializer(secret, salt=f"chengyu-watch/{purpose}")
+        return URLSafeTimedSerializer(secret, salt=f"chengyu-watch/{purpose}", signer_kwargs=SIGNER_OPTIONS)
 
     class Backdated(TimestampSigner):
         def get_timestamp(self) -> int:
             return int(issued_at)
 
-    return URLSafeTimedSerializer(secret, salt=f"chengyu-watch/{purpose}", signer=Backdated)
+    return URLSafeTimedSerializer(secret, salt=f"chengyu-watch/{purpose}", signer=Backdated,
+                                  signer_kwargs=SIGNER_OPTIONS)
 
 
 def make(secret: str, purpose: str, payload: dict[str, object], issued_at: float | None = None) -> str:

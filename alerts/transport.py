@@ -18,7 +18,7 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, unquote, urlsplit
+from urllib.parse import parse_qs, quote, unquote, urlsplit
 
 from cywatch.config import ConfigError
 
@@ -130,6 +130,9 @@ class SmtpSender:
                 smtp.rset()
                 return Outcome("retry" if code < 500 else "failed", _reply(code, reply))
             return Outcome("sent", _reply(code, reply), self.config.describe())
+        except UnicodeError:  # smtplib speaks ASCII; the address would need SMTPUTF8
+            self.close()
+            return Outcome("failed", f"{recipient!r} cannot be sent without SMTPUTF8 (a non-ASCII address)")
         except smtplib.SMTPAuthenticationError as error:
             self.close()
             return Outcome("failed", f"authentication refused: {_reply(error.smtp_code, error.smtp_error)}")
@@ -155,6 +158,15 @@ class SmtpSender:
             self._smtp = None
 
 
+def eml_filename(recipient: str) -> str:
+    """A safe file name for a recipient's digest: the address, with anything but plain characters %-quoted.
+
+    An address may legally hold '/' (or start with '.'), which must never choose where a file goes.
+    """
+    name = quote(recipient, safe="@+-_.")
+    return f"{'%2E' + name[1:] if name.startswith('.') else name}.eml"
+
+
 class FileSender:
     """No SMTP server: each digest becomes an .eml file under a folder (one per period)."""
 
@@ -162,8 +174,8 @@ class FileSender:
         self.folder = folder
 
     def send(self, sender: str, recipient: str, message: bytes, period: str) -> Outcome:
-        """Write the message as FOLDER/PERIOD/RECIPIENT.eml."""
-        path = self.folder / period / f"{recipient}.eml"
+        """Write the message as FOLDER/PERIOD/RECIPIENT.eml (the name quoted by `eml_filename`)."""
+        path = self.folder / period / eml_filename(recipient)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(message)
         return Outcome("sent", f"written to {path}", str(path))

@@ -256,12 +256,16 @@ def cmd_subscribers_add(args: argparse.Namespace, settings: Settings) -> int:
     with open_db(settings) as conn:
         try:
             added = subscribers.add(conn, args.email, name=args.name, regions=args.region, metrics=args.metric,
-                                    frequency=args.frequency, operator=args.operator)
+                                    frequency=args.frequency, operator=args.operator,
+                                    resubscribe=args.resubscribe, clear_filters=args.clear_filters)
         except subscribers.SubscriberError as error:
             _say(f"cywatch subscribers add: {error}")
             return 2
-    print(f"{'added' if added.created else 'updated'} {added.email} ({args.frequency}"
-          f"{', operator' if args.operator else ''})")
+    print(f"{'added' if added.created else 'updated'} {added.email} ({added.frequency}"
+          f"{', operator' if added.operator else ''})")
+    if added.unsubscribed:
+        _say(f"cywatch subscribers add: {added.email} unsubscribed and stays so; "
+             "pass --resubscribe if they asked to come back")
     return 0
 
 
@@ -514,14 +518,19 @@ def build_parser() -> argparse.ArgumentParser:
 
     subs = commands.add_parser("subscribers", help="who gets digests").add_subparsers(
         dest="subscribers_command", required=True)
-    add = subs.add_parser("add", help="add a subscriber (or update one's preferences)")
+    add = subs.add_parser("add", help="add a subscriber (or update the preferences given of one)")
     add.add_argument("email", metavar="EMAIL")
     add.add_argument("--name")
     add.add_argument("--region", action="append", default=[], metavar="R", help="only these regions (repeatable)")
     add.add_argument("--metric", action="append", default=[], metavar="M",
                      help="only metrics containing M (repeatable)")
-    add.add_argument("--frequency", choices=["daily", "weekly"], default="daily")
-    add.add_argument("--operator", action="store_true", help="also gets digests about source health alone")
+    add.add_argument("--frequency", choices=["daily", "weekly"], help="daily (the default) or weekly")
+    add.add_argument("--operator", action=argparse.BooleanOptionalAction, default=None,
+                     help="also gets digests about source health alone (--no-operator: not any more)")
+    add.add_argument("--clear-filters", action="store_true",
+                     help="drop the stored region and metric filters (then --region/--metric set new ones)")
+    add.add_argument("--resubscribe", action="store_true",
+                     help="lift a past unsubscribe (only when the reader asked to come back)")
     add.set_defaults(handler=cmd_subscribers_add)
     subs.add_parser("list", help="list subscribers").set_defaults(handler=cmd_subscribers_list)
     remove = subs.add_parser("remove", help="delete a subscriber")

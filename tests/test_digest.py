@@ -199,19 +199,56 @@ def test_a_send_interrupted_by_a_crash_is_resolved_by_the_next_run(db, env, stal
             assert smtp.received == []
             assert "unknown" in run_cli("outbox", env=env).stdout
             assert run_cli("outbox", "resend", str(row["id"]), env=env).returncode == 0
+            assert db.execute("SELECT attempts FROM digests").fetchone()["attempts"] == 0  # a fresh start
+            db.commit()
             digest(env | {"SMTP_URL": smtp.url()})
             assert db.execute("SELECT state FROM digests").fetchone()["state"] == "sent"
         assert len(smtp.received) == 1
 
 
+def test_a_sender_whose_lease_was_taken_over_does_not_send_a_second_copy(db, env):
+    seed(db, CORRIDORS)
+    add(env, "slow@example.org")
+    env = env | {"CYWATCH_SMTP_TIMEOUT": "20"}
+
+    def digest_process(smtp: MailServer) -> subprocess.Popen[str]:
+        return subprocess.Popen([sys.executable, "-m", "cywatch", "digest", "--date", DAY],
+                                env=env | {"SMTP_URL": smtp.url()}, cwd=ROOT, stdout=subprocess.PIPE,
+                                stderr=subprocess.PIPE, text=True)
+
+    with MailServer() as smtp:
+        smtp.handler.stall_rcpt = 5
+        slow = digest_process(smtp)
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not db.execute(
+                "SELECT 1 FROM digests WHERE state = 'sending'").fetchone():
+            db.commit()
+            time.sleep(0.05)
+        # The slow sender's lease runs out while its server sits on RCPT; another run takes the digest over
+        # and is still sending it (its server sits on DATA) when the slow one gets its RCPT answer.
+        db.execute("UPDATE digests SET lease_until = now() - interval '1 second'")
+        db.commit()
+        smtp.handler.stall_rcpt, smtp.handler.stall_data = 0, 5
+        takeover = digest_process(smtp)
+        slow_out, slow_err = slow.communicate(timeout=60)
+        takeover_out, takeover_err = takeover.communicate(timeout=60)
+    assert takeover.returncode == 0 and "1 sent" in takeover_out, takeover_out + takeover_err
+    assert len(smtp.received) == 1
+    assert slow.returncode == 0, slow_out + slow_err
+    assert "taken over by another process" in slow_err
+    assert db.execute("SELECT state FROM digests").fetchone()["state"] == "sent"
+
+
 def test_without_smtp_url_digests_are_written_as_files(db, env):
     seed(db, CORRIDORS)
     add(env, "files@example.org")
+    add(env, "ops/team@example.org")  # a '/' is legal in an address, and must not pick the folder
     result = digest(env)
     folder = Path(env["CYWATCH_DATA_DIR"]) / "outbox"
     assert f"written as .eml files under {folder}" in result.stdout
     message = (folder / DAY / "files@example.org.eml").read_bytes()
     assert b"List-Unsubscribe-Post: List-Unsubscribe=One-Click" in message
+    assert sorted(p.name for p in (folder / DAY).iterdir()) == ["files@example.org.eml", "ops%2Fteam@example.org.eml"]
 
 
 def test_dry_run_writes_files_and_stores_and_sends_nothing(db, env, tmp_path):
@@ -269,6 +306,37 @@ def test_subscriber_commands_validate_and_list(db, env):
     assert re.search(r"c@example.org\s+weekly\s+四川\s+规上工业增加值", listing)
     assert run_cli("subscribers", "remove", "a@example.org", env=env).returncode == 0
     assert run_cli("subscribers", "remove", "a@example.org", env=env).returncode == 1
+
+
+def test_updating_a_subscriber_keeps_what_was_not_given_and_respects_an_unsubscribe(db, env):
+    add(env, "d@example.org", "--name", "王分析", "--region", "重庆", "--frequency", "weekly", "--operator")
+    add(env, "d@example.org", "--metric", "投资")
+    row = db.execute("SELECT * FROM subscribers WHERE email = 'd@example.org'").fetchone()
+    assert (row["name"], row["regions"], row["metrics"], row["frequency"], row["operator"]) == (
+        "王分析", ["重庆"], ["投资"], "weekly", True)
+    add(env, "d@example.org", "--clear-filters", "--no-operator")
+    row = db.execute("SELECT * FROM subscribers WHERE email = 'd@example.org'").fetchone()
+    assert (row["regions"], row["metrics"], row["operator"]) == ([], [], False)
+
+    db.execute("UPDATE subscribers SET unsubscribed_at = now() WHERE email = 'd@example.org'")
+    db.commit()
+    again = run_cli("subscribers", "add", "d@example.org", env=env)
+    assert again.returncode == 0 and "stays so" in again.stderr
+    assert db.execute("SELECT unsubscribed_at FROM subscribers WHERE email = 'd@example.org'").fetchone()[
+        "unsubscribed_at"] is not None
+    add(env, "d@example.org", "--resubscribe")
+    assert db.execute("SELECT unsubscribed_at FROM subscribers WHERE email = 'd@example.org'").fetchone()[
+        "unsubscribed_at"] is None
+
+
+def test_addresses_and_names_that_could_not_be_mailed_are_refused(db, env):
+    utf8_local = run_cli("subscribers", "add", "王@example.org", env=env)
+    assert utf8_local.returncode == 2 and "not a valid email address" in utf8_local.stderr
+    header_injection = run_cli("subscribers", "add", "e@example.org", "--name", "E\r\nBcc: x@evil.example",
+                               env=env)
+    assert header_injection.returncode == 2 and "control characters" in header_injection.stderr
+    assert db.execute("SELECT count(*) AS n FROM subscribers").fetchone()["n"] == 0
+    add(env, "f@例子.中国")  # an internationalised domain is fine: it goes out as IDNA
 
 
 def test_diff_table_json_qualifiers_and_restatements(db, env):
