@@ -42,9 +42,14 @@ class SmtpConfig:
 
 def parse_smtp_url(url: str, timeout: float = 30.0, ca_file: str | None = None) -> SmtpConfig:
     """An SmtpConfig from SMTP_URL; ConfigError explains what is wrong with it."""
-    parts = urlsplit(url)
+    parts = urlsplit(url)  # the URL holds the password: no message below repeats it
     if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        raise ConfigError(f"SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465, not {url!r}")
+        problem = "it names no host" if parts.scheme in ("smtp", "smtps") else f"its scheme is {parts.scheme!r}"
+        raise ConfigError(f"SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465 ({problem})")
+    try:
+        parts.port  # noqa: B018 - parsed here so that a bad port is a ConfigError, not a traceback
+    except ValueError:
+        raise ConfigError("SMTP_URL: the port is not a number between 0 and 65535") from None
     user = unquote(parts.username) if parts.username else None
     password = unquote(parts.password) if parts.password else None
     option = parse_qs(parts.query).get("starttls", [""])[0].lower()

@@ -7,11 +7,12 @@ in CYWATCH_DATA_DIR/postgres and survives restarts; the server stops when the la
 from __future__ import annotations
 
 import functools
-import re
 import warnings
 from pathlib import Path
+from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import psycopg
+from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
 from cywatch.config import Settings
@@ -22,8 +23,28 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def redact(url: str) -> str:
-    """A database URL with its password hidden, safe to print."""
-    return re.sub(r"(://[^:/@]+):[^@]*@", r"\1:***@", url)
+    """A database URL or key=value DSN with its password hidden, safe to print.
+
+    Handles a password holding '@' or ':' (the host follows the last '@'), `?password=` in the query, and
+    `password=` in a libpq key=value string; what cannot be parsed is not printed at all.
+    """
+    if "://" in url:
+        parts = urlsplit(url)
+        netloc = parts.netloc
+        if "@" in netloc:
+            userinfo, host = netloc.rsplit("@", 1)
+            user, has_password, _ = userinfo.partition(":")
+            netloc = f"{user}:***@{host}" if has_password else f"{user}@{host}"
+        query = "&".join(f"{key}={'***' if key == 'password' else value}"
+                         for key, value in parse_qsl(parts.query, keep_blank_values=True))
+        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
+    try:
+        options = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return "(a connection string that could not be parsed)"
+    if "password" in options:
+        options["password"] = "***"
+    return " ".join(f"{key}={value}" for key, value in options.items())
 
 
 @functools.cache

@@ -55,12 +55,18 @@ def test_the_compose_file_is_valid_and_complete(tmp_path):
     assert services["app"]["command"] == ["scheduler"]
     assert services["web"]["command"][0] == "web"
     assert services["mailpit"]["profiles"] == ["dev"]
-    assert services["app"]["environment"]["DATABASE_URL"] == "postgresql://cywatch:change-me@db:5432/cywatch"
-    missing = tmp_path / "missing.env"
-    missing.write_text("CYWATCH_SECRET=x\n")  # no POSTGRES_PASSWORD: compose refuses, naming it
-    refused = subprocess.run([COMPOSE, "--project-directory", str(ROOT), "--env-file", str(missing), "-f",
-                              str(ROOT / "docker-compose.yml"), "config"], capture_output=True, text=True, timeout=60)
-    assert refused.returncode != 0 and "POSTGRES_PASSWORD" in refused.stderr
+    assert services["web"]["build"] and services["web"]["image"] == services["app"]["image"]
+    app_env = services["app"]["environment"]
+    assert app_env["DATABASE_URL"] == "postgresql://cywatch@db:5432/cywatch"  # no password in a URL
+    assert app_env["PGPASSWORD"] == "change-me"
+    for required in ("POSTGRES_PASSWORD", "CYWATCH_SECRET", "SMTP_URL", "CYWATCH_PUBLIC_URL"):
+        missing = tmp_path / "missing.env"  # without it compose refuses to start, naming it
+        missing.write_text("".join(line for line in (ROOT / ".env.example").read_text().splitlines(keepends=True)
+                                   if not line.startswith(f"{required}=")))
+        refused = subprocess.run([COMPOSE, "--project-directory", str(ROOT), "--env-file", str(missing), "-f",
+                                  str(ROOT / "docker-compose.yml"), "config"], capture_output=True, text=True,
+                                 timeout=60)
+        assert refused.returncode != 0 and required in refused.stderr
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.\d+-slim", dockerfile, re.M)
     assert re.search(r"^USER cywatch$", dockerfile, re.M)

@@ -369,6 +369,9 @@ def test_send_test_email_says_what_the_server_answered(env):
     assert refused.returncode == 1 and "result: failed: 550 5.1.1 Unknown user" in refused.stdout
     down = run_cli("send-test-email", "me@example.org", env=env | {"SMTP_URL": f"smtp://127.0.0.1:{free_port()}"})
     assert down.returncode == 1 and "could not talk to smtp://127.0.0.1" in down.stdout
+    wrong = run_cli("send-test-email", "me@example.org", env=env | {"SMTP_URL": "https://mailer:hunter2@example.org"})
+    assert wrong.returncode == 2 and "SMTP_URL must look like" in wrong.stderr
+    assert "hunter2" not in wrong.stdout + wrong.stderr
 
 
 # --- unsubscribing, over real HTTP ----------------------------------------------------------------------------
