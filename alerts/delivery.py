@@ -37,6 +37,7 @@ class Report:
     failed: list[str] = field(default_factory=list)
     requeued: int = 0
     unknown: int = 0
+    diff_error: str | None = None  # the diff failed: the digests hold what was compared before
     written_to: Path | None = None
     dry_run: list[Path] = field(default_factory=list)
 
@@ -168,7 +169,13 @@ def _send_one(conn: psycopg.Connection, transport: SmtpSender | FileSender, send
 def run(conn: psycopg.Connection, settings: Settings, day: date, dry_run: Path | None = None,
         should_stop: Callable[[], bool] = lambda: False) -> Report:
     """The whole digest step for `day`."""
-    report = Report(compared=diff.compute(conn))
+    report = Report()
+    try:
+        report.compared = diff.compute(conn)
+    except (psycopg.Error, diff.NoBaseline) as error:  # digests still carry what was compared before
+        conn.rollback()
+        report.diff_error = " ".join(str(error).split())
+        log.error("the diff failed, digests hold what was compared before: %s", report.diff_error)
     build(conn, settings, day, report, dry_run)
     if not dry_run:
         send_due(conn, settings, report, should_stop)

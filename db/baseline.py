@@ -83,6 +83,16 @@ def load(conn: psycopg.Connection, baseline: BaselineSource, name: str = DEFAULT
         return LoadResult(name, version, True, count)
 
 
+def ensure_loaded(conn: psycopg.Connection, name: str = DEFAULT_NAME) -> LoadResult | None:
+    """Load the bundled baseline as `name` if no version of `name` exists; None when one does.
+
+    Never loads over an existing baseline: an operator's own (or corrected) version stays the current one.
+    """
+    if version_info(conn, name) is not None:
+        return None
+    return load(conn, bundled(), name)
+
+
 def version_info(conn: psycopg.Connection, name: str = DEFAULT_NAME, version: int | None = None) -> dict | None:
     """A baseline version (the newest when version is None) with its article, or None if there is none."""
     return conn.execute(

@@ -68,8 +68,17 @@ ON CONFLICT (observation_id) DO NOTHING
 """
 
 
+class NoBaseline(LookupError):
+    """There is no baseline to compare with; the message says how to load one."""
+
+
 def compute(conn: psycopg.Connection, baseline: str = DEFAULT_NAME) -> int:
-    """Compare every observation not compared yet; returns how many were compared now."""
+    """Compare every observation not compared yet; returns how many were compared now.
+
+    NoBaseline when none is loaded: a comparison made then would record every figure as new, for good.
+    """
+    if not conn.execute("SELECT 1 FROM baselines WHERE name = %s", [baseline]).fetchone():
+        raise NoBaseline(f"no baseline named {baseline!r} is loaded; run: cywatch baseline load")
     with conn.transaction():
         # "the latest earlier figure of this key" must walk observations_key_published in order and stop at
         # the first row; left to itself the planner may sort every earlier figure of a key, per figure

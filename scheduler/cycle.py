@@ -11,6 +11,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import json
 import logging
 import os
@@ -19,7 +20,7 @@ import subprocess
 import sys
 import threading
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
 
@@ -76,11 +77,23 @@ class CycleResult:
         return {"ok": 0, "skipped": 0, "interrupted": 143}.get(self.status, 1)
 
 
-def _lock(conn: psycopg.Connection, wait: bool) -> bool:
-    if wait:
-        conn.execute("SELECT pg_advisory_lock(hashtext(%s))", [_LOCK])
-        return True
-    return bool(conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", [_LOCK]).fetchone()["ok"])
+def _lock(conn: psycopg.Connection, stop: StopRequest, wait: float | None) -> bool:
+    """Take the cycle lock, waiting up to `wait` seconds (None: as long as it takes) unless a stop comes first.
+
+    Polled rather than blocking in PostgreSQL, so that SIGTERM ends the wait at once.
+    """
+    deadline = None if wait is None else time.monotonic() + wait
+    said = False
+    while not stop.requested:
+        if conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", [_LOCK]).fetchone()["ok"]:
+            return True
+        if deadline is not None and time.monotonic() >= deadline:
+            return False
+        if not said:
+            log.info("another cycle is running; waiting for it to finish")
+            said = True
+        stop.event.wait(1.0)
+    return False
 
 
 def _save(conn: psycopg.Connection, day: date, steps: dict[str, dict], **fields: object) -> None:
@@ -90,16 +103,22 @@ def _save(conn: psycopg.Connection, day: date, steps: dict[str, dict], **fields:
 
 
 def run_cycle(settings: Settings, day: date, *, force: bool = False, mirror: str | None = None,
-              stop: StopRequest | None = None, wait_for_lock: bool = True) -> CycleResult:
-    """Run (or resume) the cycle of `day`; see the module's description."""
+              stop: StopRequest | None = None, lock_wait: float | None = None) -> CycleResult:
+    """Run (or resume) the cycle of `day`; see the module's description.
+
+    Another cycle holding the lock is waited for (up to `lock_wait` seconds; None: without limit); then the
+    runs table decides, so a cycle that the other one finished is not run again.
+    """
     stop = stop or StopRequest()
     started = time.monotonic()
     conn = connect(settings, autocommit=True)
     try:
         migrate(conn)
         conn.autocommit = True
-        if not _lock(conn, wait_for_lock):
-            return CycleResult(day, "skipped", reason="another cycle is running (advisory lock held)")
+        if not _lock(conn, stop, lock_wait):
+            reason = ("stopped while waiting for another cycle" if stop.requested
+                      else f"another cycle held the lock for more than {lock_wait:.0f} s")
+            return CycleResult(day, "skipped", reason=reason)
         row = conn.execute("SELECT * FROM runs WHERE run_date = %s", [day]).fetchone()
         if row and row["finished_at"] and not force:
             return CycleResult(day, "skipped", dict(row["steps"]), attempt=row["attempts"],
@@ -128,7 +147,7 @@ def run_cycle(settings: Settings, day: date, *, force: bool = False, mirror: str
             steps[name] = {"status": "running", "started": datetime.now().astimezone().isoformat()}
             _save(conn, day, steps)
             log.info("%s: %s …", day, name)
-            outcome = _STEPS[name](conn, settings, day, mirror, stop)
+            outcome = _run_step(name, conn, settings, day, mirror, stop)
             steps[name] |= outcome | {"finished": datetime.now().astimezone().isoformat()}
             _save(conn, day, steps)
             if outcome["status"] == "interrupted":
@@ -145,6 +164,34 @@ def run_cycle(settings: Settings, day: date, *, force: bool = False, mirror: str
 
 
 # --- the steps ------------------------------------------------------------------------------------------------
+
+def _run_step(name: str, conn: psycopg.Connection, settings: Settings, day: date, mirror: str | None,
+              stop: StopRequest) -> dict:
+    """One step; an exception fails that step (recorded with its reason) and the cycle goes on to the next.
+
+    The digest must still go out when the diff broke: operators hear about it, readers get what was new.
+    """
+    try:
+        return _STEPS[name](conn, settings, day, mirror, stop)
+    except Exception as error:  # recorded, logged with its traceback, and the next step runs
+        log.exception("%s: the %s step failed", day, name)
+        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+            conn.rollback()
+        conn.autocommit = True
+        return {"status": "failed", "detail": f"{type(error).__name__}: {' '.join(str(error).split())}"}
+
+
+@contextlib.contextmanager
+def _transactions(conn: psycopg.Connection) -> Iterator[None]:
+    """Explicit transactions for a step's work, back to autocommit afterwards (rolling back what is left)."""
+    conn.autocommit = False
+    try:
+        yield
+    finally:
+        if not conn.closed:
+            conn.rollback()  # nothing when the step committed; an aborted transaction otherwise
+            conn.autocommit = True
+
 
 def _crawl(conn: psycopg.Connection, settings: Settings, day: date, mirror: str | None,
            stop: StopRequest) -> dict:
@@ -175,35 +222,64 @@ def _crawl(conn: psycopg.Connection, settings: Settings, day: date, mirror: str 
 def _diff(conn: psycopg.Connection, settings: Settings, day: date, mirror: str | None, stop: StopRequest) -> dict:
     from db import diff
 
-    conn.autocommit = False
-    try:
+    with _transactions(conn):
         before = conn.execute("SELECT coalesce(max(id), 0) AS n FROM indicator_changes").fetchone()["n"]
         compared = diff.compute(conn)
         counts = {r["outcome"]: r["n"] for r in conn.execute(
             "SELECT outcome, count(*) AS n FROM indicator_changes WHERE id > %s GROUP BY outcome", [before])}
         conn.commit()
-    finally:
-        conn.autocommit = True
     return {"status": "ok", "compared": compared, "outcomes": counts}
 
 
 def _digest(conn: psycopg.Connection, settings: Settings, day: date, mirror: str | None, stop: StopRequest) -> dict:
     from alerts.delivery import run
 
-    conn.autocommit = False
-    try:
+    with _transactions(conn):
         report = run(conn, settings, day, should_stop=lambda: stop.requested)
-    finally:
-        conn.autocommit = True
     result = {"built": report.built, "sent": report.sent, "retrying": len(report.retrying),
+              "diff_error": report.diff_error,
               "failed": report.failed, "unknown": report.unknown,
               "written_to": str(report.written_to) if report.written_to and report.sent else None}
     if stop.requested:
         return result | {"status": "interrupted"}
-    return result | {"status": "failed" if report.failed else "ok"}
+    nothing_out = report.retrying and not report.sent  # e.g. the SMTP server is down: nobody heard anything
+    return result | {"status": "failed" if report.failed or nothing_out else "ok"}
 
 
 _STEPS: dict[str, Callable[..., dict]] = {"crawl": _crawl, "diff": _diff, "digest": _digest}
+
+
+def _crawl_lines(crawl: dict) -> list[str]:
+    sources = crawl.get("sources", {})
+    listed = " · ".join(f"{name} {s['status']}" + (f" {s['new']} new" if s.get("new") else "")
+                        for name, s in sources.items())
+    return [f"  crawl   {crawl['status']:<11} {listed or 'no source ran'}"] + [
+        f"          {name}: {s['detail']}" for name, s in sources.items()
+        if s["status"] in ("failed", "blocked") and s.get("detail")]
+
+
+def _diff_lines(diff: dict) -> list[str]:
+    outcomes = ", ".join(f"{n} {k}" for k, n in sorted(diff.get("outcomes", {}).items()))
+    return [f"  diff    {diff['status']:<11} {diff.get('compared', 0)} figures compared"
+            + (f" ({outcomes})" if outcomes else "")]
+
+
+def _digest_lines(digest: dict) -> list[str]:
+    text = f"{digest.get('built', 0)} built, {digest.get('sent', 0)} sent"
+    if digest.get("retrying"):
+        text += f", {digest['retrying']} to retry later"
+    if digest.get("failed"):
+        text += f", {len(digest['failed'])} failed"
+    if digest.get("written_to"):
+        text += f"; written under {digest['written_to']}"
+    lines = [f"  digest  {digest['status']:<11} {text}"]
+    if digest.get("diff_error"):
+        lines.append("          the diff failed: digests hold what was compared before")
+    return lines
+
+
+_STEP_LINES: dict[str, Callable[[dict], list[str]]] = {"crawl": _crawl_lines, "diff": _diff_lines,
+                                                       "digest": _digest_lines}
 
 
 def summary(result: CycleResult) -> str:
@@ -211,29 +287,14 @@ def summary(result: CycleResult) -> str:
     if result.status == "skipped":
         return f"cycle of {result.run_date}: nothing done — {result.reason}"
     lines = [f"cycle of {result.run_date}: {result.status} (attempt {result.attempt}, {result.seconds:.1f} s)"]
-    crawl = result.steps.get("crawl")
-    if crawl:
-        sources = crawl.get("sources", {})
-        listed = " · ".join(f"{name} {s['status']}" + (f" {s['new']} new" if s.get("new") else "")
-                            for name, s in sources.items())
-        lines.append(f"  crawl   {crawl['status']:<11} {listed or 'no source ran'}")
-        lines += [f"          {name}: {s['detail']}" for name, s in sources.items()
-                  if s["status"] in ("failed", "blocked") and s.get("detail")]
-    diff = result.steps.get("diff")
-    if diff:
-        outcomes = ", ".join(f"{n} {k}" for k, n in sorted(diff.get("outcomes", {}).items()))
-        lines.append(f"  diff    {diff['status']:<11} {diff.get('compared', 0)} figures compared"
-                     + (f" ({outcomes})" if outcomes else ""))
-    digest = result.steps.get("digest")
-    if digest:
-        text = f"{digest.get('built', 0)} built, {digest.get('sent', 0)} sent"
-        if digest.get("retrying"):
-            text += f", {digest['retrying']} to retry later"
-        if digest.get("failed"):
-            text += f", {len(digest['failed'])} failed"
-        if digest.get("written_to"):
-            text += f"; written under {digest['written_to']}"
-        lines.append(f"  digest  {digest['status']:<11} {text}")
+    for name in STEPS:
+        step = result.steps.get(name)
+        if step is None:
+            continue
+        if "detail" in step:  # the step itself broke: its reason is all there is to say
+            lines.append(f"  {name:<7} {step['status']:<11} {step['detail']}")
+            continue
+        lines += _STEP_LINES[name](step)
     for name in STEPS:
         if name not in result.steps:
             lines.append(f"  {name:<7} {'not run':<11} " + ("the next run resumes here"

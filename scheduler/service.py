@@ -7,7 +7,8 @@
   now. (A day missed altogether is covered by the next cycle: crawls start where the last clean one ended
   and digests hold everything not sent yet.)
 - Two schedulers on one database never run a cycle twice or at once: the cycle's advisory lock and the
-  runs table see to it. SIGTERM lets the current step end cleanly, records the state, and exits.
+  runs table see to it. A cycle that finds the lock held (a manual `cywatch run` of another date, say)
+  waits for it, then runs unless the other was today's own cycle. SIGTERM lets the current step end cleanly, records the state, and exits.
 """
 
 from __future__ import annotations
@@ -27,6 +28,7 @@ from scheduler.cycle import StopRequest, run_cycle, summary
 
 log = logging.getLogger("cywatch.scheduler")
 MISFIRE_GRACE = 6 * 3600  # seconds a late run may still start
+LOCK_WAIT = 6 * 3600  # seconds a cycle waits for another one (a manual run, a backfill) holding the lock
 
 
 def trigger(schedule: str, timezone: str) -> CronTrigger:
@@ -71,7 +73,7 @@ def serve(settings: Settings, schedule: str, timezone: str, mirror: str | None) 
 
     def cycle() -> None:
         day = datetime.now(zone).date()
-        result = run_cycle(settings, day, mirror=mirror, stop=stop, wait_for_lock=False)
+        result = run_cycle(settings, day, mirror=mirror, stop=stop, lock_wait=LOCK_WAIT)
         for line in summary(result).splitlines():
             log.info("%s", line)
         if result.status == "failed":

@@ -110,11 +110,40 @@ def test_with_every_source_down_operators_still_hear_and_the_run_fails(db, env):
     assert "信息源状态 (source health)" in mail.text() and "last run failed" in mail.text()
 
 
+def test_a_step_that_breaks_is_recorded_and_the_next_steps_still_run(db, env):
+    subscribe(env, "reader@example.org")
+    # a real failure inside PostgreSQL, the kind a full disk or a bad upgrade gives: every diff insert refused
+    db.execute("CREATE FUNCTION refuse() RETURNS trigger LANGUAGE plpgsql AS "
+               "$$BEGIN RAISE EXCEPTION 'could not extend file (a test trigger)'; END$$")
+    db.execute("CREATE TRIGGER refuse BEFORE INSERT ON indicator_changes EXECUTE FUNCTION refuse()")
+    db.commit()
+    try:
+        with serving(SITES) as mirror, MailServer() as smtp:
+            result = run_cli("run", "--date", DAY, "--mirror", mirror.url, env=env | {"SMTP_URL": smtp.url()})
+    finally:  # the session's database outlives this test
+        db.execute("DROP FUNCTION refuse() CASCADE")
+        db.commit()
+    assert result.returncode == 1, result.stdout + result.stderr
+    assert "diff    failed      RaiseException: could not extend file (a test trigger)" in result.stdout
+    steps = db.execute("SELECT steps FROM runs WHERE run_date = %s", [DAY]).fetchone()["steps"]
+    assert steps["crawl"]["status"] == "ok" and steps["diff"]["status"] == "failed"
+    assert "could not extend file" in steps["digest"]["diff_error"]
+    [mail] = smtp.received  # readers still get the new articles; no figure was compared
+    assert mail.recipients == ["reader@example.org"] and "川渝" in mail.text()
+
+
 # --- the scheduler --------------------------------------------------------------------------------------------
 
 def scheduler(env: dict[str, str], schedule: str, mirror: str) -> subprocess.Popen:
     return subprocess.Popen([sys.executable, "-m", "cywatch", "scheduler", "--schedule", schedule, "--mirror", mirror],
                             env=env, cwd=ROOT, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+
+
+def finished_run(db, day) -> dict | None:
+    """The runs row of `day` once its cycle has finished."""
+    row = db.execute("SELECT * FROM runs WHERE run_date = %s AND finished_at IS NOT NULL", [day]).fetchone()
+    db.commit()
+    return row
 
 
 def stop(process: subprocess.Popen) -> tuple[int, str]:
@@ -136,13 +165,7 @@ def test_the_scheduler_catches_up_a_missed_day(db, env, tmp_path):
     db.commit()
     with serving(tmp_path / "sites") as mirror, MailServer() as smtp:
         process = scheduler(env | {"SMTP_URL": smtp.url()}, "0 0 * * *", mirror.url)  # today's run time has passed
-
-        def finished() -> dict | None:
-            row = db.execute("SELECT * FROM runs WHERE run_date = %s AND finished_at IS NOT NULL", [today]).fetchone()
-            db.commit()
-            return row
-
-        row = wait_for(finished, 120)
+        row = wait_for(lambda: finished_run(db, today), 120)
         code, err = stop(process)
     assert code == 0, err
     assert "running it now" in err and row["status"] == "ok"
@@ -163,12 +186,7 @@ def test_two_schedulers_started_together_run_one_cycle(db, env, tmp_path):
     with serving(tmp_path / "sites") as mirror, MailServer() as smtp:
         both = [scheduler(env | {"SMTP_URL": smtp.url()}, "0 0 * * *", mirror.url) for _ in range(2)]
 
-        def finished() -> bool:
-            row = db.execute("SELECT finished_at FROM runs WHERE run_date = %s", [today]).fetchone()
-            db.commit()
-            return bool(row and row["finished_at"])
-
-        wait_for(finished, 120)
+        wait_for(lambda: finished_run(db, today), 120)
         time.sleep(3)  # room for a second cycle, were there to be one
         codes = [stop(p)[0] for p in both]
     assert codes == [0, 0]
@@ -176,6 +194,25 @@ def test_two_schedulers_started_together_run_one_cycle(db, env, tmp_path):
     assert row["attempts"] == 1
     assert db.execute("SELECT count(*) AS n FROM crawl_runs").fetchone()["n"] == 4  # one crawl per source
     assert sorted(r for m in smtp.received for r in m.recipients) == ["a@example.org", "b@example.org"]
+
+
+def test_a_scheduled_cycle_waits_for_a_manual_one_instead_of_skipping_the_day(db, env, tmp_path):
+    today = datetime.now(SHANGHAI).date()
+    write_recent(tmp_path / "sites", today)
+    subscribe(env, "reader@example.org")
+    db.execute("SELECT pg_advisory_lock(hashtext('cywatch:cycle'))")  # as a `cywatch run --date …` backfill holds it
+    db.commit()
+    with serving(tmp_path / "sites") as mirror, MailServer() as smtp:
+        process = scheduler(env | {"SMTP_URL": smtp.url()}, "0 0 * * *", mirror.url)
+        time.sleep(4)
+        waiting = db.execute("SELECT count(*) AS n FROM runs WHERE run_date = %s", [today]).fetchone()["n"] == 0
+        db.execute("SELECT pg_advisory_unlock(hashtext('cywatch:cycle'))")  # the backfill ends
+        db.commit()
+        row = wait_for(lambda: finished_run(db, today), 120)
+        code, err = stop(process)
+    assert waiting and "waiting for it to finish" in err
+    assert code == 0 and row["status"] == "ok", err
+    assert [m.recipients for m in smtp.received] == [["reader@example.org"]]
 
 
 def test_status_shows_cycles_sources_outbox_and_the_next_run(db, env):

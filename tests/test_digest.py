@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+import json
 import os
 import re
 import signal
@@ -40,9 +41,10 @@ def env(cli_env: dict[str, str]) -> dict[str, str]:
                       "CYWATCH_PROGRESS_INTERVAL": "0"}
 
 
-def seed(db, *texts: tuple[str, str]) -> None:
+def seed(db, *texts: tuple[str, str], with_baseline: bool = True) -> None:
     """The baseline, then articles stored as the crawler's pipeline stores them."""
-    baseline.load(db, baseline.bundled())
+    if with_baseline:
+        baseline.load(db, baseline.bundled())
     for title, body in texts:
         published = datetime.combine(date(2024, 8, 10), clock(9), SHANGHAI)
         text = f"{title}\n\n{body}"
@@ -347,7 +349,7 @@ def test_diff_table_json_qualifiers_and_restatements(db, env):
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
     assert lines[0].split() == ["outcome", "metric", "region", "baseline", "new", "delta", "period", "source"]
-    records = {(r["metric"], r["region"]): r for r in map(__import__("json").loads,
+    records = {(r["metric"], r["region"]): r for r in map(json.loads,
                                                             run_cli("diff", "--json", env=env).stdout.splitlines())}
     assert records[("技术合同成交额", "川渝")]["outcome"] == "confirmed"  # 突破2800亿元 then 2800亿元
     assert records[("重点项目总投资", "重庆")]["outcome"] == "changed"  # 超过400亿元 then 超过450亿元
@@ -358,6 +360,26 @@ def test_diff_table_json_qualifiers_and_restatements(db, env):
     # the baseline itself never moves
     shown = run_cli("baseline", "show", env=env).stdout.splitlines()
     assert [line.split()[4:6] for line in shown if line.startswith("综保区数量")] == [["7个", "增至"]]
+
+
+def test_a_diff_before_any_baseline_loads_the_bundled_one_rather_than_call_everything_new(db, env):
+    seed(db, CORRIDORS, with_baseline=False)
+    result = run_cli("diff", "--json", env=env)
+    assert result.returncode == 0 and "loaded the bundled one" in result.stderr
+    records = [json.loads(line) for line in result.stdout.splitlines()]
+    corridors = next(r for r in records if r["metric"] == "省际高速公路通道")
+    assert (corridors["outcome"], corridors["baseline_value"], corridors["value"]) == ("changed", 16, 18)
+
+
+def test_a_figure_for_an_earlier_period_than_the_baseline_is_labelled_so(db, env):
+    seed(db, ("1—4月重庆技术合同成交额", "1—4月重庆技术合同成交额250.1亿元。"))  # the baseline has 1—5月
+    table = run_cli("diff", env=env).stdout
+    assert re.search(r"changed \(earlier period\)\s+技术合同成交额\s+重庆", table), table
+    add(env, "history@example.org")
+    with MailServer() as smtp:
+        digest(env | {"SMTP_URL": smtp.url()})
+    [mail] = smtp.received
+    assert "早于基线的时期 earlier period than the baseline" in mail.text()
 
 
 def test_send_test_email_says_what_the_server_answered(env):
