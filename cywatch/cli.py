@@ -7,12 +7,15 @@ on them. Exit status: 0 success, 1 the work failed, 2 bad usage or an unreachabl
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
+import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
+from zoneinfo import ZoneInfo
 
 from cywatch.config import Settings
 
@@ -68,12 +71,33 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
         if not text.strip():
             _say(f"cywatch extract: {name}: empty, no indicators")
             continue
-        records = extract_indicators(text, args.date, default_region=args.region)
+        published, origin = (args.date, "") if args.date else _publication_date(path, text)
+        records = extract_indicators(text, published, default_region=args.region)
         for record in records:
             print(to_json_line({"doc": name, **record.to_dict()}))
-        note = f" (decoded as {encoding})" if encoding not in ("utf-8", "utf-8-sig") else ""
-        _say(f"cywatch extract: {name}: {len(records)} indicators{note}")
+        notes = [f"decoded as {encoding}"] if encoding not in ("utf-8", "utf-8-sig") else []
+        if origin:
+            notes.append(f"dated {published} {origin}; --date sets it")
+        _say(f"cywatch extract: {name}: {len(records)} indicators" + (f" ({'; '.join(notes)})" if notes else ""))
     return 1 if failed else 0
+
+
+_DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
+_DATELINE = re.compile(r"(20\d\d)年(1[0-2]|0?[1-9])月([12]\d|3[01]|0?[1-9])日")
+
+
+def _publication_date(path: Path, text: str) -> tuple[date, str]:
+    """The date a file was published, for 今年/1—5月, when --date is not given, and where it came from.
+
+    From a date in the file name (cqrb-2024-06-22-….txt), else from a full date in the first lines (a
+    dateline), else today: a wrong year would move every period, so the choice is always reported.
+    """
+    for found, origin in ((_DATE_IN_NAME.search(path.name), "from the file name"),
+                          (_DATELINE.search(text[:300]), "from a date in its first lines")):
+        if found:
+            with contextlib.suppress(ValueError):
+                return date(*map(int, found.groups())), origin
+    return datetime.now(ZoneInfo("Asia/Shanghai")).date(), "as today: no date in the file name or its first lines"
 
 
 # --- db -----------------------------------------------------------------------------------------------------
@@ -417,7 +441,6 @@ def _on_stop(stop: object) -> None:
 def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     """One full cycle (crawl, diff, digest) for a date, recorded in the runs table."""
     import logging
-    from zoneinfo import ZoneInfo
 
     from scheduler.cycle import StopRequest, run_cycle, summary
 
@@ -491,7 +514,8 @@ def build_parser() -> argparse.ArgumentParser:
     extract = commands.add_parser("extract", help="print the indicators of text files as JSON lines")
     extract.add_argument("files", nargs="+", metavar="FILE")
     extract.add_argument("--date", type=_date, default=None,
-                         help="publication date, for 今年/去年/1—5月 (default: today)")
+                         help="publication date, for 今年/去年/1—5月 (default: a date in the file name or its "
+                              "first lines, else today)")
     extract.add_argument("--region", default=None, help="what 全省/全市 mean when the text names no place")
     extract.set_defaults(handler=cmd_extract)
 

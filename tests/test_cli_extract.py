@@ -27,6 +27,20 @@ def test_baseline_gives_json_lines_with_the_contract_fields(cli_env):
     assert "36 indicators" in result.stderr
 
 
+def test_without_date_the_file_name_or_a_dateline_dates_the_text_and_the_choice_is_reported(cli_env, tmp_path):
+    named = run_cli("extract", str(BASELINE), env=cli_env)
+    assert "dated 2024-06-22 from the file name" in named.stderr
+    assert {r["period"] for r in lines(named.stdout)} >= {"2024-01/2024-05", "2024-01/2024-06"}
+    dateline = tmp_path / "article.txt"
+    dateline.write_text("2024年8月10日 来源：四川省人民政府\n\n1—7月，四川规上工业增加值增长6.1%。\n", encoding="utf-8")
+    [record] = lines(run_cli("extract", str(dateline), env=cli_env).stdout)
+    assert record["period"] == "2024-01/2024-07"
+    undated = tmp_path / "undated.txt"
+    undated.write_text("今年川渝共同实施100项重大合作事项。\n", encoding="utf-8")
+    result = run_cli("extract", str(undated), env=cli_env)
+    assert "as today: no date in the file name or its first lines" in result.stderr
+
+
 def test_gbk_file_gives_the_same_result_as_utf8(cli_env, tmp_path):
     text = "1—5月，重庆规上工业增加值、工业投资分别增长9.3%、16.8%\n"
     (tmp_path / "utf8.txt").write_text(text, encoding="utf-8")
