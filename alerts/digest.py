@@ -12,7 +12,6 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from decimal import Decimal
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -25,7 +24,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from alerts import tokens
 from alerts.subscribers import envelope_address
-from crawler.extract.numbers import format_decimal, humanize
+from crawler.extract.numbers import format_change, humanize
 from cywatch.config import Settings
 from db import diff
 from db.baseline import SHANGHAI
@@ -111,17 +110,7 @@ def _with_qualifier(value: str, qualifier: str | None) -> str:
 def _delta(row: dict) -> str | None:
     if row["delta"] is None or row["outcome"] != "changed":
         return None
-    delta: Decimal = row["delta"]
-    sign = "+" if delta > 0 else "−" if delta < 0 else "±"
-    if row["unit"] == "%":
-        text = f"{sign}{format_decimal(abs(delta))}个百分点"
-    elif row["kind"] == "rank":
-        text = f"{sign}{format_decimal(abs(delta))}位"
-    else:
-        text = sign + humanize(abs(delta), row["unit"])
-    if row["delta_ratio"] is not None and row["unit"] not in ("%", "百分点") and row["kind"] != "rank":
-        text += f"（{sign}{format_decimal((abs(row['delta_ratio']) * 100).quantize(Decimal('0.1')))}%）"
-    return text
+    return format_change(row["delta"], row["unit"], row["kind"], row["delta_ratio"])
 
 
 def _link(url: str, sentence: str, surface: str) -> str:

@@ -226,6 +226,65 @@ def cmd_mirror(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- diff, subscribers, digests -------------------------------------------------------------------------------
 
+def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
+    """Print a metric over time: the baseline's figure, then each later one, with the step between them."""
+    import csv
+    from decimal import Decimal
+
+    from alerts.subscribers import SubscriberError, canonical_metrics, canonical_regions
+    from crawler.extract.extractor import to_json_line
+    from crawler.extract.numbers import format_change, format_decimal, humanize
+    from cywatch.table import render_table
+    from db import history
+
+    try:
+        [metric] = canonical_metrics([args.metric]) or [""]
+        region = canonical_regions([args.region])[0] if args.region else None
+    except SubscriberError as error:
+        _say(f"cywatch history: {error}")
+        return 2
+    if not metric:
+        _say("cywatch history: name a metric, e.g. cywatch history 技术合同成交额")
+        return 2
+    with open_db(settings) as conn:
+        _ensure_baseline(conn)
+        rows = history.series(conn, metric, region=region, kind=args.kind)
+        suggestions = [] if rows else history.metrics_like(conn, metric)
+    if not rows:
+        hint = f"; known metrics like it: {'、'.join(suggestions)}" if suggestions else ""
+        _say(f"cywatch history: no figures of {metric}" + (f" in {region}" if region else "") + hint)
+        return 1
+    fields = ("metric", "region", "kind", "status", "period", "value", "unit", "qualifier", "step", "surface",
+              "sentence", "published_at", "source", "title", "canonical_url", "baseline")
+
+    def cell(row: dict, key: str) -> object:
+        """A CSV cell: exact decimals, ISO dates, and scraped text that a spreadsheet cannot run as a formula."""
+        value = row[key]
+        if isinstance(value, Decimal):
+            return format_decimal(value)
+        if isinstance(value, datetime):
+            return value.isoformat()
+        if isinstance(value, str) and value.startswith(("=", "+", "-", "@", "\t", "\r")):
+            return "'" + value
+        return value
+
+    if args.format == "json":
+        for row in rows:
+            print(to_json_line({k: row[k] for k in fields} | {"published_at": row["published_at"].isoformat()}))
+    elif args.format == "csv":
+        writer = csv.writer(sys.stdout, lineterminator="\n")
+        writer.writerow(fields)
+        writer.writerows([cell(row, k) for k in fields] for row in rows)
+    else:
+        print(render_table(["metric", "region", "kind", "date", "period", "value", "step", "source"], [
+            [r["metric"], r["region"], r["kind"] + (" (target)" if r["status"] == "target" else ""),
+             f"{r['published_at']:%Y-%m-%d}", r["period"] or "",
+             (r["qualifier"] or "") + humanize(r["value"], r["unit"], r["kind"]),
+             format_change(r["step"], r["unit"], r["kind"]) if r["step"] is not None else "",
+             "baseline" if r["baseline"] else r["source"]] for r in rows]))
+    return 0
+
+
 def _ensure_baseline(conn: psycopg.Connection) -> None:
     """Load the bundled baseline (2024-06-22) when none is loaded; there is nothing to compare with otherwise."""
     from db import baseline
@@ -238,7 +297,7 @@ def _ensure_baseline(conn: psycopg.Connection) -> None:
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     """Compare new figures with the baseline and print what moved."""
     from crawler.extract.extractor import to_json_line
-    from crawler.extract.numbers import format_decimal, humanize
+    from crawler.extract.numbers import format_change, humanize
     from cywatch.table import render_table
     from db import diff
 
@@ -266,14 +325,7 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     def delta(row: dict) -> str:
         if row["delta"] is None or row["outcome"] != "changed":
             return ""
-        sign = "+" if row["delta"] > 0 else "-" if row["delta"] < 0 else ""
-        if row["unit"] == "%":
-            return f"{sign}{format_decimal(abs(row['delta']))}个百分点"
-        text = sign + (format_decimal(abs(row["delta"])) if row["kind"] == "rank"
-                       else humanize(abs(row["delta"]), row["unit"]))
-        if row["delta_ratio"] is not None:
-            text += f" ({'+' if row['delta_ratio'] > 0 else ''}{format_decimal(round(row['delta_ratio'] * 100, 1))}%)"
-        return text
+        return format_change(row["delta"], row["unit"], row["kind"], row["delta_ratio"])
 
     table = [[r["outcome"] + (" !restated" if r["restated"] else " (earlier period)"
                               if r["period_relation"] == "earlier" else ""), r["metric"], r["region"],
@@ -550,6 +602,14 @@ def build_parser() -> argparse.ArgumentParser:
     diff.add_argument("--since", type=_date, help="only figures of articles published from this day on")
     diff.add_argument("--json", action="store_true", help="JSON lines instead of a table")
     diff.set_defaults(handler=cmd_diff)
+
+    hist = commands.add_parser("history", help="a metric over time, from the baseline on")
+    hist.add_argument("metric", metavar="METRIC", help="a metric, or part of one (投资 matches every investment)")
+    hist.add_argument("--region", help="only this region (重庆市, 重庆 …)")
+    hist.add_argument("--kind", choices=["level", "growth", "share", "rank", "change"])
+    hist.add_argument("--format", choices=["table", "json", "csv"], default="table",
+                      help="a table (default), JSON lines, or CSV for a spreadsheet")
+    hist.set_defaults(handler=cmd_history)
 
     subs = commands.add_parser("subscribers", help="who gets digests").add_subparsers(
         dest="subscribers_command", required=True)

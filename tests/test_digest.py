@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import csv
 import hashlib
+import io
 import json
 import os
 import re
@@ -380,6 +382,23 @@ def test_a_figure_for_an_earlier_period_than_the_baseline_is_labelled_so(db, env
         digest(env | {"SMTP_URL": smtp.url()})
     [mail] = smtp.received
     assert "早于基线的时期 earlier period than the baseline" in mail.text()
+
+
+def test_history_shows_a_figure_over_time_and_exports_safe_csv(db, env):
+    seed(db, ("=HYPERLINK(\"http://evil.example\") 川渝省际高速公路通道增至18条",
+              "截至7月底，川渝省际高速公路通道增至18条。"))
+    table = run_cli("history", "省际高速公路通道", env=env)
+    assert table.returncode == 0, table.stderr
+    rows = [line.split() for line in table.stdout.splitlines()[2:]]
+    assert [(r[3], r[5], r[-1]) for r in rows] == [("2024-06-22", "增至16条", "baseline"),
+                                                  ("2024-08-10", "增至18条", "cqrb")]
+    assert rows[1][6] == "+2条"
+    exported = list(csv.DictReader(io.StringIO(run_cli("history", "省际高速公路通道", "--format", "csv",
+                                                       env=env).stdout)))
+    assert [(r["value"], r["step"], r["baseline"]) for r in exported] == [("16", "", "True"), ("18", "2", "False")]
+    assert exported[1]["title"].startswith("'=HYPERLINK")  # a spreadsheet shows it, never runs it
+    unknown = run_cli("history", "高速公路通道数", env=env)
+    assert unknown.returncode == 1 and "known metrics like it: 省际高速公路通道" in unknown.stderr
 
 
 def test_send_test_email_says_what_the_server_answered(env):

@@ -103,6 +103,23 @@ def format_decimal(value: Decimal) -> str:
     return format(exact(value), "f")
 
 
+def format_change(delta: Decimal, unit: str, kind: str = "level", ratio: Decimal | None = None) -> str:
+    """A difference between two figures as a reader wants it: +2条（+12.5%）, −0.4个百分点, +3位.
+
+    Rates differ in percentage points, ranks in places; an amount also gets its relative change when known.
+    """
+    sign = "+" if delta > 0 else "−" if delta < 0 else "±"
+    if unit == "%":
+        text = f"{sign}{format_decimal(abs(delta))}个百分点"
+    elif kind == "rank":
+        text = f"{sign}{format_decimal(abs(delta))}位"
+    else:
+        text = sign + humanize(abs(delta), unit)
+    if ratio is not None and unit not in ("%", "百分点") and kind != "rank":
+        text += f"（{sign}{format_decimal((abs(ratio) * 100).quantize(Decimal('0.1')))}%）"
+    return text
+
+
 def humanize(value: Decimal, unit: str, kind: str = "level") -> str:
     """A base-unit value written as the genre writes it: 30960000000 元 -> 309.6亿元, 10 位 (rank) -> 第10."""
     if kind == "rank":

@@ -1,0 +1,48 @@
+"""A figure over time: every observation of a metric, oldest first, one series per region, kind and unit.
+
+What the digest reports one change at a time, this shows whole: the baseline's figure, then each later one,
+each with the step from the one before it. Re-published copies are left out, as in the diff.
+"""
+
+from __future__ import annotations
+
+import difflib
+from decimal import Decimal
+
+import psycopg
+
+_SERIES = """
+SELECT o.metric, o.region, o.kind, o.status, o.unit, o.period, o.value, o.qualifier, o.surface, o.sentence,
+       a.published_at, a.title, a.canonical_url, a.source, s.name AS source_name,
+       EXISTS (SELECT 1 FROM baselines b WHERE b.article_id = a.id) AS baseline
+FROM indicator_observations o
+JOIN articles a ON a.id = o.article_id
+JOIN sources s ON s.id = a.source
+WHERE strpos(o.metric, %(metric)s) > 0
+  AND (%(region)s::text IS NULL OR o.region = %(region)s)
+  AND (%(kind)s::text IS NULL OR o.kind = %(kind)s)
+  AND a.duplicate_of IS NULL
+ORDER BY o.metric, o.region, o.kind, o.status, o.unit, a.published_at, o.id
+"""
+
+
+def series(conn: psycopg.Connection, metric: str, *, region: str | None = None,
+           kind: str | None = None) -> list[dict]:
+    """Observations of every metric containing `metric` (as subscribers' filters match), oldest first per series.
+
+    Each row gets `step`: its value minus the one before it in the same series (metric, region, kind, status,
+    unit), None for the first.
+    """
+    rows = conn.execute(_SERIES, {"metric": metric, "region": region, "kind": kind}).fetchall()
+    previous: dict[tuple, Decimal] = {}
+    for row in rows:
+        key = (row["metric"], row["region"], row["kind"], row["status"], row["unit"])
+        row["step"] = row["value"] - previous[key] if key in previous else None
+        previous[key] = row["value"]
+    return rows
+
+
+def metrics_like(conn: psycopg.Connection, text: str, limit: int = 8) -> list[str]:
+    """Known metrics that look like `text` (difflib, character by character): suggestions when none matched."""
+    known = [r["metric"] for r in conn.execute("SELECT DISTINCT metric FROM indicator_observations")]
+    return difflib.get_close_matches(text, known, n=limit, cutoff=0.4)
