@@ -84,13 +84,14 @@ class CrawlRunRecorder:
             return
         c = self._counts()
         blocked = self.crawler.stats.get_value("cywatch/blocked")
-        ok_pages = sum(int(self.crawler.stats.get_value(f"downloader/response_status_count/{code}", 0))
-                       for code in (200, 304))
+        # Only list pages say whether the site answered: robots.txt can be served by a site that answers
+        # every news list with 503.
+        lists_answered = int(self.crawler.stats.get_value("cywatch/list_pages_answered", 0))
         if blocked:
             status, detail = "blocked", str(blocked)
         elif reason != "finished":
             status, detail = "failed", f"stopped before finishing ({reason})"
-        elif c["errors"] and ok_pages == 0:
+        elif c["errors"] and lists_answered == 0:
             first = self.crawler.stats.get_value("cywatch/first_error")
             status, detail = "failed", f"nothing could be fetched: {first}" if first else \
                 "nothing could be fetched; see the log for the errors"

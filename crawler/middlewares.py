@@ -103,6 +103,8 @@ class ConditionalRequestMiddleware:
         """Drop unchanged list pages; collect the validators of changed ones."""
         if not request.meta.get("list_page"):
             return response
+        if response.status in (200, 304) or response.status in request.meta.get("handle_httpstatus_list", ()):
+            self.crawler.stats.inc_value("cywatch/list_pages_answered")  # the site answered for this list
         if response.status == 304:
             self.crawler.stats.inc_value("cywatch/not_modified")
             raise IgnoreRequest(f"not modified since the last crawl: {request.url}")

@@ -231,13 +231,25 @@ def test_a_page_that_keeps_failing_is_an_error_and_is_fetched_again_next_time(db
                       [real_url(lost)]).fetchone()["n"] == 1
 
 
-def test_a_site_answering_503_to_everything_is_a_failed_run(db, cli_env, mirror):
-    for path in ("/fgw.sc.gov.cn/sfgw/fgyw/common_list.shtml", "/fgw.sc.gov.cn/sfgw/tzgg/olist.shtml"):
-        mirror.fail(path, *["status:503"] * 4)
-    result = crawl(cli_env, mirror.url, "sc_fgw")
+def test_a_site_answering_503_to_every_list_is_a_failed_run(db, cli_env, mirror):
+    from crawler.spiders.sc_gov import LISTS
+
+    for _, url in LISTS:  # www.sc.gov.cn still serves its robots.txt: that is no sign the news is there
+        mirror.fail("/" + url.split("://", 1)[1], *["status:503"] * 4)
+    result = crawl(cli_env, mirror.url, "sc_gov")
     assert result.returncode == 1
+    assert "/www.sc.gov.cn/robots.txt" in mirror.paths()
     run = db.execute("SELECT status, detail FROM crawl_runs").fetchone()
-    assert run["status"] == "failed" and "503" in run["detail"]
+    assert run["status"] == "failed" and "nothing could be fetched: HTTP 503" in run["detail"]
+
+
+def test_a_news_list_that_is_gone_is_an_error_not_an_empty_section(db, cli_env, mirror):
+    mirror.fail("/fgw.sc.gov.cn/sfgw/tzgg/olist.shtml", "status:404")
+    result = crawl(cli_env, mirror.url, "sc_fgw")
+    assert result.returncode == 0  # the other list was crawled
+    run = db.execute("SELECT status, errors FROM crawl_runs").fetchone()
+    assert run["errors"] == 1
+    assert "has the site moved this list?" in result.stderr
 
 
 def test_a_backfill_does_not_pull_the_daily_horizon_back(db, cli_env, mirror):

@@ -107,15 +107,21 @@ class SourceSpider(scrapy.Spider):
         """A request that failed for good (after retries): an error of this run.
 
         robots.txt refusals, 304s and blocked sites are not errors (they are ignored requests); an HTTP error
-        status is one (Scrapy's HttpError is an ignored request too, so it is checked first), except
-        404/410: the page is gone, and asking again would not bring it back.
+        status is one (Scrapy's HttpError is an ignored request too, so it is checked first), except an
+        article answering 404/410: it is gone, and asking again would not bring it back; and a list paged
+        past its end. A news list whose first page is gone is an error: the site has moved that section, and
+        a crawl of it would stay empty for good.
         """
         if failure.check(HttpError):
             status = failure.value.response.status
-            if status in (404, 410):
+            meta = failure.request.meta
+            if status in (404, 410) and meta.get("page", 1) > 1:  # paged past the end of a list: normal
+                self.logger.info("end of the list (HTTP %d): %s", status, failure.request.url)
+                return
+            if status in (404, 410) and not meta.get("list_page"):
                 self.logger.warning("gone (HTTP %d): %s", status, failure.request.url)
                 return
-            reason = f"HTTP {status}"
+            reason = f"HTTP {status}" + (" (has the site moved this list?)" if status in (404, 410) else "")
         elif failure.check(IgnoreRequest):
             return
         else:
