@@ -5,10 +5,13 @@ Every setting is documented in README.md's configuration table; keep the two in 
 
 from __future__ import annotations
 
+import contextlib
 import os
 import secrets
+import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass
+from email.utils import parseaddr
 from pathlib import Path
 
 
@@ -47,13 +50,19 @@ class Settings:
             limit = int(env.get("CYWATCH_DIGEST_LIMIT") or 25)
         except ValueError as error:
             raise ConfigError(f"CYWATCH_SMTP_TIMEOUT and CYWATCH_DIGEST_LIMIT take numbers: {error}") from None
+        mail_from = env.get("CYWATCH_MAIL_FROM") or "成渝观察 chengyu-watch <digest@localhost>"
+        address = parseaddr(mail_from)[1]
+        if "@" not in address or not address.isascii() or any(c in mail_from for c in "\r\n"):
+            raise ConfigError(f"CYWATCH_MAIL_FROM={mail_from!r}: needs an ASCII address, as in "
+                              "'成渝观察 <digest@example.org>' (the name may be Chinese; SMTP cannot carry "
+                              "a non-ASCII address here)")
         return cls(
             database_url=env.get("DATABASE_URL") or None,
             data_dir=data_dir,
             smtp_url=env.get("SMTP_URL") or None,
             secret=env.get("CYWATCH_SECRET") or None,
             public_url=(env.get("CYWATCH_PUBLIC_URL") or "http://127.0.0.1:8080").rstrip("/"),
-            mail_from=env.get("CYWATCH_MAIL_FROM") or "成渝观察 chengyu-watch <digest@localhost>",
+            mail_from=mail_from,
             smtp_timeout=timeout,
             smtp_ca_file=env.get("CYWATCH_SMTP_CA_FILE") or None,
             digest_limit=limit,
@@ -74,11 +83,14 @@ class Settings:
         path = self.data_dir / "secret"
         if not path.exists():
             path.parent.mkdir(parents=True, exist_ok=True)
-            try:  # created private (never world-readable, even for a moment), and only once if two race
-                fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-            except FileExistsError:
-                pass
-            else:
+            # Written whole to a private temporary file (mkstemp: mode 0600), then linked into place: never
+            # world-readable, never seen half-written, and if two processes race the first link wins.
+            fd, temporary = tempfile.mkstemp(dir=path.parent, prefix=".secret-")
+            try:
                 with os.fdopen(fd, "w", encoding="utf-8") as file:
                     file.write(secrets.token_urlsafe(32))
+                with contextlib.suppress(FileExistsError):
+                    os.link(temporary, path)
+            finally:
+                os.unlink(temporary)
         return path.read_text(encoding="utf-8").strip()

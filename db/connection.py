@@ -9,7 +9,6 @@ from __future__ import annotations
 import functools
 import warnings
 from pathlib import Path
-from urllib.parse import parse_qsl, urlsplit, urlunsplit
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
@@ -23,28 +22,52 @@ class DatabaseUnavailable(RuntimeError):
 
 
 def redact(url: str) -> str:
-    """A database URL or key=value DSN with its password hidden, safe to print.
+    """A database URL or key=value DSN with its passwords hidden, safe to print.
 
-    Handles a password holding '@' or ':' (the host follows the last '@'), `?password=` in the query, and
-    `password=` in a libpq key=value string; what cannot be parsed is not printed at all.
+    Parsed by libpq itself (conninfo_to_dict), so a password holding '@', '#' or '?', or given as a query
+    parameter, is found exactly where the connection would find it; what cannot be parsed is not printed.
     """
-    if "://" in url:
-        parts = urlsplit(url)
-        netloc = parts.netloc
-        if "@" in netloc:
-            userinfo, host = netloc.rsplit("@", 1)
-            user, has_password, _ = userinfo.partition(":")
-            netloc = f"{user}:***@{host}" if has_password else f"{user}@{host}"
-        query = "&".join(f"{key}={'***' if key == 'password' else value}"
-                         for key, value in parse_qsl(parts.query, keep_blank_values=True))
-        return urlunsplit((parts.scheme, netloc, parts.path, query, parts.fragment))
     try:
         options = conninfo_to_dict(url)
     except psycopg.ProgrammingError:
         return "(a connection string that could not be parsed)"
-    if "password" in options:
-        options["password"] = "***"
-    return " ".join(f"{key}={value}" for key, value in options.items())
+    for key in _SECRET_OPTIONS & options.keys():
+        options[key] = "***"
+    if "://" not in url:
+        return " ".join(f"{key}={value}" for key, value in options.items())
+    scheme, rest = url.split("://", 1)
+    user, password = options.pop("user", ""), options.pop("password", None)
+    hosts, ports = str(options.pop("host", "")), str(options.pop("port", ""))
+    if _misread(hosts, ports):
+        # An unencoded '@' in the password: libpq reads part of it as the host or port. Say only where the
+        # URL seems to point, and how to fix it.
+        where = rest[rest.rfind("@") + 1:].split("?", 1)[0]
+        return f"{scheme}://***@{where} (ambiguous: percent-encode '@' in the password as %40)"
+    if "/" in hosts:  # a socket directory reads better as ?host=
+        options["host"], hosts = hosts, ""
+    port_list = ports.split(",") if ports else []
+    netloc = ",".join(host + (f":{port_list[i]}" if i < len(port_list) and port_list[i] else "")
+                      for i, host in enumerate(hosts.split(","))) if hosts else ""
+    userinfo = f"{user}{':***' if password else ''}@" if user or password else ""
+    query = "&".join(f"{key}={value}" for key, value in options.items() if key != "dbname")
+    return f"{scheme}://{userinfo}{netloc}/{options.get('dbname', '')}" + (f"?{query}" if query else "")
+
+
+_SECRET_OPTIONS = frozenset({"password", "sslpassword"})
+
+
+def _misread(hosts: str, ports: str) -> bool:
+    """Whether libpq's host and port of a URL hold what must be a piece of a password (an unencoded '@')."""
+    return "@" in hosts + ports or bool(ports) and not ports.replace(",", "").isdigit()
+
+
+def _hides_password(url: str) -> bool:
+    """Whether libpq's own messages about this URL could quote a piece of its password (as a host name)."""
+    try:
+        options = conninfo_to_dict(url)
+    except psycopg.ProgrammingError:
+        return True
+    return "://" in url and _misread(str(options.get("host", "")), str(options.get("port", "")))
 
 
 @functools.cache
@@ -76,7 +99,8 @@ def connect(settings: Settings, *, autocommit: bool = False) -> psycopg.Connecti
     try:
         conn = psycopg.connect(url, row_factory=dict_row, autocommit=autocommit, connect_timeout=10)
     except psycopg.OperationalError as error:
-        reason = " ".join(str(error).split())
+        reason = " ".join(str(error).split()) if not _hides_password(url) else \
+            "the URL does not parse as meant (libpq's own message would quote part of the password)"
         raise DatabaseUnavailable(f"cannot connect to the database at DATABASE_URL={redact(url)}: {reason}") \
             from error
     conn.execute("SET TIME ZONE 'Asia/Shanghai'")  # dates people read are Chinese dates
