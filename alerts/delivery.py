@@ -152,17 +152,22 @@ def _send_one(conn: psycopg.Connection, transport: SmtpSender | FileSender, send
     else:
         outcome = transport.send(sender_address, row["recipient"], message,
                                  before_data=lambda: outbox.mark_stage(conn, row["id"], claimer, "data"))
+    line = f"{row['recipient']}: {outcome.reply}"
     if outcome.kind == "sent":
-        if outbox.mark_sent(conn, row["id"], claimer, outcome.delivered_to, outcome.reply):
-            report.sent += 1
-        else:
-            log.warning("%s: sent, but another process had taken the digest over meanwhile", row["recipient"])
+        recorded = outbox.mark_sent(conn, row["id"], claimer, outcome.delivered_to, outcome.reply)
+        report.sent += recorded
     elif outcome.kind == "retry":
         state = outbox.mark_retry(conn, row["id"], claimer, row["attempts"], outcome.reply)
-        (report.failed if state == "failed" else report.retrying).append(f"{row['recipient']}: {outcome.reply}")
+        recorded = state is not None
+        if recorded:
+            (report.failed if state == "failed" else report.retrying).append(line)
     else:
-        outbox.mark_failed(conn, row["id"], claimer, outcome.reply)
-        report.failed.append(f"{row['recipient']}: {outcome.reply}")
+        recorded = outbox.mark_failed(conn, row["id"], claimer, outcome.reply)
+        if recorded:
+            report.failed.append(line)
+    if not recorded:  # the process that took it over reports it
+        log.warning("%s: %s, but another process had taken the digest over meanwhile", row["recipient"],
+                    outcome.kind)
     log.info("%s %s: %s", row["recipient"], outcome.kind, outcome.reply)
 
 

@@ -130,18 +130,21 @@ def mark_sent(conn: psycopg.Connection, digest_id: int, claimer: str, delivered_
                            "lease_until = NULL, delivered_to = %s, last_error = NULL", [delivered_to or reply])
 
 
-def mark_retry(conn: psycopg.Connection, digest_id: int, claimer: str, attempts: int, reply: str) -> str:
-    """Back to pending after a 4xx or a network error (failed after MAX_ATTEMPTS); returns the new state."""
+def mark_retry(conn: psycopg.Connection, digest_id: int, claimer: str, attempts: int, reply: str) -> str | None:
+    """Back to pending after a 4xx or a network error (failed after MAX_ATTEMPTS); returns the new state.
+
+    None: the claim was lost meanwhile, and the process that holds it now decides.
+    """
     state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
-    _update_claimed(conn, digest_id, claimer, "state = %s, stage = NULL, lease_until = NULL, last_error = %s, "
-                    "next_attempt_at = now() + %s", [state, reply, retry_after(attempts)])
-    return state
+    recorded = _update_claimed(conn, digest_id, claimer, "state = %s, stage = NULL, lease_until = NULL, "
+                               "last_error = %s, next_attempt_at = now() + %s", [state, reply, retry_after(attempts)])
+    return state if recorded else None
 
 
-def mark_failed(conn: psycopg.Connection, digest_id: int, claimer: str, reply: str) -> None:
-    """Refused for good (a 5xx, or a message that cannot be sent at all)."""
-    _update_claimed(conn, digest_id, claimer, "state = 'failed', stage = NULL, lease_until = NULL, last_error = %s",
-                    [reply])
+def mark_failed(conn: psycopg.Connection, digest_id: int, claimer: str, reply: str) -> bool:
+    """Refused for good (a 5xx, or a message that cannot be sent at all); False if the claim was lost."""
+    return _update_claimed(conn, digest_id, claimer, "state = 'failed', stage = NULL, lease_until = NULL, "
+                           "last_error = %s", [reply])
 
 
 def resend(conn: psycopg.Connection, digest_id: int) -> bool:

@@ -122,7 +122,11 @@ class SmtpSender:
             if code >= 400:
                 smtp.rset()
                 return Outcome("retry" if code < 500 else "failed", _reply(code, reply))
-            code, reply = smtp.rcpt(recipient)
+            try:
+                code, reply = smtp.rcpt(recipient)
+            except UnicodeError:  # smtplib speaks ASCII: this address would need SMTPUTF8
+                smtp.rset()
+                return Outcome("failed", f"{recipient!r} cannot be sent without SMTPUTF8 (a non-ASCII address)")
             self.log.append(f"RCPT TO: {_reply(code, reply)}")
             if code >= 400:
                 smtp.rset()
@@ -135,9 +139,10 @@ class SmtpSender:
                 smtp.rset()
                 return Outcome("retry" if code < 500 else "failed", _reply(code, reply))
             return Outcome("sent", _reply(code, reply), self.config.describe())
-        except UnicodeError:  # smtplib speaks ASCII; the address would need SMTPUTF8
+        except UnicodeError:  # the sender address or the SMTP_URL credentials: settings, not this digest
             self.close()
-            return Outcome("failed", f"{recipient!r} cannot be sent without SMTPUTF8 (a non-ASCII address)")
+            return Outcome("retry", "the SMTP_URL user or password is not ASCII, which SMTP AUTH cannot carry "
+                                    "here; fix the setting (the digest waits)")
         except smtplib.SMTPAuthenticationError as error:
             self.close()
             return Outcome("failed", f"authentication refused: {_reply(error.smtp_code, error.smtp_error)}")

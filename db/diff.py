@@ -77,9 +77,9 @@ def compute(conn: psycopg.Connection, baseline: str = DEFAULT_NAME) -> int:
 
     NoBaseline when none is loaded: a comparison made then would record every figure as new, for good.
     """
-    if not conn.execute("SELECT 1 FROM baselines WHERE name = %s", [baseline]).fetchone():
-        raise NoBaseline(f"no baseline named {baseline!r} is loaded; run: cywatch baseline load")
-    with conn.transaction():
+    with conn.transaction():  # committed on return when called outside a transaction, as callers do
+        if not conn.execute("SELECT 1 FROM baselines WHERE name = %s", [baseline]).fetchone():
+            raise NoBaseline(f"no baseline named {baseline!r} is loaded; run: cywatch baseline load")
         # "the latest earlier figure of this key" must walk observations_key_published in order and stop at
         # the first row; left to itself the planner may sort every earlier figure of a key, per figure
         # (quadratic on a long history), because it expects keys to be rare.
@@ -88,7 +88,11 @@ def compute(conn: psycopg.Connection, baseline: str = DEFAULT_NAME) -> int:
         conn.execute("DROP TABLE IF EXISTS pg_temp.diff_pending")  # left by an earlier call in this transaction
         conn.execute(_PENDING)
         conn.execute("ANALYZE diff_pending")
-        return conn.execute(_COMPUTE, {"name": baseline}).rowcount
+        compared = conn.execute(_COMPUTE, {"name": baseline}).rowcount
+        # Inside a caller's transaction this block is a savepoint, and SET LOCAL would outlive it.
+        conn.execute("SET LOCAL enable_sort TO DEFAULT")
+        conn.execute("SET LOCAL jit TO DEFAULT")
+        return compared
 
 
 _CHANGES = """

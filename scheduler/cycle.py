@@ -175,9 +175,10 @@ def _run_step(name: str, conn: psycopg.Connection, settings: Settings, day: date
         return _STEPS[name](conn, settings, day, mirror, stop)
     except Exception as error:  # recorded, logged with its traceback, and the next step runs
         log.exception("%s: the %s step failed", day, name)
-        if not conn.closed and conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-            conn.rollback()
-        conn.autocommit = True
+        if not conn.closed:  # a lost connection is closed: the recording below then fails, and says so
+            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
+                conn.rollback()
+            conn.autocommit = True
         return {"status": "failed", "detail": f"{type(error).__name__}: {' '.join(str(error).split())}"}
 
 

@@ -116,7 +116,10 @@ def test_starttls_with_a_self_signed_certificate(db, env, tmp_path):
     with MailServer(tls=(tmp_path / "server.pem", tmp_path / "server.pem"), users={"digest": "s3cret"}) as smtp:
         result = digest(env | {"SMTP_URL": smtp.url("digest", "s3cret"), "CYWATCH_SMTP_CA_FILE": str(tmp_path / "ca.pem")})
         untrusted = run_cli("send-test-email", "x@example.org", env=env | {"SMTP_URL": smtp.url("digest", "s3cret")})
+        unsayable = run_cli("send-test-email", "x@example.org", env=env | {
+            "SMTP_URL": smtp.url("digest", "密码"), "CYWATCH_SMTP_CA_FILE": str(tmp_path / "ca.pem")})
     assert result.returncode == 0, result.stdout + result.stderr
+    assert unsayable.returncode == 1 and "user or password is not ASCII" in unsayable.stdout
     assert [m.recipients for m in smtp.received] == [["tls@example.org"]]
     assert untrusted.returncode == 1 and "certificate verify failed" in untrusted.stdout  # never unverified
 
@@ -341,6 +344,8 @@ def test_addresses_and_names_that_could_not_be_mailed_are_refused(db, env):
     assert header_injection.returncode == 2 and "control characters" in header_injection.stderr
     assert db.execute("SELECT count(*) AS n FROM subscribers").fetchone()["n"] == 0
     add(env, "f@例子.中国")  # an internationalised domain is fine: it goes out as IDNA
+    bad_sender = run_cli("digest", "--date", DAY, env=env | {"CYWATCH_MAIL_FROM": "观察 <观察@example.org>"})
+    assert bad_sender.returncode == 2 and "CYWATCH_MAIL_FROM" in bad_sender.stderr
 
 
 def test_diff_table_json_qualifiers_and_restatements(db, env):
