@@ -7,7 +7,6 @@ on them. Exit status: 0 success, 1 the work failed, 2 bad usage or an unreachabl
 from __future__ import annotations
 
 import argparse
-import contextlib
 import os
 import re
 import sys
@@ -82,21 +81,39 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     return 1 if failed else 0
 
 
-_DATE_IN_NAME = re.compile(r"(?<!\d)(20\d\d)[-_.]?(0[1-9]|1[0-2])[-_.]?(0[1-9]|[12]\d|3[01])(?!\d)")
-_DATELINE = re.compile(r"(20\d\d)年(1[0-2]|0?[1-9])月([12]\d|3[01]|0?[1-9])日")
+_DATE_IN_NAME = (re.compile(r"(?<!\d)(20\d\d)[-_.](\d{1,2})[-_.](\d{1,2})(?!\d)"),  # cqrb-2024-6-22.txt
+                 re.compile(r"(?<!\d)(20\d\d)(\d\d)(\d\d)(?!\d)"))  # t20240810_…
+_DATELINE = re.compile(r"(20\d\d)年(\d{1,2})月(\d{1,2})日")
+_LABEL = re.compile(r"(发布|时间|日期|来源)[^\n]{0,8}$")  # 发布时间：2024年8月10日
+_RANGE = (re.compile(r"(截至|截止|至|到|从|自|于)\s*$"), re.compile(r"^\s*(至|到|起|以来|[—–~-])"))  # dates in text
+
+
+def _valid(parts: tuple[str, ...]) -> date | None:
+    try:
+        return date(*map(int, parts))
+    except ValueError:
+        return None
 
 
 def _publication_date(path: Path, text: str) -> tuple[date, str]:
     """The date a file was published, for 今年/1—5月, when --date is not given, and where it came from.
 
-    From a date in the file name (cqrb-2024-06-22-….txt), else from a full date in the first lines (a
-    dateline), else today: a wrong year would move every period, so the choice is always reported.
+    From a date in the file name (cqrb-2024-06-22-….txt), else from the dateline among the first lines: a
+    date labelled 发布/时间/日期, else the first one that is not part of a range or a "截至…" in the text.
+    Else today. A wrong year would move every period, so the choice is always reported.
     """
-    for found, origin in ((_DATE_IN_NAME.search(path.name), "from the file name"),
-                          (_DATELINE.search(text[:300]), "from a date in its first lines")):
-        if found:
-            with contextlib.suppress(ValueError):
-                return date(*map(int, found.groups())), origin
+    for pattern in _DATE_IN_NAME:
+        for found in pattern.finditer(path.name):
+            if day := _valid(found.groups()):
+                return day, "from the file name"
+    head = text[:300]
+    candidates = []
+    for found in _DATELINE.finditer(head):
+        before, after = head[max(0, found.start() - 12):found.start()], head[found.end():found.end() + 3]
+        if (day := _valid(found.groups())) and not (_RANGE[0].search(before) or _RANGE[1].search(after)):
+            candidates.append((not _LABEL.search(before), found.start(), day))
+    if candidates:
+        return min(candidates)[2], "from the dateline in its first lines"
     return datetime.now(ZoneInfo("Asia/Shanghai")).date(), "as today: no date in the file name or its first lines"
 
 

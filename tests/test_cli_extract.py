@@ -35,6 +35,11 @@ def test_without_date_the_file_name_or_a_dateline_dates_the_text_and_the_choice_
     dateline.write_text("2024年8月10日 来源：四川省人民政府\n\n1—7月，四川规上工业增加值增长6.1%。\n", encoding="utf-8")
     [record] = lines(run_cli("extract", str(dateline), env=cli_env).stdout)
     assert record["period"] == "2024-01/2024-07"
+    reference_first = tmp_path / "report.txt"  # the first date is a range, not the publication date
+    reference_first.write_text("2023年12月1日至2024年5月31日，全省开展专项行动。发布时间：2024年6月3日\n\n"
+                               "今年1—5月，四川规上工业增加值增长6.1%。\n", encoding="utf-8")
+    [record] = lines(run_cli("extract", str(reference_first), env=cli_env).stdout)
+    assert record["period"] == "2024-01/2024-05"
     undated = tmp_path / "undated.txt"
     undated.write_text("今年川渝共同实施100项重大合作事项。\n", encoding="utf-8")
     result = run_cli("extract", str(undated), env=cli_env)
