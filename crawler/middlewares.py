@@ -12,8 +12,9 @@ from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
-from w3lib.encoding import html_body_declared_encoding, http_content_type_encoding
+from w3lib.encoding import http_content_type_encoding
 
+from crawler.encoding import declared_charset
 from crawler.storage import CrawlDatabase
 
 log = logging.getLogger(__name__)
@@ -133,7 +134,7 @@ class CharsetMiddleware:
         if not isinstance(response, TextResponse):
             return response
         header = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
-        declared = html_body_declared_encoding(response.body)
+        declared = declared_charset(response.body)
         if not declared or declared == header:
             return response
         if header is None or header.lower() in _LATIN or not _decodes(response.body, header):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import re
+import shutil
 import signal
 import subprocess
 import sys
@@ -88,6 +89,23 @@ def test_first_crawl_stores_exactly_the_expected_articles(db, cli_env, mirror):
     assert "truncated page" in result.stderr
     summary = result.stdout.splitlines()
     assert summary[0].split()[:5] == ["source", "status", "pages", "304", "new"]
+
+
+def test_links_to_other_domains_are_never_followed(db, cli_env, tmp_path):
+    sites = tmp_path / "sites"
+    shutil.copytree(SITES, sites)
+    lists = sites / "fgw.sc.gov.cn/sfgw/fgyw/common_list.shtml"
+    offsite = "evil.example.org/sfgw/fgyw/2024/8/11/0123456789abcdef0123456789abcdef.shtml"
+    lists.write_text(lists.read_text(encoding="utf-8").replace(
+        '<ul class="list">', f'<ul class="list"><li><span>2024-08-11</span><a href="https://{offsite}">川渝合作</a></li>'),
+        encoding="utf-8")
+    (sites / offsite).parent.mkdir(parents=True)  # served if asked for: only the spider can keep it out
+    shutil.copy(next((sites / "fgw.sc.gov.cn/sfgw/fgyw/2024/8/11").glob("*.shtml")), sites / offsite)
+    with serving(sites) as server:
+        assert crawl(cli_env, server.url, "sc_fgw").returncode == 0
+    assert not [p for p in server.paths() if p.startswith("/evil.example.org/")]
+    assert db.execute("SELECT count(*) AS n FROM articles WHERE canonical_url LIKE %s",
+                      ["%evil.example.org%"]).fetchone()["n"] == 0
 
 
 def test_article_text_metadata_and_encodings(db, cli_env, mirror):

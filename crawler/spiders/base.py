@@ -20,7 +20,8 @@ from scrapy.http import Request, Response
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler.parsing import SHANGHAI, clean, first_matching, parse_datetime
+from crawler.items import ArticleItem
+from crawler.parsing import SHANGHAI, at_midnight, clean, first_matching, meta, paragraphs, parse_datetime
 from crawler.sources import Source, source
 from crawler.storage import CrawlDatabase
 
@@ -45,6 +46,7 @@ class SourceSpider(scrapy.Spider):
 
     def __init__(self, since: str | None = None, until: str | None = None, **kwargs: Any) -> None:
         super().__init__(**kwargs)
+        self.allowed_domains = list(source(self.name).domains)  # the registry says where a source may go
         self._since_arg = since
         self._until_arg = until
 
@@ -189,6 +191,30 @@ class SourceSpider(scrapy.Spider):
         self.crawler.stats.inc_value("cywatch/truncated_pages")
         return False
 
+    # --- government CMS article pages (Ucap, TRS): metas, a body container, the list's date to fall back on --
+    TITLE_SUFFIX: ClassVar[re.Pattern[str] | None] = None  # what the site appends to <title> after the headline
+    BODY: ClassVar[tuple[str, ...]] = ()  # CSS of the article body, most current layout first
+    METAS: ClassVar[dict[str, str]] = {}  # metadata key -> <meta name> kept with the article
+
     def parse_article(self, response: Response) -> Iterator[Any]:
-        """Parse an article page into an ArticleItem (implemented by each site's spider)."""
-        raise NotImplementedError
+        """An article page: title (ArticleTitle meta, else <title> without the site's suffix), PubDate (else the
+        list's date), the body of the first BODY selector that matches, METAS and `extra_metadata`."""
+        if not self.complete(response):
+            return
+        match = self.ARTICLE.search(response.url)
+        assert match is not None
+        head = response.css("title::text").get() or ""
+        title = meta(response, "ArticleTitle") or clean(self.TITLE_SUFFIX.sub("", head) if self.TITLE_SUFFIX else head)
+        body = first_matching(response, self.BODY, "body", response.url, self.logger)
+        if not title or not body:
+            return
+        page_date = parse_datetime(meta(response, "PubDate"))
+        metadata = {key: value for key, name in self.METAS.items() if (value := meta(response, name))}
+        yield ArticleItem(source=self.name, url=response.url, title=title,
+                          published_at=page_date or at_midnight(response.meta["list_date"]),
+                          paragraphs=paragraphs(body), doc_id=match.group(4), section=response.meta["section"],
+                          metadata=metadata | self.extra_metadata(response, page_date))
+
+    def extra_metadata(self, response: Response, page_date: datetime | None) -> dict[str, object]:
+        """What a site keeps of an article beyond its METAS (none by default)."""
+        return {}

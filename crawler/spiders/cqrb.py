@@ -33,7 +33,6 @@ class CqrbSpider(SourceSpider):
     """重庆日报: every article of every 版 of each day in the window."""
 
     name = "cqrb"
-    allowed_domains = ["epaper.cqrb.cn"]
 
     async def start(self) -> AsyncIterator[Request]:
         """The front page (版 001) of each day in the window."""

@@ -8,13 +8,11 @@ by days, and its attachments (.pdf, .docx, …) as links on the real site.
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
+from datetime import datetime
 
 from scrapy.http import Response
 
-from crawler.items import ArticleItem
-from crawler.parsing import at_midnight, clean, first_matching, meta, paragraphs, parse_datetime
+from crawler.parsing import clean, parse_datetime
 from crawler.spiders.base import SourceSpider
 
 LISTS = (
@@ -30,35 +28,20 @@ class ScFgwSpider(SourceSpider):
     """四川省发改委: 发改要闻 and 通知公告."""
 
     name = "sc_fgw"
-    allowed_domains = ["fgw.sc.gov.cn"]
     LISTS = LISTS
     ARTICLE = ARTICLE
     ROWS = ("ul.list > li", "div.list li", "li")
+    BODY = ("div.detail", "#NewsContent", "#zoomcon")
+    METAS = {"author": "Author"}
 
-    def parse_article(self, response: Response) -> Iterator[Any]:
-        """Metas, body (div.detail or #NewsContent), the document's own date, attachments."""
-        if not self.complete(response):
-            return
-        match = ARTICLE.search(response.url)
-        assert match is not None
-        title = meta(response, "ArticleTitle") or clean(response.css("title::text").get())
-        page_date = parse_datetime(meta(response, "PubDate"))
-        body = first_matching(response, ["div.detail", "#NewsContent", "#zoomcon"], "body", response.url,
-                              self.logger)
-        if not title or not body:
-            return
+    def extra_metadata(self, response: Response, page_date: datetime | None) -> dict[str, object]:
+        """The page's own date, the document's date (成文日期/发布日期 in its text), its attachments."""
         text = " ".join(response.css("body ::text").getall())
-        doc_date = _DOC_DATE.search(text)
         attachments = [{"title": clean(" ".join(a.css("::text").getall())), "url": response.urljoin(a.attrib["href"])}
                        for a in response.css("a[href]") if _ATTACHMENT.search(a.attrib["href"])]
         metadata: dict[str, object] = {"page_date": page_date.isoformat() if page_date else None,
                                        "attachments": attachments}
-        if doc_date:
+        if doc_date := _DOC_DATE.search(text):
             parsed = parse_datetime(re.sub(r"\s", "", doc_date.group(1)))
             metadata["document_date"] = parsed.date().isoformat() if parsed else doc_date.group(1)
-        if meta(response, "Author"):
-            metadata["author"] = meta(response, "Author")
-        yield ArticleItem(source=self.name, url=response.url, title=title,
-                          published_at=page_date or at_midnight(response.meta["list_date"]),
-                          paragraphs=paragraphs(body), doc_id=match.group(4), section=response.meta["section"],
-                          metadata=metadata)
+        return metadata

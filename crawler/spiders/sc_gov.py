@@ -8,13 +8,7 @@ Article bodies: `#cmsArticleContent` (UCAPCONTENT) or `div.contText`, without th
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from typing import Any
 
-from scrapy.http import Response
-
-from crawler.items import ArticleItem
-from crawler.parsing import at_midnight, clean, first_matching, meta, paragraphs, parse_datetime
 from crawler.spiders.base import SourceSpider
 
 LISTS = (
@@ -38,29 +32,13 @@ class ScGovSpider(SourceSpider):
     """四川省人民政府: 今日四川, 部门动态, 市州动态, 热点关注, 新闻发布会, 政策解读."""
 
     name = "sc_gov"
-    allowed_domains = ["www.sc.gov.cn"]
     LISTS = LISTS
     ARTICLE = ARTICLE
     ROWS = ("#dash-table tr", "div.biaobody li", "ul.list li")
+    TITLE_SUFFIX = re.compile(r"[_-][^_-]*四川省人民政府$")
+    BODY = ("#cmsArticleContent", "div.contText", "td.contText", "div.artleft")
+    METAS = {"content_source": "ContentSource", "column": "ColumnName"}
 
     def canonical(self, url: str) -> str:
         """Doubled slashes folded."""
         return canonical(url)
-
-    def parse_article(self, response: Response) -> Iterator[Any]:
-        """Metas (ArticleTitle, PubDate, ContentSource), body without 责任编辑 and 扫一扫 lines."""
-        if not self.complete(response):
-            return
-        match = ARTICLE.search(response.url)
-        assert match is not None
-        title = meta(response, "ArticleTitle") or clean(re.sub(r"[_-][^_-]*四川省人民政府$", "",
-                                                               response.css("title::text").get() or ""))
-        published = parse_datetime(meta(response, "PubDate")) or at_midnight(response.meta["list_date"])
-        body = first_matching(response, ["#cmsArticleContent", "div.contText", "td.contText", "div.artleft"],
-                              "body", response.url, self.logger)
-        if not title or not body:
-            return
-        yield ArticleItem(source=self.name, url=response.url, title=title, published_at=published,
-                          paragraphs=paragraphs(body), doc_id=match.group(4), section=response.meta["section"],
-                          metadata={k: v for k, v in {"content_source": meta(response, "ContentSource"),
-                                                      "column": meta(response, "ColumnName")}.items() if v})
