@@ -17,9 +17,9 @@ from pathlib import Path
 import psycopg
 
 from alerts import outbox
-from alerts.digest import Period, gather, period_for, personalise, render_for_group
+from alerts.digest import Period, gather, period_for, personalise, render_for_group, source_trouble
 from alerts.subscribers import envelope_address
-from alerts.transport import FileSender, SmtpSender, eml_filename, parse_smtp_url
+from alerts.transport import FileSender, SmtpSender, parse_smtp_url
 from cywatch.config import Settings
 from db import diff
 
@@ -43,8 +43,8 @@ class Report:
 
 
 def build(conn: psycopg.Connection, settings: Settings, day: date, report: Report,
-          dry_run: Path | None = None, only: list[int] | None = None) -> None:
-    """Build the due digest of every active subscriber (or of `only` those ids) that has none for its period.
+          dry_run: Path | None = None) -> None:
+    """Build the due digest of every active subscriber that has none for its period.
 
     Subscribers whose digests hold the same thing (same filters, same last digest) are gathered and rendered
     once; each still gets their own address, signed links and Message-ID.
@@ -53,9 +53,9 @@ def build(conn: psycopg.Connection, settings: Settings, day: date, report: Repor
         """
         SELECT s.*, coalesce(max(d.last_change_id), 0) AS mark_change, coalesce(max(d.last_article_id), 0) AS mark_article
         FROM subscribers s LEFT JOIN digests d ON d.subscriber_id = s.id
-        WHERE s.unsubscribed_at IS NULL AND (%s::int[] IS NULL OR s.id = ANY(%s))
+        WHERE s.unsubscribed_at IS NULL
         GROUP BY s.id ORDER BY s.id
-        """, [only, only]).fetchall()
+        """).fetchall()
     done = {r["subscriber_id"] for r in conn.execute("SELECT subscriber_id FROM digests WHERE period = ANY(%s)",
                                                      [[p.key for p in _periods(day)]])}
     groups: dict[tuple, list[dict]] = {}
@@ -66,9 +66,11 @@ def build(conn: psycopg.Connection, settings: Settings, day: date, report: Repor
         key = (period.key, tuple(subscriber["regions"]), tuple(subscriber["metrics"]), subscriber["operator"],
                subscriber["mark_change"], subscriber["mark_article"])
         groups.setdefault(key, []).append(subscriber)
+    health = source_trouble(conn)
     for members in groups.values():
         try:
-            _build_group(conn, settings, period_for(members[0]["frequency"], day), members, report, dry_run)
+            _build_group(conn, settings, period_for(members[0]["frequency"], day), members, health, report,
+                         dry_run)
         except Exception as error:  # one bad group must not cost everyone else their digest
             conn.rollback()
             log.exception("could not build the digest of %s", ", ".join(m["email"] for m in members))
@@ -76,11 +78,11 @@ def build(conn: psycopg.Connection, settings: Settings, day: date, report: Repor
 
 
 def _build_group(conn: psycopg.Connection, settings: Settings, period: Period | None, members: list[dict],
-                 report: Report, dry_run: Path | None) -> None:
+                 health: list[dict], report: Report, dry_run: Path | None) -> None:
     """Gather and render once for subscribers whose digests hold the same thing; store one each."""
     assert period is not None
     first = members[0]
-    content = gather(conn, first)
+    content = gather(conn, first, health)
     if not content.worth_sending(first["operator"]):
         return
     template = render_for_group(content, period, first, settings)
@@ -92,10 +94,8 @@ def _build_group(conn: psycopg.Connection, settings: Settings, period: Period | 
                 data = rendered.message.as_bytes()
                 recipient = envelope_address(subscriber["email"])
                 if dry_run:
-                    path = dry_run / period.key / eml_filename(recipient)
-                    path.parent.mkdir(parents=True, exist_ok=True)
-                    path.write_bytes(data)
-                    report.dry_run.append(path)
+                    written = FileSender(dry_run).send("", recipient, data, period=period.key)
+                    report.dry_run.append(Path(written.delivered_to))
                     continue
                 if outbox.enqueue(conn, subscriber_id=subscriber["id"], period=period.key, recipient=recipient,
                                   subject=rendered.subject, message_id=rendered.message["Message-ID"],
@@ -146,12 +146,8 @@ def _send_one(conn: psycopg.Connection, transport: SmtpSender | FileSender, send
               claimer: str, report: Report) -> None:
     """Send one claimed digest and record what became of it."""
     outbox.renew(conn, row["id"], claimer)
-    message = bytes(row["message"])
-    if isinstance(transport, FileSender):
-        outcome = transport.send(sender_address, row["recipient"], message, row["period"])
-    else:
-        outcome = transport.send(sender_address, row["recipient"], message,
-                                 before_data=lambda: outbox.mark_stage(conn, row["id"], claimer, "data"))
+    outcome = transport.send(sender_address, row["recipient"], bytes(row["message"]), period=row["period"],
+                             before_data=lambda: outbox.mark_stage(conn, row["id"], claimer, "data"))
     line = f"{row['recipient']}: {outcome.reply}"
     if outcome.kind == "sent":
         recorded = outbox.mark_sent(conn, row["id"], claimer, outcome.delivered_to, outcome.reply)

@@ -150,11 +150,20 @@ def _dedupe(rows: list[dict]) -> list[Item]:
     return list(seen.values())
 
 
-def gather(conn: psycopg.Connection, subscriber: dict) -> Content:
-    """What is new for a subscriber since their last digest, filtered by their preferences."""
-    marks = conn.execute(
-        "SELECT coalesce(max(last_change_id), 0) AS c, coalesce(max(last_article_id), 0) AS a "
-        "FROM digests WHERE subscriber_id = %s", [subscriber["id"]]).fetchone()
+def source_trouble(conn: psycopg.Connection) -> list[dict]:
+    """Sources whose last run failed or was blocked, or that found nothing HEALTH_THRESHOLD runs in a row."""
+    return conn.execute(
+        "SELECT * FROM source_health WHERE last_status IN ('failed', 'blocked') OR consecutive_bad >= %s "
+        "ORDER BY source", [HEALTH_THRESHOLD]).fetchall()
+
+
+def gather(conn: psycopg.Connection, subscriber: dict, health: list[dict]) -> Content:
+    """What is new for a subscriber since their last digest, filtered by their preferences.
+
+    `subscriber` carries its watermarks (`mark_change`, `mark_article`: what its last digest covered), as
+    alerts.delivery selects them; `health` is `source_trouble`, the same for every digest of a run.
+    """
+    marks = {"c": subscriber["mark_change"], "a": subscriber["mark_article"]}
     regions, metrics = list(subscriber["regions"]), list(subscriber["metrics"])
     # the newest ids first: what is committed later has a higher id and waits for the next digest
     newest = conn.execute("SELECT (SELECT coalesce(max(id), 0) FROM indicator_changes) AS c, "
@@ -178,9 +187,7 @@ def gather(conn: psycopg.Connection, subscriber: dict) -> Content:
         ORDER BY a.published_at DESC, a.id
         """, {"after": marks["a"], "regions": regions, "metrics": metrics}).fetchall()
     content.last_article_id = max([marks["a"], newest["a"], *(a["id"] for a in content.articles)])
-    content.health = conn.execute(
-        "SELECT * FROM source_health WHERE last_status IN ('failed', 'blocked') OR consecutive_bad >= %s "
-        "ORDER BY source", [HEALTH_THRESHOLD]).fetchall()
+    content.health = health
     return content
 
 

@@ -110,9 +110,12 @@ class SmtpSender:
             self.log.append(f"AUTH: {_reply(code, message)}")
         return smtp
 
-    def send(self, sender: str, recipient: str, message: bytes,
+    def send(self, sender: str, recipient: str, message: bytes, *, period: str = "",
              before_data: Callable[[], None] | None = None) -> Outcome:
-        """Send one message; `before_data` runs just before DATA (the point after which delivery is unknown)."""
+        """Send one message; `before_data` runs just before DATA (the point after which delivery is unknown).
+
+        `period` (which digest this is) is for senders that file messages by it; SMTP has no use for it.
+        """
         try:
             if self._smtp is None:
                 self._smtp = self._open()
@@ -168,7 +171,7 @@ class SmtpSender:
             self._smtp = None
 
 
-def eml_filename(recipient: str) -> str:
+def _eml_filename(recipient: str) -> str:
     """A safe file name for a recipient's digest: the address, with anything but plain characters %-quoted.
 
     An address may legally hold '/' (or start with '.'), which must never choose where a file goes.
@@ -183,9 +186,12 @@ class FileSender:
     def __init__(self, folder: Path) -> None:
         self.folder = folder
 
-    def send(self, sender: str, recipient: str, message: bytes, period: str) -> Outcome:
-        """Write the message as FOLDER/PERIOD/RECIPIENT.eml (the name quoted by `eml_filename`)."""
-        path = self.folder / period / eml_filename(recipient)
+    def send(self, sender: str, recipient: str, message: bytes, *, period: str = "",
+             before_data: Callable[[], None] | None = None) -> Outcome:
+        """Write the message as FOLDER/PERIOD/RECIPIENT.eml (the name quoted by `_eml_filename`)."""
+        if before_data:
+            before_data()
+        path = self.folder / period / _eml_filename(recipient)
         path.parent.mkdir(parents=True, exist_ok=True)
         path.write_bytes(message)
         return Outcome("sent", f"written to {path}", str(path))
