@@ -73,3 +73,38 @@ def first_matching(page: Selector, selectors: Sequence[str], what: str, url: str
     logger.warning("none of the %s selectors matched at %s (tried: %s); the page layout may have changed",
                    what, url, " | ".join(selectors))
     return SelectorList([])
+
+
+# --- dating a document that comes without a date (cywatch extract FILE) ----------------------------------
+_DATE_IN_NAME = (re.compile(r"(?<!\d)(20\d\d)[-_.](\d{1,2})[-_.](\d{1,2})(?!\d)"),  # cqrb-2024-6-22.txt
+                 re.compile(r"(?<!\d)(20\d\d)(\d\d)(\d\d)(?!\d)"))  # t20240810_…
+_DATELINE = re.compile(r"(20\d\d)年(\d{1,2})月(\d{1,2})日")
+_LABEL = re.compile(r"(发布|时间|日期|来源)[^\n]{0,8}$")  # 发布时间：2024年8月10日
+_RANGE_BEFORE = re.compile(r"(截至|截止|至|到|从|自|于)\s*$")  # a date the text talks about, not its own
+_RANGE_AFTER = re.compile(r"^\s*(至|到|起|以来|[—–~-])")
+
+
+def _valid(parts: tuple[str, ...]) -> date | None:
+    try:
+        return date(*map(int, parts))
+    except ValueError:
+        return None
+
+
+def publication_date(name: str, text: str) -> tuple[date, str] | None:
+    """The date a document was published, and where it was found; None when neither place gives one.
+
+    From a date in its file name (cqrb-2024-06-22-….txt), else from the dateline among its first lines: a
+    date labelled 发布/时间/日期/来源, else the first one that is not part of a range or a 截至… phrase.
+    """
+    for pattern in _DATE_IN_NAME:
+        for found in pattern.finditer(name):
+            if day := _valid(found.groups()):
+                return day, "from the file name"
+    head = text[:300]
+    candidates = []
+    for found in _DATELINE.finditer(head):
+        before, after = head[max(0, found.start() - 12):found.start()], head[found.end():found.end() + 3]
+        if (day := _valid(found.groups())) and not (_RANGE_BEFORE.search(before) or _RANGE_AFTER.search(after)):
+            candidates.append((not _LABEL.search(before), found.start(), day))
+    return (min(candidates)[2], "from the dateline in its first lines") if candidates else None

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import argparse
 import os
-import re
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
@@ -47,6 +46,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     """Print one JSON object per indicator per line for each FILE."""
     from crawler.encoding import NotText, decode_document
     from crawler.extract import extract_indicators, to_json_line
+    from crawler.parsing import SHANGHAI, publication_date
 
     failed = 0
     for name in args.files:
@@ -70,7 +70,8 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
         if not text.strip():
             _say(f"cywatch extract: {name}: empty, no indicators")
             continue
-        published, origin = (args.date, "") if args.date else _publication_date(path, text)
+        published, origin = (args.date, "") if args.date else publication_date(path.name, text) or (
+            datetime.now(SHANGHAI).date(), "as today: no date in the file name or its first lines")
         records = extract_indicators(text, published, default_region=args.region)
         for record in records:
             print(to_json_line({"doc": name, **record.to_dict()}))
@@ -79,42 +80,6 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             notes.append(f"dated {published} {origin}; --date sets it")
         _say(f"cywatch extract: {name}: {len(records)} indicators" + (f" ({'; '.join(notes)})" if notes else ""))
     return 1 if failed else 0
-
-
-_DATE_IN_NAME = (re.compile(r"(?<!\d)(20\d\d)[-_.](\d{1,2})[-_.](\d{1,2})(?!\d)"),  # cqrb-2024-6-22.txt
-                 re.compile(r"(?<!\d)(20\d\d)(\d\d)(\d\d)(?!\d)"))  # t20240810_…
-_DATELINE = re.compile(r"(20\d\d)年(\d{1,2})月(\d{1,2})日")
-_LABEL = re.compile(r"(发布|时间|日期|来源)[^\n]{0,8}$")  # 发布时间：2024年8月10日
-_RANGE = (re.compile(r"(截至|截止|至|到|从|自|于)\s*$"), re.compile(r"^\s*(至|到|起|以来|[—–~-])"))  # dates in text
-
-
-def _valid(parts: tuple[str, ...]) -> date | None:
-    try:
-        return date(*map(int, parts))
-    except ValueError:
-        return None
-
-
-def _publication_date(path: Path, text: str) -> tuple[date, str]:
-    """The date a file was published, for 今年/1—5月, when --date is not given, and where it came from.
-
-    From a date in the file name (cqrb-2024-06-22-….txt), else from the dateline among the first lines: a
-    date labelled 发布/时间/日期, else the first one that is not part of a range or a "截至…" in the text.
-    Else today. A wrong year would move every period, so the choice is always reported.
-    """
-    for pattern in _DATE_IN_NAME:
-        for found in pattern.finditer(path.name):
-            if day := _valid(found.groups()):
-                return day, "from the file name"
-    head = text[:300]
-    candidates = []
-    for found in _DATELINE.finditer(head):
-        before, after = head[max(0, found.start() - 12):found.start()], head[found.end():found.end() + 3]
-        if (day := _valid(found.groups())) and not (_RANGE[0].search(before) or _RANGE[1].search(after)):
-            candidates.append((not _LABEL.search(before), found.start(), day))
-    if candidates:
-        return min(candidates)[2], "from the dateline in its first lines"
-    return datetime.now(ZoneInfo("Asia/Shanghai")).date(), "as today: no date in the file name or its first lines"
 
 
 # --- db -----------------------------------------------------------------------------------------------------
@@ -287,7 +252,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
     if args.format == "json":
         for row in rows:
-            print(to_json_line({k: row[k] for k in fields} | {"published_at": row["published_at"].isoformat()}))
+            print(to_json_line({k: row[k] for k in fields}))
     elif args.format == "csv":
         writer = csv.writer(sys.stdout, lineterminator="\n")
         writer.writerow(fields)
@@ -327,8 +292,7 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
                 "baseline_qualifier", "baseline_period", "delta", "delta_ratio", "period_relation", "restated",
                 "status", "surface", "sentence", "title", "canonical_url", "source", "published_at")
         for row in rows:
-            record = {k: row[k] for k in keys} | {"published_at": row["published_at"].isoformat()}
-            print(to_json_line(record))
+            print(to_json_line({k: row[k] for k in keys}))
         return 0
     if compared:
         _say(f"compared {compared} new figure(s) with the baseline")

@@ -174,11 +174,7 @@ def _run_step(name: str, conn: psycopg.Connection, settings: Settings, day: date
     try:
         return _STEPS[name](conn, settings, day, mirror, stop)
     except Exception as error:  # recorded, logged with its traceback, and the next step runs
-        log.exception("%s: the %s step failed", day, name)
-        if not conn.closed:  # a lost connection is closed: the recording below then fails, and says so
-            if conn.info.transaction_status != psycopg.pq.TransactionStatus.IDLE:
-                conn.rollback()
-            conn.autocommit = True
+        log.exception("%s: the %s step failed", day, name)  # its transaction was ended by _transactions
         return {"status": "failed", "detail": f"{type(error).__name__}: {' '.join(str(error).split())}"}
 
 

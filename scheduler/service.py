@@ -55,11 +55,10 @@ def due_today(schedule: str, timezone: str, now: datetime) -> bool:
 
 
 def today_finished(settings: Settings, day: object) -> bool:
+    """Whether the cycle of `day` has finished (the schema is up to date: `cywatch scheduler` migrated it)."""
     from db.connection import connect
-    from db.migrate import migrate
 
     with connect(settings) as conn:
-        migrate(conn)
         row = conn.execute("SELECT finished_at FROM runs WHERE run_date = %s", [day]).fetchone()
     return bool(row and row["finished_at"])
 

@@ -3,8 +3,12 @@
 from __future__ import annotations
 
 import json
+from datetime import date
 from decimal import Decimal
 
+import pytest
+
+from crawler.parsing import publication_date
 from tests.conftest import ROOT, run_cli
 
 BASELINE = ROOT / "db" / "baseline" / "cqrb-2024-06-22-shuangchengji.txt"
@@ -44,6 +48,18 @@ def test_without_date_the_file_name_or_a_dateline_dates_the_text_and_the_choice_
     undated.write_text("今年川渝共同实施100项重大合作事项。\n", encoding="utf-8")
     result = run_cli("extract", str(undated), env=cli_env)
     assert "as today: no date in the file name or its first lines" in result.stderr
+
+
+@pytest.mark.parametrize(("name", "text", "expected"), [
+    ("cqrb-2024-6-22.txt", "", date(2024, 6, 22)),  # unpadded
+    ("t20240810_13510003.html", "", date(2024, 8, 10)),  # a TRS document name
+    ("x-20241399.txt", "", None),  # no such day
+    ("a.txt", "截至2024年5月31日，全省……", None),  # what the text reports on, not when it was published
+    ("a.txt", "2024年6月31日 2024年6月30日 来源：新华社", date(2024, 6, 30)),  # an impossible date is skipped
+])
+def test_a_document_is_dated_by_its_name_or_dateline_only(name, text, expected):
+    found = publication_date(name, text)
+    assert (found[0] if found else None) == expected
 
 
 def test_gbk_file_gives_the_same_result_as_utf8(cli_env, tmp_path):

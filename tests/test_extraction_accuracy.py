@@ -50,7 +50,7 @@ def test_value_unit_kind_precision_and_recall(result):
     assert result.recall >= 0.95, _report(result)
 
 
-def test_metric_is_right_for_at_least_90_percent_of_matches(result):
+def test_metric_is_right_for_at_least_90_percent_of_matches_80_on_heldout2(result):
     assert result.accuracy("metric") >= METRIC_FLOOR.get(result.name, 0.90), _report(result)
 
 

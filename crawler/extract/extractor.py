@@ -57,9 +57,11 @@ class Indicator:
 
 
 def to_json_line(record: dict[str, object]) -> str:
-    """One JSON object, UTF-8 text, Decimals written as exact JSON numbers (30960000000, 9.3)."""
+    """One JSON object, UTF-8 text, Decimals written as exact JSON numbers (30960000000, 9.3), dates in ISO."""
     parts = []
     for key, value in record.items():
+        if isinstance(value, date):  # datetime too
+            value = value.isoformat()
         encoded = format_decimal(value) if isinstance(value, Decimal) else json.dumps(value, ensure_ascii=False)
         parts.append(f"{json.dumps(key, ensure_ascii=False)}: {encoded}")
     return "{" + ", ".join(parts) + "}"
