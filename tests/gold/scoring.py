@@ -1,8 +1,10 @@
 """Score extracted indicators against a hand-annotated gold file.
 
-A gold record names its number by a `context` snippet (unique in the document) and the `surface` inside
-it. Extracted and gold records are paired by the surface's offset (several records may share one, e.g.
-one rank broadcast to two subjects; pairs with the same metric are preferred). A pair is *correct* when
+A gold record names its number either by a `context` snippet (unique in the document) and the `surface`
+inside it (gold for texts the project wrote), or by the surface's `start` offset (gold for real texts, which
+are never copied into the project; see `tests/gold/real/`). Extracted and gold records are paired by the
+surface's offset (several records may share one, e.g. one rank broadcast to two subjects; pairs with the
+same metric are preferred). A pair is *correct* when
 value, unit and kind agree; precision and recall count correct pairs.
 """
 
@@ -35,6 +37,11 @@ class Score:
     def recall(self) -> float:
         return self.correct / self.gold if self.gold else 1.0
 
+    @property
+    def f1(self) -> float:
+        p, r = self.precision, self.recall
+        return 2 * p * r / (p + r) if p + r else 0.0
+
     def accuracy(self, name: str) -> float:
         """Share of correct pairs whose `name` field is right too."""
         return self.field_right[name] / self.correct if self.correct else 1.0
@@ -50,7 +57,7 @@ class Score:
     def summary(self) -> str:
         fields = ", ".join(f"{name} {self.accuracy(name):.3f}" for name in FIELDS)
         return (f"gold {self.gold}, extracted {self.extracted}, correct {self.correct}: precision "
-                f"{self.precision:.3f}, recall {self.recall:.3f}; among correct: {fields}")
+                f"{self.precision:.3f}, recall {self.recall:.3f}, F1 {self.f1:.3f}; among correct: {fields}")
 
 
 def load_gold(path: Path) -> list[dict]:
@@ -58,9 +65,17 @@ def load_gold(path: Path) -> list[dict]:
 
 
 def _offset(text: str, record: dict) -> int:
+    if "start" in record:
+        return int(record["start"])
     context = record["context"]
     assert text.count(context) == 1, f"gold context not unique or missing: {context!r}"
     return text.index(context) + context.index(record["surface"])
+
+
+def _surface(text: str, record: dict) -> str:
+    if "surface" in record:
+        return str(record["surface"])
+    return text[int(record["start"]):int(record["end"])]
 
 
 def score(text: str, gold: list[dict], extracted: list[Indicator], doc: str = "") -> Score:
@@ -71,12 +86,12 @@ def score(text: str, gold: list[dict], extracted: list[Indicator], doc: str = ""
         candidates = [r for r in unused if r.start == start]
         candidates.sort(key=lambda r: r.metric != record["metric"])
         if not candidates:
-            result.problems.append(f"{doc} MISSED {record['surface']} ({record['metric']})")
+            result.problems.append(f"{doc} MISSED {_surface(text, record)} ({record['metric']})")
             continue
         found = candidates[0]
         unused.remove(found)
         if (found.value, found.unit, found.kind) != (Decimal(record["value"]), record["unit"], record["kind"]):
-            result.problems.append(f"{doc} WRONG {record['surface']}: got {found.value} {found.unit} "
+            result.problems.append(f"{doc} WRONG {_surface(text, record)}: got {found.value} {found.unit} "
                                    f"{found.kind}, want {record['value']} {record['unit']} {record['kind']}")
             continue
         result.correct += 1
@@ -86,7 +101,7 @@ def score(text: str, gold: list[dict], extracted: list[Indicator], doc: str = ""
             if got == want:
                 result.field_right[name] += 1
             else:
-                result.problems.append(f"{doc} {name} of {record['surface']}: got {got!r}, want {want!r}")
+                result.problems.append(f"{doc} {name} of {_surface(text, record)}: got {got!r}, want {want!r}")
     for spurious in unused:
         result.problems.append(f"{doc} SPURIOUS {spurious.surface} {spurious.kind} ({spurious.metric}) "
                                f"in {spurious.sentence[:40]}")
