@@ -60,7 +60,7 @@ def test_magnitudes_become_exact_base_units(text, value, unit):
     ("其中对东盟进出口约占三成", "三成", "share", Decimal(30), "%", "约"),
     ("成都国际铁路港每天开行两列国际班列", "两列", "level", Decimal(2), "列", None),
     ("1至5月，成都市进出口总值同比增长百分之五", "百分之五", "growth", Decimal(5), "%", None),
-    ("新能源汽车渗透率达到百分之四十一", "百分之四十一", "level", Decimal(41), "%", "达到"),
+    ("新能源汽车渗透率达到百分之四十一", "百分之四十一", "share", Decimal(41), "%", "达到"),  # a …率 is a share
 ])
 def test_chinese_numerals_that_state_a_quantity(text, surface, kind, value, unit, qualifier):
     [record] = extract_indicators(text, PUBLISHED)

@@ -37,10 +37,14 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "件": ("件", Decimal(1)), "艘": ("艘", Decimal(1)), "架": ("架", Decimal(1)), "所": ("所", Decimal(1)),
     "批": ("批", Decimal(1)), "次": ("次", Decimal(1)), "趟": ("趟", Decimal(1)), "宗": ("宗", Decimal(1)),
     "处": ("处", Decimal(1)), "款": ("款", Decimal(1)), "部": ("部", Decimal(1)), "对": ("对", Decimal(1)),
+    "种": ("种", Decimal(1)), "类": ("类", Decimal(1)), "单": ("单", Decimal(1)), "张": ("张", Decimal(1)),
+    "头": ("头", Decimal(1)), "米": ("米", Decimal(1)), "个省份": ("个", Decimal(1)), "省份": ("个", Decimal(1)),
+    "公里/小时": ("公里/小时", Decimal(1)), "千米/小时": ("公里/小时", Decimal(1)),
     "成": ("%", Decimal(10)), "倍": ("倍", Decimal(1)),
 }
 CLASSIFIERS = frozenset({"人", "名", "户", "家", "个", "项", "条", "列", "座", "台", "辆", "套", "件", "艘",
-                         "架", "所", "批", "次", "趟", "宗", "处", "款", "部", "对"})
+                         "架", "所", "批", "次", "趟", "宗", "处", "款", "部", "对", "种", "类", "单", "张",
+                         "头", "个省份", "省份"})
 UNIT_PATTERN = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
 
@@ -55,11 +59,11 @@ def parse_chinese_integer(text: str) -> int:
         elif ch in _SMALL_UNITS:
             section += (number or 1) * _SMALL_UNITS[ch]
             number = 0
-        elif ch == "万":
-            total += (section + number) * 10**4
+        elif ch == "万":  # a lone 万 is ten thousand: 首次突破万家
+            total += (section + number or (0 if total else 1)) * 10**4
             section = number = 0
         elif ch == "亿":
-            total = (total + section + number) * 10**8
+            total = (total + section + number or 1) * 10**8
             section = number = 0
         else:
             raise ValueError(f"not a Chinese numeral: {text!r}")

@@ -18,7 +18,7 @@ _YEAR = r"(?:(?P<year>\d{4}|二[〇零]\d{2}|二[〇零][一二三四五六七�
 _DASH = r"[—–\-~至到]"
 
 _PATTERNS = [
-    ("range", rf"{_YEAR}(?P<a>{_N})\s*{_DASH}+\s*(?P<b>{_N})月(?:份)?"),
+    ("range", rf"{_YEAR}(?P<a>{_N})(?:月份?)?\s*{_DASH}+\s*(?P<b>{_N})月(?:份)?"),
     ("first_months", rf"{_YEAR}前(?P<b>{_N})个月"),
     ("until_month", rf"截至{_YEAR}(?P<b>{_N})月(?:底|末)"),
     ("first_quarters", rf"{_YEAR}前(?P<q>[一二三]|[123])(?:个)?季度"),

@@ -30,6 +30,7 @@ _NOT_UNIT_BEFORE = {
     "项": "目", "条": "件例款", "户": "籍口", "人": "民才口均员工气大士类", "名": "单称义牌",
     "批": "准复次", "元": "旦素", "台": "湾阶", "所": "以有在属", "座": "谈", "架": "构",
     "次": "数", "件": "事", "个": "月人", "对": "外接象比于话口标照",
+    "种": "植类子养业", "类": "型别似", "单": "位元独一项", "张": "家江", "头": "部条雁", "米": "粮饭",
 }
 
 
@@ -43,16 +44,20 @@ def _unit_alternatives() -> str:
 
 QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that cannot start a number
     rf"(?=[\d第前百零〇一二两三四五六七八九十千万亿])(?:"
-    rf"(?P<rank>(?P<rank_kind>第|前)(?P<rank_num>\d{{1,3}}|[一二三四五六七八九十]{{1,3}})(?P<rank_unit>位|名)?)"
+    rf"(?P<rank>(?P<rank_kind>第|前)(?P<rank_num>\d{{1,3}}|[一二两三四五六七八九十]{{1,3}})(?P<rank_unit>位|名|大)?"
+    rf"|(?P<rank_first>首位|榜首))"
     rf"|(?P<pct>百分之(?P<pct_num>{ARABIC}|{CHINESE}))"
-    rf"|(?P<frac>(?P<frac_den>[二三四五六七八九十]{{1,3}})分之(?P<frac_num>[一二三四五六七八九十]{{1,3}})|一半)"
+    rf"|(?P<frac>(?P<frac_den>[二三四五六七八九十]{{1,3}})分之(?P<frac_num>[一二三四五六七八九十]{{1,3}})|一半"
+    rf"|(?<![\d/.])(?P<slash_num>\d{{1,3}})/(?P<slash_den>\d{{1,4}})(?![\d/]))"
     rf"|(?P<num>{ARABIC}|{CHINESE})(?P<approx_before>余|多)?(?P<mag>{MAGNITUDE})?(?P<approx>余|多)?"
     rf"(?P<unit>{_unit_alternatives()})"
     rf"|(?P<bare>{ARABIC})(?=\s*[、和与及]\s*(?:{ARABIC})))"
 )
 
 _RANK_CUE = re.compile(
-    r"(?:居|位居|位列|排名|排|名列|列|跻身|进入|保持)(?:全国|全省|全市|西部|中西部|全球|世界|同类)?"
+    r"(?:居|位居|位列|排名|排|名列|列|跻身|进入|保持|升至|跃居|跃升至|跃升|稳居|上升至|上升到|提升至|"
+    r"(?:连续[\d一二三四五六七八九十两]+年(?:保持|位居|居|位列|稳居)?))"
+    r"(?:全国|全省|全市|西部|中西部|全球|世界|同类|[^,;:。、]{0,6}?(?:城市|省份|地区|同类班列|班列|机场))?"
     r"(?:城市|地区|省份|省区市|副省级城市)?(?:第一方阵)?$")
 # A Chinese numeral states a quantity only right after one of these (开行两列, 约占三成, 增长两成),
 # or at the end of a clause that opened with a verb of the second list (新开行“双城号”旅游专列两列).
@@ -62,18 +67,32 @@ _CN_QUANTITY_CUE = re.compile(
 _CN_CLAUSE_CUE = re.compile(r"开行|新开行|新开通|开通|新增|引进|新引进|新建|建成|签约|开工|投用")
 _ORDINAL_LABEL = re.compile(r"第$")
 _ENTITY_SUBJECT = re.compile(r"该公司|该企业|这家公司|这家企业|该集团")
+_OPEN_QUOTES = "“\"「『‘"
+_QUOTED = re.compile(r"[”\"」』’]")
+_LONE_MAGNITUDE = re.compile(r"[万亿]|万亿|千亿|百亿|十亿|千万|百万")
+_CLASS_LABEL_AFTER = re.compile(r"以上|以下|级|量级")
+_NAMED_PROJECT_AFTER = re.compile(
+    r"(?:[^\d,;:。、，“”()\s]{1,12}?)(?:项目|工程|生产线|基地|产业园)(?:[^,;:。]{0,4})(?:建成|投产|开工|落地|签约|竣工|投运|并网)")
 _DURATION_AFTER = re.compile(r"(?:月|年|小时|季度|工作日|星期)")
 
 _QUALIFIER_BEFORE = re.compile(
-    r"(?:大约|约|将近|接近|近|超过|超|逾|突破|达到|(?<![通到抵直送下传表发转])达|增至|增加到|提高到|提升到|升至|降至|下降到|减少到|"
+    r"(?:大约|约|将近|接近|近|超过|超|逾|突破|达到|(?<![通到抵直送下传表发转])达|增至|增加到|提高到|提高至|提升到|提升至|"
+    r"(?<![提上])升至|上升至|上升到|降至|下降到|下降至|减少到|减少至|回落至|回落到|"
     r"不到|不足|低于|高于|多于|少于|仅)$")
 _QUALIFIER_AFTER = re.compile(r"以上|以下|左右|有余|多")
 # Qualifiers that set a level rather than state a change.
-LEVEL_SETTERS = frozenset({"达到", "达", "增至", "增加到", "提高到", "提升到", "升至", "降至", "下降到", "减少到", "突破"})
+LEVEL_SETTERS = frozenset({"达到", "达", "增至", "增加到", "提高到", "提高至", "提升到", "提升至", "升至", "上升至",
+                           "上升到", "降至", "下降到", "下降至", "减少到", "减少至", "回落至", "回落到", "突破"})
 
-_GROWTH_CUE = re.compile(r"增长|增速|增幅|上涨|提高|提升|上升|回升|增加(?!值)|下降|回落|降低|减少|下滑|收窄|缩小|扩大|高|低")
-_NEGATIVE_CUES = frozenset({"下降", "回落", "降低", "减少", "下滑", "收窄", "缩小", "低"})
+_GROWTH_CUE = re.compile(
+    r"负增长|增长|增速|增幅|涨幅|降幅|上涨|提高|提升|上升|回升|增加(?!值)|下降|回落|降低|减少|下滑|收窄|缩小|扩大|高|低")
+_NEGATIVE_CUES = frozenset({"负增长", "下降", "回落", "降低", "减少", "下滑", "收窄", "缩小", "低", "降幅"})
 _SHARE_CUE = re.compile(r"占比|比重|占")
+# A percentage right after a ratio noun is a share of something, whatever verb sits in the noun
+# (对全市工业增长的贡献率为41.0%, 城镇化率提高至61.3%, 增长面达72.6%); 增长率 and 增速 are growth.
+_RATIO_NOUN = re.compile(
+    r"(?:(?<!增长)(?<!增)率|比重|占比|增长面|份额|覆盖面|贡献度|集中度)"
+    r"(?:分别|均|已|已经|稳定|保持|继续)?(?:为|是|达到|达|超过|超|突破|约|近|在|保持在)?$")
 _CHANGE_CUE = re.compile(r"新增|净增|增加(?!值)|减少|新开通|新开|新建|新开行|新引进")
 _TARGET_IN_SENTENCE = re.compile(r"预计|力争|目标|有望|计划(?!总投资|投资)|争取|确保|到\d{4}年|至\d{4}年")
 _TARGET_IN_CLAUSE = re.compile(r"将(?!近)|未来")
@@ -139,9 +158,11 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
     if match.group("rank"):
         if not _RANK_CUE.search(before):
             return None  # an ordinal: 第九次会议, 第二批
-        value = Decimal(parse_number(match.group("rank_num")))
-        qualifier = "前" if match.group("rank_kind") == "前" else None
+        value = Decimal(1) if match.group("rank_first") else Decimal(parse_number(match.group("rank_num")))
+        qualifier = "前" if match.group("rank_kind") == "前" else _qualifier_before(before)
         return Quantity(match.start(), match.end(), value, "位", "rank", qualifier, status, False)
+    if _QUOTED.match(text, match.end()) and text[match.start() - 1:match.start()] in _OPEN_QUOTES:
+        return None  # 稳增长“20条”: a policy's nickname
 
     if _ORDINAL_LABEL.search(before):
         return None
@@ -153,6 +174,11 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
     if match.group("frac"):
         if match.group("frac") == "一半":
             share = Decimal(50)
+        elif match.group("slash_num"):
+            numerator, denominator = Decimal(match.group("slash_num")), Decimal(match.group("slash_den"))
+            if not 0 < numerator < denominator:
+                return None  # 24/7, a date: not a fraction of a whole
+            share = Decimal(100) * numerator / denominator
         else:
             share = Decimal(100) * parse_number(match.group("frac_num")) / parse_number(match.group("frac_den"))
         kind, _ = _kind(before, "%", None, "")
@@ -169,6 +195,10 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
     if is_chinese(number) and not match.group("pct") and unit != "成" and not _CN_QUANTITY_CUE.search(before) \
             and not (_CN_CLAUSE_CUE.search(before) and not text[match.end():clause_end].strip("以上左右余多 ")):
         return None  # 十项行动, 六个区, 千万方天然气: a name, not an amount
+    if _LONE_MAGNITUDE.fullmatch(number) and _CLASS_LABEL_AFTER.match(text, match.end()):
+        return None  # 亿元以上项目, 万亿级产业: a size class, not an amount
+    if unit not in CLASSIFIERS and unit not in ("%", "成", "倍") and _NAMED_PROJECT_AFTER.match(text, match.end()):
+        return None  # 10万吨再生纸项目: the capacity names the project
     raw = parse_number(number)
     value, base_unit = scale(raw, magnitude, unit)
 
@@ -178,6 +208,8 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
     if after and not (after.group() == "多" and approx):
         qualifier = after.group()
     kind, sign = _kind(before, base_unit, qualifier, text[end:clause_end])
+    if unit == "成" and kind == "level":
+        kind = "share"  # 七成: a share of a whole
     if unit == "倍" and kind == "growth":
         value, base_unit = value * 100, "%"  # 增长1.2倍 is growth of 120%
     return Quantity(match.start(), end, exact(value * sign), base_unit, kind, qualifier, status,
@@ -206,6 +238,8 @@ def _kind(before: str, unit: str, qualifier: str | None, after: str) -> tuple[st
     if unit == "百分点":
         return "change", sign
     if unit in ("%", "倍"):
+        if unit == "%" and _RATIO_NOUN.search(cue_zone.rstrip()):
+            return "share", 1
         if last_share and (not last_growth or last_share.start() > last_growth.start()):
             return "share", 1
         if last_growth and last_growth.group() not in ("高", "低"):
