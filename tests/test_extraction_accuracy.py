@@ -6,6 +6,9 @@
   (each measured untouched first, then used to improve it: the untouched figures are on issue 2).
   heldout2's annotator names some metrics differently from sample2's (出口额 vs 出口总额, 年度投资完成率 vs
   投资完成率), conventions the lexicon cannot satisfy both ways, so its metric floor is 0.80.
+- sample3/: paragraphs we wrote on the constructions real reporting uses (issue 9), annotated before the
+  extractor ran on them (first score F1 0.595).
+Real articles are scored in tests/test_extraction_realtext.py.
 """
 
 from __future__ import annotations
@@ -30,8 +33,11 @@ def _baseline() -> Score:
 
 SETS = {"baseline": _baseline, "sample1": lambda: score_directory(GOLD / "sample1"),
         "sample2": lambda: score_directory(GOLD / "sample2"),
-        "heldout2": lambda: score_directory(GOLD / "heldout2")}
-METRIC_FLOOR = {"heldout2": 0.80}
+        "heldout2": lambda: score_directory(GOLD / "heldout2"),
+        "sample3": lambda: score_directory(GOLD / "sample3")}
+# sample3 names metrics by the stricter rules of CONVENTIONS.md (ratio nouns, peeled predicates), which
+# the extractor meets for about half of them: a floor against regressions, not a goal.
+METRIC_FLOOR = {"heldout2": 0.80, "sample3": 0.45}
 
 
 @pytest.fixture(scope="module", params=list(SETS))

@@ -87,6 +87,8 @@ class _Events:
         return self.contexts[i - 1] if i else initial
 
 
+_TOTAL_TAIL = re.compile(r"合计|总计|共计|累计|共")
+_TARGET_LIST = re.compile(r"(?:主要)?预期目标|主要目标|目标任务")
 _WHOLE_AREA = re.compile(r"全省|全市|全区|全县|两地")
 _FULL_YEAR = re.compile(r"(?<![今去上明\d]年)(?<!年)全年")
 # 约占全市三成, 高于全省: after these, a place is the base of a comparison, not what the figure is about.
@@ -95,7 +97,15 @@ _AREA_LEVELS = {"全省": ("province",), "全市": ("municipality", "city"), "�
                 "全县": ("district",), "两地": ("joint",)}
 _LIST_SEPARATOR = re.compile(r"[、和与及]|以及")
 # 四川联手重庆, 重庆携手四川: the two together.
-_JOINT = re.compile(r"(四川|重庆)[省市]?(?:联手|携手|会同|协同|联合)(四川|重庆)")
+# 重庆、四川共推出…: the two together, not each.
+_JOINT = re.compile(r"(?P<a>四川|重庆)[省市]?(?:联手|携手|会同|协同|联合)(?P<b>四川|重庆)"
+                    r"|(?P<c>四川|重庆)[省市]?[、和与](?P<d>四川|重庆)[省市]?(?:两地|两省市)?(?=共同|共|联合|合力|携手)")
+_TWO_CITIES = re.compile(r"(成都|重庆)[市]?[、和与](成都|重庆)[市]?两地")
+_CO_BUILT_BEFORE = re.compile(r"共建$")
+_NOT_SUBJECT_BEFORE = re.compile(r"(?<![面相])[对向赴]$")
+# 在成都开幕, 以成都、重庆为核心: where something happens or what it centres on, not its subject.
+_VENUE_BEFORE = re.compile(r"(?<![存所现])[在以]$")
+_VENUE_AFTER = re.compile(r"(?:[、和与]\S{2,4}?)?(?:召开|开幕|闭幕|举行|举办|落幕|为核心|为中心|为主|为重点)")
 
 
 def _listed(text: str, mentions: list[RegionMention]) -> set[int]:
@@ -154,6 +164,13 @@ class _Walker:
         mentions = lex.region_mentions(self.text, block.start, block.end)
         listed = _listed(self.text, mentions)
         for mention in mentions:
+            before = self.text[max(block.start, mention.start - 2):mention.start]
+            if _CO_BUILT_BEFORE.search(before) and mention.region.level == "joint":
+                found.append((mention.end, "joint", lex.region("川渝")))  # 共建成渝地区双城经济圈重大项目
+                continue
+            if _NOT_SUBJECT_BEFORE.search(before) or (
+                    _VENUE_BEFORE.search(before) and _VENUE_AFTER.match(self.text, mention.end)):
+                continue  # 在成都开幕, 以成都、重庆为核心: a place, not what the figure is about
             found.append((mention.end, "region", mention))
         for match in _WHOLE_AREA.finditer(self.text, block.start, block.end):
             if not _BASE_BEFORE.search(self.text, max(0, match.start() - 3), match.start()):
@@ -161,8 +178,12 @@ class _Walker:
         for match in _FULL_YEAR.finditer(self.text, block.start, block.end):
             found.append((match.end(), "full_year", None))
         for match in _JOINT.finditer(self.text, block.start, block.end):
-            if match.group(1) != match.group(2):
+            first, second = match.group("a") or match.group("c"), match.group("b") or match.group("d")
+            if first != second:
                 found.append((match.end(), "joint", lex.region("川渝")))
+        for match in _TWO_CITIES.finditer(self.text, block.start, block.end):
+            if match.group(1) != match.group(2):
+                found.append((match.end(), "joint", lex.region("成渝")))
         for period in period_mentions(self.text, block.start, block.end, self.published):
             if period.target:
                 events.targets.append(period)
@@ -225,17 +246,21 @@ class _Walker:
 
     def _extract_block(self, block: Block, inherited: _Context, events: _Events) -> None:
         state = _BlockState()
+        target_list = _TARGET_LIST.search(self.text, block.start, block.end)
         for sentence in sentences(self.text, block):
             if not QUANTITY_RE.search(self.text, sentence.start, sentence.end):
                 continue  # no number in it: nothing to extract, and nothing later clauses could inherit
             targets = [p for p in events.targets if sentence.start <= p.start < sentence.end]
-            self._extract_sentence(sentence, inherited, events, state, targets)
+            in_list = target_list is not None and target_list.end() <= sentence.end
+            self._extract_sentence(sentence, inherited, events, state, targets, in_list)
 
     def _extract_sentence(self, sentence: Span, inherited: _Context, events: _Events,
-                          state: _BlockState, targets: list[PeriodMention]) -> None:
+                          state: _BlockState, targets: list[PeriodMention], in_target_list: bool) -> None:
         previous_clause: Span | None = None
         sentence_metrics: list[subj.Subject] = []
         cues = SentenceCues.of(self.text, sentence.start, sentence.end)
+        if in_target_list:  # every item of a 主要预期目标 list is a target, also after ；
+            cues = SentenceCues(cues.entity_at, sentence.start)
         for clause in clauses(self.text, sentence):
             quantities = find_quantities(self.text, clause.start, clause.end, cues)
             if not quantities:
@@ -312,6 +337,13 @@ class _Walker:
             state.subjects = subjects
         else:
             subjects = state.subjects or [subj.Subject("")]
+        if not distributive and len(run) == 1 and len(subjects) == 1 and not _TOTAL_TAIL.search(tail):
+            places = subj.split_subjects(core)  # 绵阳、德阳经济总量超过2000亿元: each place has that value
+            if len(places) > 1 and all(p.region for p in places) and len({p.region for p in places}) > 1:
+                subjects = [self._qualify_generic(p, before) for p in places]
+                state.places = [p.region for p in places if p.region]
+                state.subjects = subjects
+                broadcast = True
         if broadcast and len(subjects) > 1 and len(run) == 1:
             return [(run[0], s) for s in subjects]
         if len(subjects) == len(run):
@@ -351,8 +383,12 @@ class _Walker:
         start, end = self.wt.span_to_original(quantity.start, quantity.end)
         s_start, s_end = self.wt.span_to_original(sentence.start, sentence.end)
         sentence_text = self.wt.original[s_start:s_end].rstrip()
+        metric = lex.canonical_metric(subject.metric) if subject.metric else ""
+        branded, brand_region = lex.brand_region(metric)
+        if branded and subject.region is None:  # the sentence's own subject still wins: 重庆西部陆海新通道…
+            region = brand_region
         self.records.append(Indicator(
-            metric=lex.canonical_metric(subject.metric) if subject.metric else "",
+            metric=metric,
             region=region.name if region else "",
             period=period,
             kind=quantity.kind,

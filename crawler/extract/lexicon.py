@@ -46,8 +46,11 @@ class Lexicon:
     """Regions and metric spellings, with the lookups the extractor needs."""
 
     def __init__(self, regions: dict[str, Region], aliases: dict[str, str], prefixes: dict[str, str],
-                 suffixes: dict[str, str], patterns: dict[str, str] | None = None) -> None:
+                 suffixes: dict[str, str], patterns: dict[str, str] | None = None,
+                 brand_regions: dict[str, str] | None = None, cue_nouns: list[str] | None = None) -> None:
         self.regions_by_alias = regions
+        self.brand_regions = sorted((brand_regions or {}).items(), key=lambda item: -len(item[0]))
+        self.cue_nouns = tuple(sorted(cue_nouns or (), key=len, reverse=True))
         self.metric_aliases = aliases
         self.metric_patterns = [(re.compile(k), v) for k, v in (patterns or {}).items()]
         self.metric_prefixes = prefixes
@@ -102,6 +105,13 @@ class Lexicon:
                 return self.metric_aliases.get(rewritten, rewritten)
         return name
 
+    def brand_region(self, metric: str) -> tuple[bool, Region | None]:
+        """Whether a metric names a brand with a region of its own, and that region (None: no region)."""
+        for brand, name in self.brand_regions:
+            if metric.startswith(brand):
+                return True, self.regions_by_alias.get(name) if name else None
+        return False, None
+
     def known_metric(self, name: str) -> bool:
         """Whether a name is a canonical metric or one of its aliases."""
         return name in self.metric_aliases
@@ -132,7 +142,8 @@ def lexicon() -> Lexicon:
         for spelling in spellings:
             aliases[spelling] = canonical
     return Lexicon(_load_regions(), aliases, metrics.get("prefixes", {}), metrics.get("suffixes", {}),
-                   metrics.get("patterns", {}))
+                   metrics.get("patterns", {}), metrics.get("brand_regions", {}),
+                   metrics.get("cue_nouns", {}).get("nouns", []))
 
 
 @functools.cache

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 from decimal import Decimal
 
+from crawler.extract.lexicon import lexicon
 from crawler.extract.numbers import (
     ARABIC,
     CHINESE,
@@ -43,7 +44,7 @@ def _unit_alternatives() -> str:
 
 
 QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that cannot start a number
-    rf"(?=[\d第前百零〇一二两三四五六七八九十千万亿])(?:"
+    rf"(?=[\d第前首榜百零〇一二两三四五六七八九十千万亿])(?:"
     rf"(?P<rank>(?P<rank_kind>第|前)(?P<rank_num>\d{{1,3}}|[一二两三四五六七八九十]{{1,3}})(?P<rank_unit>位|名|大)?"
     rf"|(?P<rank_first>首位|榜首))"
     rf"|(?P<pct>百分之(?P<pct_num>{ARABIC}|{CHINESE}))"
@@ -57,7 +58,7 @@ QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that ca
 _RANK_CUE = re.compile(
     r"(?:居|位居|位列|排名|排|名列|列|跻身|进入|保持|升至|跃居|跃升至|跃升|稳居|上升至|上升到|提升至|"
     r"(?:连续[\d一二三四五六七八九十两]+年(?:保持|位居|居|位列|稳居)?))"
-    r"(?:全国|全省|全市|西部|中西部|全球|世界|同类|[^,;:。、]{0,6}?(?:城市|省份|地区|同类班列|班列|机场))?"
+    r"(?:全国|全省|全市|西部|中西部|全球|世界)?(?:同类)?(?:[^,;:。、]{0,6}?(?:城市|省份|地区|班列|机场|港口))?"
     r"(?:城市|地区|省份|省区市|副省级城市)?(?:第一方阵)?$")
 # A Chinese numeral states a quantity only right after one of these (开行两列, 约占三成, 增长两成),
 # or at the end of a clause that opened with a verb of the second list (新开行“双城号”旅游专列两列).
@@ -67,6 +68,11 @@ _CN_QUANTITY_CUE = re.compile(
 _CN_CLAUSE_CUE = re.compile(r"开行|新开行|新开通|开通|新增|引进|新引进|新建|建成|签约|开工|投用")
 _ORDINAL_LABEL = re.compile(r"第$")
 _ENTITY_SUBJECT = re.compile(r"该公司|该企业|这家公司|这家企业|该集团")
+# 提升2.8个百分点至48%: after a change and 至, the figure is the level reached.
+_CHANGED_TO = re.compile(r"(?:提升|提高|上升|增加|增长|下降|降低|减少|回落)[\d.]+(?:个百分点|百分点|%)(?:至|到)$")
+# Numbers that are page furniture or only size the class the next figure counts in.
+_NOT_A_FIGURE_AFTER = re.compile(
+    r"(?:浏览|阅读|点击|评论|点赞|转发)|方面(?!军)|[^,;:。，、\d]{1,10}中(?:有|共有)?(?=\d|[一二两三四五六七八九十]+[个项家])")
 _OPEN_QUOTES = "“\"「『‘"
 _QUOTED = re.compile(r"[”\"」』’]")
 _LONE_MAGNITUDE = re.compile(r"[万亿]|万亿|千亿|百亿|十亿|千万|百万")
@@ -85,7 +91,8 @@ LEVEL_SETTERS = frozenset({"达到", "达", "增至", "增加到", "提高到", 
                            "上升到", "降至", "下降到", "下降至", "减少到", "减少至", "回落至", "回落到", "突破"})
 
 _GROWTH_CUE = re.compile(
-    r"负增长|增长|增速|增幅|涨幅|降幅|上涨|提高|提升|上升|回升|增加(?!值)|下降|回落|降低|减少|下滑|收窄|缩小|扩大|高|低")
+    r"负增长|增长|增速|增幅|涨幅|降幅|上涨|提高|提升|上升|回升|增加(?!值)|下降|回落|降低|减少|下滑|收窄|缩小|扩大|"
+    r"高(?!达)|低(?!至)")
 _NEGATIVE_CUES = frozenset({"负增长", "下降", "回落", "降低", "减少", "下滑", "收窄", "缩小", "低", "降幅"})
 _SHARE_CUE = re.compile(r"占比|比重|占")
 # A percentage right after a ratio noun is a share of something, whatever verb sits in the noun
@@ -199,6 +206,8 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         return None  # 亿元以上项目, 万亿级产业: a size class, not an amount
     if unit not in CLASSIFIERS and unit not in ("%", "成", "倍") and _NAMED_PROJECT_AFTER.match(text, match.end()):
         return None  # 10万吨再生纸项目: the capacity names the project
+    if _NOT_A_FIGURE_AFTER.match(text, match.end(), clause_end) or _inside_code(text, match.start(), clause_start):
+        return None  # 0次浏览; 12个方面; 41个大类行业中有35个; “3座航站楼+4条跑道”
     raw = parse_number(number)
     value, base_unit = scale(raw, magnitude, unit)
 
@@ -216,6 +225,15 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
                     unit in CLASSIFIERS, magnitude=magnitude, raw_value=raw, unit_surface=unit)
 
 
+def _inside_code(text: str, position: int, clause_start: int) -> bool:
+    """Whether a number stands inside a quoted code built with '+' (“3座航站楼+4条跑道”)."""
+    opening = max(text.rfind(q, clause_start, position) for q in "“「『")
+    if opening < 0 or any(text.find(q, opening, position) >= 0 for q in "”」』"):
+        return False
+    closing = min((i for i in (text.find(q, position) for q in "”」』") if i >= 0), default=-1)
+    return closing > 0 and "+" in text[opening:closing]
+
+
 def _qualifier_before(before: str) -> str | None:
     direct = _QUALIFIER_BEFORE.search(before)
     if direct:
@@ -230,11 +248,21 @@ def _kind(before: str, unit: str, qualifier: str | None, after: str) -> tuple[st
     cue_zone = before
     if qualifier in LEVEL_SETTERS and cue_zone.endswith(qualifier):
         cue_zone = cue_zone[: -len(qualifier)]
+    changed_to = _CHANGED_TO.search(cue_zone)
+    if changed_to:  # 占比提升2.8个百分点至48%: the level the change arrived at
+        cue_zone = cue_zone[:changed_to.start()]
+        if unit == "%" and (_RATIO_NOUN.search(cue_zone.rstrip()) or _SHARE_CUE.search(cue_zone)):
+            return "share", 1
+        return "level", 1
+    for noun in lexicon().cue_nouns:  # 城镇新增就业: the 新增 names the metric
+        cue_zone = cue_zone.replace(noun, "")
     growth = list(_GROWTH_CUE.finditer(cue_zone))
     share = list(_SHARE_CUE.finditer(cue_zone))
     last_growth = growth[-1] if growth else None
     last_share = share[-1] if share else None
     sign = -1 if last_growth and last_growth.group() in _NEGATIVE_CUES else 1
+    if last_growth and last_growth.group() in ("收窄", "缩小") and "降幅" in cue_zone:
+        sign = 1  # 降幅收窄2.2个百分点: the fall is smaller, the figure improved
     if unit == "百分点":
         return "change", sign
     if unit in ("%", "倍"):

@@ -68,6 +68,9 @@ class Subject:
 # 两者/两市 name the places just listed. So does 两地 with 均 (两地…均增长7%: each place); without 均 it is
 # one figure for the last joint region named (两地机场货邮吞吐量达62.3万吨: 成渝 together).
 _REFERS_BACK = re.compile(r"^(?:两地|两者|两市|两省|两区)")
+_JOINT_SUBJECT = re.compile(r"^(四川|重庆)[省市]?[、和与](四川|重庆)[省市]?(?:两地|两省市)?(?:共同|共|联合|合力|携手)")
+# 80项事项实现跨省通办: a short predicate after a bare noun defines what is counted.
+_DEFINING_VERBS = frozenset({"实现", "纳入", "入选", "获评"})
 
 
 def strip_predicate(phrase: str) -> str:
@@ -106,6 +109,12 @@ def clean(phrase: str) -> Subject:
     phrase = _LABEL.sub("", PERIOD_RE.sub("", phrase).strip())
     if not phrase:
         return Subject("")
+    joint = _JOINT_SUBJECT.match(phrase)
+    if joint and joint.group(1) != joint.group(2):  # 重庆、四川共推出…: the two together
+        return Subject(clean(phrase[joint.end():]).metric, lex.region("川渝"))
+    for noun in lex.cue_nouns:  # 城镇新增就业 is a name: its 新增 is no filler
+        if phrase.endswith(noun):
+            return Subject(noun, lex.split_region_prefix(phrase)[0])
     refers_back = bool(_REFERS_BACK.match(phrase))
     if not refers_back:  # the common case needs no segmentation: [region] + a known metric
         found, rest = lex.split_region_prefix(phrase)
@@ -177,9 +186,16 @@ _CATEGORY_WORDS = frozenset({"产业", "行业", "领域", "制造业"})
 def counted_noun(text: str, start: int, end: int) -> str:
     """The noun counted right after a classifier: '重大项目' from '300个|重大项目，…', up to the next verb."""
     noun = ""
-    for token in cut(text[start:end]):
+    tokens = cut(text[start:end])
+    for i, token in enumerate(tokens):
+        if token in "“”\"":
+            continue  # 120项“一网通办”事项: the noun runs through the quotes
         if (token in _STOP_AFTER or token[:2] in _STOP_AFTER or not token.strip() or token[0].isdigit()
-                or token in ",;:。、()“”"):
+                or token in ",;:。、()"):
+            rest = "".join(tokens[i + 1:])
+            if noun in _BARE_NOUNS and token in _DEFINING_VERBS and 1 < len(rest) <= 6 \
+                    and not any(ch.isdigit() or ch in ",;:。、" for ch in rest):
+                return rest + noun
             break
         noun += token
     return noun
