@@ -88,6 +88,7 @@ class _Events:
 
 
 _TOTAL_TAIL = re.compile(r"合计|总计|共计|累计|共")
+_TOGETHER = re.compile(r"两地|两市|两省|两区|共建|共同|联合|携手|合作|合计|总计")
 _TARGET_LIST = re.compile(r"(?:主要)?预期目标|主要目标|目标任务")
 _WHOLE_AREA = re.compile(r"全省|全市|全区|全县|两地")
 _FULL_YEAR = re.compile(r"(?<![今去上明\d]年)(?<!年)全年")
@@ -274,6 +275,7 @@ class _Walker:
                     (lambda c=previous_clause: self._clause_subject(c))
                 assigned = self._attribute(run_pre, run, clause, state, first_prefix, before)
                 for quantity, subject in assigned:
+                    subject = self._lend_head(subject, quantity, state)
                     context = events.at(quantity.start, inherited)
                     period = context.period
                     if quantity.status == "target":
@@ -320,6 +322,8 @@ class _Walker:
             distributive = True
         subjects: list[subj.Subject]
         cleaned = subj.clean(core)
+        if cleaned.metric in subj.VERB_ONLY and not cleaned.region and state.subjects:
+            cleaned = subj.Subject("")  # 一举突破6000万人次: still the metric before
         if cleaned.metric or cleaned.region or cleaned.refers_back:
             subjects = subj.split_subjects(core) if distributive else [cleaned]
             if shared_metric:
@@ -337,7 +341,8 @@ class _Walker:
             state.subjects = subjects
         else:
             subjects = state.subjects or [subj.Subject("")]
-        if not distributive and len(run) == 1 and len(subjects) == 1 and not _TOTAL_TAIL.search(tail):
+        if not distributive and len(run) == 1 and len(subjects) == 1 and not _TOTAL_TAIL.search(tail) \
+                and not _TOGETHER.search(core):
             places = subj.split_subjects(core)  # 绵阳、德阳经济总量超过2000亿元: each place has that value
             if len(places) > 1 and all(p.region for p in places) and len({p.region for p in places}) > 1:
                 subjects = [self._qualify_generic(p, before) for p in places]
@@ -353,6 +358,22 @@ class _Walker:
                                   subjects[0].region if len({s.region for s in subjects}) == 1 else None)
             return [(q, joined) for q in run]
         return [(q, subjects[0]) for q in run]
+
+    @staticmethod
+    def _lend_head(subject: subj.Subject, quantity: Quantity, state: _BlockState) -> subj.Subject:
+        """集成电路产量增长67.3%，工业机器人增长54.9%: a parallel item takes the head noun of the one before."""
+        metric = subject.metric
+        if not metric or quantity.classifier:
+            state.head = None
+            return subject
+        head = next((h for h in subj.HEADS if metric.endswith(h)), None)
+        if head:
+            state.head = head
+            return subject
+        if subj.MEASURE_END.search(metric) or not state.head:
+            state.head = None
+            return subject
+        return subj.Subject(metric + state.head, subject.region, subject.refers_back)
 
     @staticmethod
     def _continue_verb_led(subjects: list[subj.Subject], state: _BlockState) -> list[subj.Subject]:
@@ -409,6 +430,7 @@ class _Walker:
 class _BlockState:
     subjects: list[subj.Subject] | None = None  # the last subjects named, for clauses that name none
     places: list[Region] = field(default_factory=list)  # the last list of places, for 两地/两市
+    head: str | None = None  # the head noun (产量, 增加值) of the last metric, lent to parallel items
 
 
 _POST_QUALIFIER = re.compile(r"以上|以下|左右|有余|多")

@@ -22,7 +22,10 @@ _OBJECT_VERBS = frozenset(["实施", "布局", "建设", "建成", "开展", "�
                            "开通", "打造", "引进", "新引进", "培育", "落地", "净增", "安排", "确定", "认定",
                            "评定", "组建", "设立", "获批"])
 # Words dropped wherever they stand in a metric.
-_ANYWHERE = frozenset({"全年", "累计", "当年", "全市", "全省"})
+_ANYWHERE = frozenset({"全年", "累计", "当年", "全市", "全省", "实现", "首次", "共计", "历史性", "年度"})
+# A clause whose subject is only one of these goes on about the metric before it (一举突破6000万人次).
+VERB_ONLY = frozenset({"转为", "一举", "再创新高", "创新高", "跃升", "跃居", "跻身", "至", "由", "稳", "其中",
+                       "同比", "比", "分别", "均", "增速", "增幅", "一举突破"})
 # A subject ends where the predicate begins; these are peeled off its end, repeatedly.
 _PREDICATE_TAIL = re.compile(
     r"(?:分别为|分别是|分别达|分别|均为|均达|均|同比|环比|"
@@ -32,14 +35,19 @@ _PREDICATE_TAIL = re.compile(
     r"减少到|减少|下滑|降至|增至|升至|达到|达|突破|超过|超|逾|大约|约|将近|接近|近|不到|不足|"
     r"为|是|拥有|共有|有|共|合计|总计|累计|实现|完成|占全国|约占|占比|占|"
     r"(?:居|位居|位列|排名|名列)(?:全国|全省|全市|西部|中西部|全球|世界|同类)?(?:城市|地区|省份|省区市)?|"
-    r"未来将|未来|将|预计|力争|有望|仅|高|低|全国|全省|全市|已|建成|新建|开通|引进|落地|签约|开工|投用|完工)$")
-_LABEL = re.compile(r"^(?:首批|第[一二三四五六七八九十\d]+(?:批|届|次|期)|这|该|本)")
+    r"未来将|未来|将|预计|力争|有望|仅|高|低|全国|全省|全市|已|建成|新建|开通|引进|落地|签约|开工|投用|完工|"
+    r"加快|放缓|共计|首次|历史性地|历史性|达到了|领涨|领跑|飙升|飙|稳居|稳|由|保持|连续[\d一二三四五六七八九十两]+年)$")
+_LABEL = re.compile(r"^(?:首批|第[一二三四五六七八九十\d]+(?:批|届|次|期)|这|该|本|\d{1,2}[.、．](?!\d)|"
+                    r"[一二三四五六七八九十]{1,2}、|[(（][\d一二三四五六七八九十]{1,2}[)）])")
 # Parenthetical notes that do not change what is measured: (GDP), (不含农户).
 _NOTE_PAREN = re.compile(r"\((?:[A-Za-z]+|(?:不含|含|包括|扣除|剔除)[^)]*)\)")
 _LIST_SEPARATOR = re.compile(r"、|以及|和|与|及")
 # Head nouns that a coordinated list shares: 新能源汽车、集成电路产量 -> 新能源汽车产量, 集成电路产量.
 _HEADS = ("吞吐量", "客流量", "成交额", "销售额", "零售额", "进出口", "增加值", "营业收入", "产量", "投资",
           "总额", "利润", "产值", "出口", "进口", "收入", "支出", "产能")
+HEADS = _HEADS
+# A metric ending in one of these already names a measure (发电量, 营业收入, 城镇化率), so it needs no head.
+MEASURE_END = re.compile(r"(?:量|额|值|率|数|入|资|重|比|价|费|度|积|模|程|长|规模|指数|水平|面|位|里程)$")
 # A subject that names only a generic aggregate takes the noun of the clause before: 重点项目 + 总投资.
 GENERIC_HEADS = frozenset({"总投资", "投资总额", "完成投资", "投资额", "总规模", "金额"})
 # A subject that names only "the total" means the metric before it: 技术合同成交额…，总量居全国第5位.
@@ -145,6 +153,10 @@ def clean(phrase: str) -> Subject:
     while tokens and tokens[-1] in ("的", "增速", "增幅", "合计", "总计"):
         tokens.pop()
     metric = _NOTE_PAREN.sub("", "".join(tokens)).strip()
+    if "的" in metric[1:-1]:  # 作为重庆主要优势产品的笔记本电脑出口额: the noun after the last 的
+        tail = metric.rsplit("的", 1)[1]
+        if len(tail) > 2 and (lex.known_metric(tail) or any(tail.endswith(h) for h in _HEADS)):
+            metric = tail
     if refers_back:
         return Subject(metric, None, refers_back=True)
     return Subject(metric, region)
