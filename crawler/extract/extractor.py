@@ -20,7 +20,7 @@ from decimal import Decimal
 from crawler.extract import subjects as subj
 from crawler.extract.lexicon import Region, RegionMention, lexicon
 from crawler.extract.numbers import format_decimal
-from crawler.extract.periods import PeriodMention, period_mentions
+from crawler.extract.periods import SPAN_RE, PeriodMention, period_mentions
 from crawler.extract.quantities import QUANTITY_RE, Quantity, SentenceCues, find_quantities
 from crawler.extract.text import CLAUSE_END, Block, Span, WorkingText, blocks, clauses, normalise, sentences
 
@@ -87,6 +87,7 @@ class _Events:
         return self.contexts[i - 1] if i else initial
 
 
+_SENTENCE_END = re.compile(r"[。!?;]")
 _TOTAL_TAIL = re.compile(r"合计|总计|共计|累计|共")
 _TOGETHER = re.compile(r"两地|两市|两省|两区|共建|共同|联合|携手|合作|合计|总计")
 _TARGET_LIST = re.compile(r"(?:主要)?预期目标|主要目标|目标任务")
@@ -188,15 +189,25 @@ class _Walker:
         for period in period_mentions(self.text, block.start, block.end, self.published):
             if period.target:
                 events.targets.append(period)
+            elif period.since:
+                self._span_events(found, period.end, block)
             else:
                 found.append((period.end, "period", period.period))
+        for span in SPAN_RE.finditer(self.text, block.start, block.end):
+            self._span_events(found, span.end(), block)
         found.sort(key=lambda item: item[0])
         current = _Context(initial.region, initial.period)
         clauses_with_region: set[int] = set()
         self._clause_starts = [m.end() for m in CLAUSE_END.finditer(self.text, block.start, block.end)]
+        saved: list[str | None] = []
         for position, kind, payload in found:
             if kind == "period":
                 current = _Context(current.region, payload)  # type: ignore[arg-type]
+            elif kind == "span":  # 5年来…: no period until the sentence ends
+                saved.append(current.period)
+                current = _Context(current.region, None)
+            elif kind == "span_end":
+                current = _Context(current.region, saved.pop() if saved else current.period)
             elif kind == "full_year":  # 全年: the year in context, else the publication year
                 year = current.period[:4] if current.period else str(self.published.year)
                 current = _Context(current.region, year)
@@ -227,6 +238,12 @@ class _Walker:
             events.contexts.append(current)
             events.kinds.append("period" if kind == "period" else "region")
         return events
+
+    def _span_events(self, found: list[tuple[int, str, object]], position: int, block: Block) -> None:
+        """A span of years (5年来, 2021年以来) leaves the rest of its sentence without a period."""
+        end = _SENTENCE_END.search(self.text, position, block.end)
+        found.append((position, "span", None))
+        found.append((end.end() if end else block.end, "span_end", None))
 
     def _clause_index(self, position: int, block: Block) -> int:
         return bisect.bisect_right(self._clause_starts, position - 1)

@@ -39,7 +39,8 @@ class RegionMention:
 
 
 # A region name followed by one of these is part of an organisation's or a product's name.
-_NAME_SUFFIX = re.compile(r"日报|晚报|大学|代表团|党政|联席会议|银行|集团|有限|公司|造|\)")
+_NAME_SUFFIX = re.compile(r"日报|晚报|大学|代表团|党政|联席会议|银行|集团|有限|公司|造|\)|"
+                          r"\d{1,2}月\d{1,2}日电|[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日电")
 
 
 class Lexicon:

@@ -39,13 +39,13 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "处": ("处", Decimal(1)), "款": ("款", Decimal(1)), "部": ("部", Decimal(1)), "对": ("对", Decimal(1)),
     "种": ("种", Decimal(1)), "类": ("类", Decimal(1)), "单": ("单", Decimal(1)), "张": ("张", Decimal(1)),
     "头": ("头", Decimal(1)), "米": ("米", Decimal(1)), "个省份": ("个", Decimal(1)), "省份": ("个", Decimal(1)),
-    "辆次": ("辆次", Decimal(1)), "斤": ("斤", Decimal(1)), "公斤": ("公斤", Decimal(1)),
+    "辆次": ("辆次", Decimal(1)), "班": ("班", Decimal(1)), "斤": ("斤", Decimal(1)), "公斤": ("公斤", Decimal(1)),
     "千克": ("公斤", Decimal(1)), "公里/小时": ("公里/小时", Decimal(1)), "千米/小时": ("公里/小时", Decimal(1)),
     "成": ("%", Decimal(10)), "倍": ("倍", Decimal(1)),
 }
 CLASSIFIERS = frozenset({"人", "名", "户", "家", "个", "项", "条", "列", "座", "台", "辆", "套", "件", "艘",
                          "架", "所", "批", "次", "趟", "宗", "处", "款", "部", "对", "种", "类", "单", "张",
-                         "头", "个省份", "省份"})
+                         "头", "个省份", "省份", "班"})
 UNIT_PATTERN = "|".join(re.escape(u) for u in sorted(UNITS, key=len, reverse=True))
 
 

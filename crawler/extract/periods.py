@@ -14,8 +14,8 @@ from datetime import date
 from crawler.extract.numbers import parse_chinese_integer
 
 _N = r"\d{1,2}|[一二三四五六七八九十]{1,3}"
-_YEAR = r"(?:(?P<year>\d{4}|二[〇零]\d{2}|二[〇零][一二三四五六七八九〇零]{2})年|(?P<rel>今年|去年|上年|明年))?"
-_DASH = r"[—–\-~至到]"
+_YEAR = r"(?:(?P<year>\d{4}|二[〇零]\d{2}|二[〇零][一二三四五六七八九〇零]{2})年|(?P<rel>今年|去年|上年|明年|过去一年))?"
+_DASH = r"[—–―‒\-~～至到]"
 
 _PATTERNS = [
     ("range", rf"{_YEAR}(?P<a>{_N})(?:月份?)?\s*{_DASH}+\s*(?P<b>{_N})月(?:份)?"),
@@ -25,16 +25,22 @@ _PATTERNS = [
     ("quarter", rf"{_YEAR}(?:第)?(?P<q>[一二三四]|[1-4])季度"),
     ("half", rf"{_YEAR}(?P<half>上半年|下半年)"),
     ("month", rf"{_YEAR}(?P<b>{_N})月(?:份)?(?!\d|[一二三四五六七八九十]|日|号|底|末|初|中旬|上旬|下旬)"),
-    ("year", r"(?:(?P<year>\d{4})年|(?P<rel>今年|去年|上年))(?:全年|以来)?(?!\d{1,2}月|[一二三四五六七八九十]{1,2}月|末|底|同期)"),
+    ("year", r"(?:(?P<year>\d{4})年|(?P<rel>今年|去年|上年|过去一年))(?:全年|以来)?"
+             r"(?!\d{1,2}月|[一二三四五六七八九十]{1,2}月|末|底|同期)"),
+    ("now", r"截至目前|目前|当前"),
 ]
 # Every period starts with a digit, a numeral or one of 今去上下明前截第: checking that first lets the
 # regex skip most positions at once.
-PERIOD_RE = re.compile("(?=[\\d一二三四五六七八九十〇零今去上下明前截第])(?:" + "|".join(
+PERIOD_RE = re.compile("(?=[\\d一二三四五六七八九十〇零今去上下明前截第过目当])(?:" + "|".join(
     f"(?P<{name}>{pattern.replace('(?P<', f'(?P<{name}_')})" for name, pattern in _PATTERNS) + ")")
 
 # A period right after these words is the base of a comparison, not the figure's period.
 _BASE_BEFORE = re.compile(r"(?:比|较|同比|相比|与|对比|相较)$")
 _TARGET_YEAR = re.compile(r"(?:到|至|力争到|预计到|计划到)$")
+_SINCE_AFTER = re.compile(r"[^,，。;；:：]{0,8}?以来")
+# 5年来, 多年来, 十四五期间: spans of several years; figures stated for them have no period.
+SPAN_RE = re.compile(r"(?:\d{1,2}|[一二两三四五六七八九十]{1,3}|多|近[\d一二两三四五六七八九十]+)年(?:来|以来)|"
+                     r"(?:十[一二三四五]五|“十[一二三四五]五”)(?:期间|以来|时期)")
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +51,7 @@ class PeriodMention:
     start: int
     end: int
     target: bool = False  # 到2027年: the year a target is set for
+    since: bool = False  # 2021年以来, 自2023年前三季度以来: a span up to now, no period of its own
 
 
 def _number(text: str) -> int:
@@ -56,7 +63,7 @@ def _year(groups: dict[str, str | None], kind: str, published: date, end_month: 
     if explicit:
         return _number(explicit) if explicit.isdigit() else parse_chinese_integer(explicit)
     relative = groups.get(f"{kind}_rel")
-    if relative in ("去年", "上年"):
+    if relative in ("去年", "上年", "过去一年"):
         return published.year - 1
     if relative == "明年":
         return published.year + 1
@@ -88,6 +95,8 @@ def _resolve(match: re.Match[str], published: date) -> str | None:
     if kind == "half":
         last = 6 if groups["half_half"] == "上半年" else 12
         return _months(_year(groups, kind, published, last), last - 5, last)
+    if kind == "now":  # a stock stated as of now: the publication year
+        return f"{published.year:04d}"
     if kind == "year":
         year = _year(groups, kind, published, None)
         return f"{year:04d}" if 1990 <= year <= published.year + 30 else None
@@ -104,5 +113,9 @@ def period_mentions(text: str, start: int, end: int, published: date) -> list[Pe
         period = _resolve(match, published)
         if period:
             target = bool(_TARGET_YEAR.search(before))
-            mentions.append(PeriodMention(period, match.start(), match.end(), target))
+            since = match.lastgroup != "now" and bool(_SINCE_AFTER.match(text, match.end(), end))
+            if match.group().endswith("以来"):
+                since = True
+            since = since and period[:4] != f"{published.year:04d}"  # 今年以来 is this year to date
+            mentions.append(PeriodMention(period, match.start(), match.end(), target, since))
     return mentions

@@ -31,7 +31,7 @@ _NOT_UNIT_BEFORE = {
     "项": "目", "条": "件例款", "户": "籍口", "人": "民才口均员工气大士类", "名": "单称义牌",
     "批": "准复次", "元": "旦素", "台": "湾阶", "所": "以有在属", "座": "谈", "架": "构",
     "次": "数", "件": "事", "个": "月人", "对": "外接象比于话口标照",
-    "种": "植类子养业", "类": "型别似", "单": "位元独一项", "张": "家江", "头": "部条雁", "米": "粮饭",
+    "班": "子级长组车次机底主会列委", "种": "植类子养业", "类": "型别似", "单": "位元独一项", "张": "家江", "头": "部条雁", "米": "粮饭",
 }
 
 
@@ -58,7 +58,7 @@ QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that ca
 _RANK_CUE = re.compile(
     r"(?:居|位居|位列|排名|排|名列|列|跻身|进入|保持|升至|跃居|跃升至|跃升|稳居|上升至|上升到|提升至|"
     r"(?:连续[\d一二三四五六七八九十两]+年(?:保持|位居|居|位列|稳居)?))"
-    r"(?:全国|全省|全市|西部|中西部|全球|世界)?(?:同类)?(?:[^,;:。、]{0,6}?(?:城市|省份|地区|班列|机场|港口))?"
+    r"(?:全国|全省|全市|西部|中西部|全球|世界)?(?:同类)?(?:[^,;:。、，\d]{0,8}?)?"
     r"(?:城市|地区|省份|省区市|副省级城市)?(?:第一方阵)?$")
 # A Chinese numeral states a quantity only right after one of these (开行两列, 约占三成, 增长两成),
 # or at the end of a clause that opened with a verb of the second list (新开行“双城号”旅游专列两列).
@@ -66,7 +66,8 @@ _CN_QUANTITY_CUE = re.compile(
     r"(?:开行|新开通|新开|开通|新增|增加|减少|增至|达到|达|共有|共|累计|超过|突破|近|约|逾|拥有|引进|签约|"
     r"增长|下降|提高|为|占|约占|合计|总计|仅|只有|新建|建成|实现|完成)$")
 _CN_CLAUSE_CUE = re.compile(r"开行|新开行|新开通|开通|新增|引进|新引进|新建|建成|签约|开工|投用")
-_ORDINAL_LABEL = re.compile(r"第$")
+_ORDINAL_LABEL = re.compile(r"第(?:[\d一二三四五六七八九十]+个)?$")  # 第5个, “第一个1万列”: a milestone's name
+_ORDINAL_UNIT = re.compile(r"[批届次期个年季章条款轮号家]")
 _ENTITY_SUBJECT = re.compile(r"该公司|该企业|这家公司|这家企业|该集团")
 # 提升2.8个百分点至48%: after a change and 至, the figure is the level reached.
 _CHANGED_TO = re.compile(r"(?:提升|提高|上升|增加|增长|下降|降低|减少|回落)[\d.]+(?:个百分点|百分点|%)(?:至|到)$")
@@ -163,7 +164,7 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
     status = "target" if (cues.target_at < match.start() or _TARGET_IN_CLAUSE.search(before)) else "actual"
 
     if match.group("rank"):
-        if not _RANK_CUE.search(before):
+        if not _RANK_CUE.search(before) or _ORDINAL_UNIT.match(text, match.end()):
             return None  # an ordinal: 第九次会议, 第二批
         value = Decimal(1) if match.group("rank_first") else Decimal(parse_number(match.group("rank_num")))
         qualifier = "前" if match.group("rank_kind") == "前" else _qualifier_before(before)

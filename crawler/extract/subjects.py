@@ -76,6 +76,7 @@ class Subject:
 # 两者/两市 name the places just listed. So does 两地 with 均 (两地…均增长7%: each place); without 均 it is
 # one figure for the last joint region named (两地机场货邮吞吐量达62.3万吨: 成渝 together).
 _REFERS_BACK = re.compile(r"^(?:两地|两者|两市|两省|两区)")
+_CO_BUILT = re.compile(r"^(?:川渝)?(?:共建|共同建设|共同实施)")
 _JOINT_SUBJECT = re.compile(r"^(四川|重庆)[省市]?[、和与](四川|重庆)[省市]?(?:两地|两省市)?(?:共同|共|联合|合力|携手)")
 # 80项事项实现跨省通办: a short predicate after a bare noun defines what is counted.
 _DEFINING_VERBS = frozenset({"实现", "纳入", "入选", "获评"})
@@ -117,6 +118,11 @@ def clean(phrase: str) -> Subject:
     phrase = _LABEL.sub("", PERIOD_RE.sub("", phrase).strip())
     if not phrase:
         return Subject("")
+    co_built = _CO_BUILT.match(phrase)
+    if co_built:  # 共建成渝地区双城经济圈重点项目: programmes the two build together
+        found, _ = lex.split_region_prefix(phrase[co_built.end():])
+        if found is not None and found.level == "joint":
+            return Subject(clean(phrase[co_built.end():]).metric, lex.region("川渝"))
     joint = _JOINT_SUBJECT.match(phrase)
     if joint and joint.group(1) != joint.group(2):  # 重庆、四川共推出…: the two together
         return Subject(clean(phrase[joint.end():]).metric, lex.region("川渝"))
