@@ -144,17 +144,17 @@ class _Walker:
             else:
                 inherited = heading
             events = self._events(block, inherited)
+            spans = sentences(self.text, block)
             if block.kind == "heading":
                 stated = self._first_stated(block, block.end, events)
                 heading = _Context(stated.region or heading.region, stated.period or heading.period)
                 lead = carried = None
             elif block.kind == "paragraph":
                 carried = events.at(block.end, inherited)
-                spans = sentences(self.text, block)
                 first_end = spans[0].end if spans else block.end
                 stated = self._first_stated(block, first_end, events)
                 lead = _Context(stated.region or heading.region, stated.period or heading.period)
-            self._extract_block(block, inherited, events)
+            self._extract_block(block, spans, inherited, events)
         return self.records
 
     # --- context ----------------------------------------------------------------------------------------
@@ -262,10 +262,10 @@ class _Walker:
 
     # --- extraction -------------------------------------------------------------------------------------
 
-    def _extract_block(self, block: Block, inherited: _Context, events: _Events) -> None:
+    def _extract_block(self, block: Block, spans: list[Span], inherited: _Context, events: _Events) -> None:
         state = _BlockState()
         target_list = _TARGET_LIST.search(self.text, block.start, block.end)
-        for sentence in sentences(self.text, block):
+        for sentence in spans:
             if not QUANTITY_RE.search(self.text, sentence.start, sentence.end):
                 continue  # no number in it: nothing to extract, and nothing later clauses could inherit
             targets = [p for p in events.targets if sentence.start <= p.start < sentence.end]
@@ -358,8 +358,8 @@ class _Walker:
             state.subjects = subjects
         else:
             subjects = state.subjects or [subj.Subject("")]
-        if not distributive and len(run) == 1 and len(subjects) == 1 and not _TOTAL_TAIL.search(tail) \
-                and not _TOGETHER.search(core):
+        if not distributive and len(run) == 1 and len(subjects) == 1 and subjects[0].region is not None \
+                and _LIST_SEPARATOR.search(core) and not _TOTAL_TAIL.search(tail) and not _TOGETHER.search(core):
             places = subj.split_subjects(core)  # 绵阳、德阳经济总量超过2000亿元: each place has that value
             if len(places) > 1 and all(p.region for p in places) and len({p.region for p in places}) > 1:
                 subjects = [self._qualify_generic(p, before) for p in places]
@@ -383,9 +383,8 @@ class _Walker:
         if not metric or quantity.classifier:
             state.head = None
             return subject
-        head = next((h for h in subj.HEADS if metric.endswith(h)), None)
-        if head:
-            state.head = head
+        if metric.endswith(subj.HEADS):
+            state.head = next(h for h in subj.HEADS if metric.endswith(h))
             return subject
         if subj.MEASURE_END.search(metric) or not state.head:
             state.head = None

@@ -52,6 +52,7 @@ class Lexicon:
         self.regions_by_alias = regions
         self.brand_regions = sorted((brand_regions or {}).items(), key=lambda item: -len(item[0]))
         self.cue_nouns = tuple(sorted(cue_nouns or (), key=len, reverse=True))
+        self.cue_noun_re = re.compile("|".join(map(re.escape, self.cue_nouns))) if self.cue_nouns else None
         self.metric_aliases = aliases
         self.metric_patterns = [(re.compile(k), v) for k, v in (patterns or {}).items()]
         self.metric_prefixes = prefixes

@@ -207,7 +207,8 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         return None  # 亿元以上项目, 万亿级产业: a size class, not an amount
     if unit not in CLASSIFIERS and unit not in ("%", "成", "倍") and _NAMED_PROJECT_AFTER.match(text, match.end()):
         return None  # 10万吨再生纸项目: the capacity names the project
-    if _NOT_A_FIGURE_AFTER.match(text, match.end(), clause_end) or _inside_code(text, match.start(), clause_start):
+    if _NOT_A_FIGURE_AFTER.match(text, match.end(), clause_end) or (
+            "+" in text[clause_start:clause_end] and _inside_code(text, match.start(), clause_start)):
         return None  # 0次浏览; 12个方面; 41个大类行业中有35个; “3座航站楼+4条跑道”
     raw = parse_number(number)
     value, base_unit = scale(raw, magnitude, unit)
@@ -255,8 +256,9 @@ def _kind(before: str, unit: str, qualifier: str | None, after: str) -> tuple[st
         if unit == "%" and (_RATIO_NOUN.search(cue_zone.rstrip()) or _SHARE_CUE.search(cue_zone)):
             return "share", 1
         return "level", 1
-    for noun in lexicon().cue_nouns:  # 城镇新增就业: the 新增 names the metric
-        cue_zone = cue_zone.replace(noun, "")
+    cue_nouns = lexicon().cue_noun_re
+    if cue_nouns is not None and cue_nouns.search(cue_zone):  # 城镇新增就业: the 新增 names the metric
+        cue_zone = cue_nouns.sub("", cue_zone)
     growth = list(_GROWTH_CUE.finditer(cue_zone))
     share = list(_SHARE_CUE.finditer(cue_zone))
     last_growth = growth[-1] if growth else None

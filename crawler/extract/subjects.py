@@ -126,9 +126,9 @@ def clean(phrase: str) -> Subject:
     joint = _JOINT_SUBJECT.match(phrase)
     if joint and joint.group(1) != joint.group(2):  # 重庆、四川共推出…: the two together
         return Subject(clean(phrase[joint.end():]).metric, lex.region("川渝"))
-    for noun in lex.cue_nouns:  # 城镇新增就业 is a name: its 新增 is no filler
-        if phrase.endswith(noun):
-            return Subject(noun, lex.split_region_prefix(phrase)[0])
+    if lex.cue_nouns and phrase.endswith(lex.cue_nouns):  # 城镇新增就业 is a name: its 新增 is no filler
+        noun = next(n for n in lex.cue_nouns if phrase.endswith(n))
+        return Subject(noun, lex.split_region_prefix(phrase)[0])
     refers_back = bool(_REFERS_BACK.match(phrase))
     if not refers_back:  # the common case needs no segmentation: [region] + a known metric
         found, rest = lex.split_region_prefix(phrase)
