@@ -169,3 +169,87 @@ def test_json_line_keeps_chinese_and_exact_numbers():
     line = to_json_line({"doc": "a.txt", **record.to_dict()})
     assert '"value": 30960000000,' in line
     assert '"metric": "技术合同成交额"' in line
+
+
+# --- constructions of real reporting (issue 9); sentences written for these tests -----------------------
+
+def one(text: str, published: date = date(2026, 1, 10), region: str | None = "重庆"):
+    [record] = extract_indicators(text, published, default_region=region)
+    return record
+
+
+@pytest.mark.parametrize(("text", "kind", "value", "unit"), [
+    ("前三季度，规上工业对全市经济增长的贡献率为38.5%", "share", Decimal("38.5"), "%"),
+    ("全市常住人口城镇化率提高至71.2%", "share", Decimal("71.2"), "%"),
+    ("工业产品增长面达72.6%", "share", Decimal("72.6"), "%"),
+    ("民间投资负增长2.3%", "growth", Decimal("-2.3"), "%"),
+    ("工业生产者出厂价格降幅收窄1.2个百分点", "change", Decimal("1.2"), "百分点"),
+    ("全市完成年度投资计划的115%", "share", Decimal("115"), "%"),
+    ("约1/10的规上工业企业布局智能网联汽车零部件", "share", Decimal("10"), "%"),
+    ("7成以上的整车产能用于新能源车型", "share", Decimal("70"), "%"),
+    ("两江新区汽车产业规模首次突破万亿元", "level", Decimal("1000000000000"), "元"),
+    ("新能源汽车产量升至全国第三", "rank", Decimal("3"), "位"),
+    ("铁海联运班列开行量居全国同类班列首位", "rank", Decimal("1"), "位"),
+    ("成渝中线高铁设计时速350公里", "level", Decimal("350"), "公里/小时"),
+    ("三趟专列当天从重庆发出", "level", Decimal("3"), "趟"),
+])
+def test_kinds_and_numbers_of_real_reporting(text, kind, value, unit):
+    record = one(text)
+    assert (record.kind, record.value, record.unit) == (kind, value, unit)
+
+
+@pytest.mark.parametrize("text", [
+    "出台稳增长“20条”政策",
+    "10万吨再生纸项目建成投产",
+    "全省新签约亿元以上项目",
+    "报告从12个方面总结了改革成果",
+    "0次浏览",
+    "打造“3座航站楼+4条跑道”格局",
+    "今年1月，江北机场迎来第5000万名旅客",
+])
+def test_numbers_that_are_not_figures(text):
+    assert extract_indicators(text, date(2026, 1, 10)) == []
+
+
+@pytest.mark.parametrize(("text", "region"), [
+    ("上半年成渝地区双城经济圈实现地区生产总值4.3万亿元", "成渝"),
+    ("川渝共建成渝地区双城经济圈重大项目248个", "川渝"),
+    ("重庆、四川共推出150项“川渝通办”事项", "川渝"),
+    ("重庆、四川经济总量合计8万亿元", "川渝"),
+    ("去年，中欧班列(成渝)开行超过5000列", "成渝"),
+    ("西部陆海新通道运输货物52万标箱", ""),
+    ("1月至6月，成都都市圈地区生产总值增长6.1%", "成都都市圈"),
+])
+def test_regions_of_real_reporting(text, region):
+    assert one(text).region == region
+
+
+def test_places_sharing_one_value_get_a_record_each():
+    records = extract_indicators("绵阳、德阳经济总量超过2000亿元", date(2026, 1, 10))
+    assert [(r.region, r.metric, r.value) for r in records] == [
+        ("绵阳", "地区生产总值", Decimal("200000000000")), ("德阳", "地区生产总值", Decimal("200000000000"))]
+
+
+def test_every_item_of_a_target_list_is_a_target_also_after_semicolons():
+    records = extract_indicators("今年主要预期目标是：地区生产总值增长6%左右；城镇新增就业60万人以上；"
+                                 "城镇调查失业率5.5%左右。", date(2025, 1, 20), default_region="重庆")
+    assert [(r.metric, r.kind, r.status) for r in records] == [
+        ("地区生产总值", "growth", "target"), ("城镇新增就业", "level", "target"),
+        ("城镇调查失业率", "share", "target")]
+
+
+def test_periods_of_real_reporting():
+    assert one("1月至6月，全市工业投资增长10.2%", date(2025, 7, 20)).period == "2025-01/2025-06"
+    assert one("1―5月，全市工业投资增长10.2%", date(2025, 6, 20)).period == "2025-01/2025-05"
+    assert one("5年来，该班列累计开行超2.6万列", date(2026, 1, 20)).period is None
+    assert one("过去一年，全市地区生产总值增长5.5%", date(2026, 2, 4)).period == "2025"
+    plan = one("规划纲要提出到2035年远景目标，2024年全市地区生产总值增长6.1%", date(2025, 1, 20))
+    assert (plan.period, plan.status) == ("2024", "actual")
+    estimate = one("据测算，2025年全年地区生产总值预计增长6%左右", date(2026, 1, 10))
+    assert estimate.status == "actual"  # 预计 for a year already closed is an estimate of the outcome
+
+
+def test_metric_names_peel_predicates_and_parallel_items_share_the_head():
+    records = extract_indicators("上半年，全市集成电路产量同比增长67.3%，工业机器人增长54.9%，发电量增长2.2%。"
+                                 "第一产业实现增加值714.8亿元。", date(2025, 7, 20), default_region="重庆")
+    assert [r.metric for r in records] == ["集成电路产量", "工业机器人产量", "发电量", "第一产业增加值"]

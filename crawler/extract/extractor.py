@@ -20,7 +20,7 @@ from decimal import Decimal
 from crawler.extract import subjects as subj
 from crawler.extract.lexicon import Region, RegionMention, lexicon
 from crawler.extract.numbers import format_decimal
-from crawler.extract.periods import SPAN_RE, PeriodMention, period_mentions
+from crawler.extract.periods import SPAN_RE, PeriodMention, is_closed, period_mentions
 from crawler.extract.quantities import QUANTITY_RE, Quantity, SentenceCues, find_quantities
 from crawler.extract.text import CLAUSE_END, Block, Span, WorkingText, blocks, clauses, normalise, sentences
 
@@ -88,6 +88,7 @@ class _Events:
 
 
 _SENTENCE_END = re.compile(r"[。!?;]")
+_PROVINCE_PAIR = re.compile(r"(四川|重庆)[省市]?[、和与](?!\1)(四川|重庆)[省市]?")
 _TOTAL_TAIL = re.compile(r"合计|总计|共计|累计|共")
 _TOGETHER = re.compile(r"两地|两市|两省|两区|共建|共同|联合|携手|合作|合计|总计")
 _TARGET_LIST = re.compile(r"(?:主要)?预期目标|主要目标|目标任务")
@@ -298,6 +299,8 @@ class _Walker:
                     if quantity.status == "target":
                         years = [p for p in targets if p.end <= quantity.start]
                         period = years[-1].period if years else period
+                        if cues.target_word == "预计" and period and is_closed(period, self.published):
+                            quantity = replace(quantity, status="actual")  # an estimate of a closed year
                     self._emit(quantity, subject, subject.region or context.region, period, sentence)
                     sentence_metrics.append(subject)
 
@@ -339,6 +342,8 @@ class _Walker:
             distributive = True
         subjects: list[subj.Subject]
         cleaned = subj.clean(core)
+        if _TOTAL_TAIL.search(tail) and _PROVINCE_PAIR.match(core.lstrip()):
+            cleaned = subj.Subject(cleaned.metric, lexicon().region("川渝"))  # 重庆、四川…合计: the two together
         if cleaned.metric in subj.VERB_ONLY and not cleaned.region and state.subjects:
             cleaned = subj.Subject("")  # 一举突破6000万人次: still the metric before
         if cleaned.metric or cleaned.region or cleaned.refers_back:
@@ -380,7 +385,7 @@ class _Walker:
     def _lend_head(subject: subj.Subject, quantity: Quantity, state: _BlockState) -> subj.Subject:
         """集成电路产量增长67.3%，工业机器人增长54.9%: a parallel item takes the head noun of the one before."""
         metric = subject.metric
-        if not metric or quantity.classifier:
+        if not metric or quantity.classifier or quantity.kind == "share":
             state.head = None
             return subject
         if metric.endswith(subj.HEADS):

@@ -37,6 +37,9 @@ PERIOD_RE = re.compile("(?=[\\d一二三四五六七八九十〇零今去上下�
 # A period right after these words is the base of a comparison, not the figure's period.
 _BASE_BEFORE = re.compile(r"(?:比|较|同比|相比|与|对比|相较)$")
 _TARGET_YEAR = re.compile(r"(?:到|至|力争到|预计到|计划到)$")
+# 2035年远景目标, 2025年规划: a year that names a plan, not a period.
+_PLAN_NAME_AFTER = re.compile(r"远景|(?:年)?(?:规划|纲要|行动计划|行动方案|愿景)")
+_FORECAST_BEFORE = re.compile(r"(?:预计|力争|计划|有望|争取)$")
 _SINCE_AFTER = re.compile(r"[^,，。;；:：]{0,8}?以来")
 # 5年来, 多年来, 十四五期间: spans of several years; figures stated for them have no period.
 SPAN_RE = re.compile(r"(?:\d{1,2}|[一二两三四五六七八九十]{1,3}|多|近[\d一二两三四五六七八九十]+)年(?:来|以来)|"
@@ -103,6 +106,20 @@ def _resolve(match: re.Match[str], published: date) -> str | None:
     return None
 
 
+def is_future(period: str, published: date) -> bool:
+    """Whether a period has not begun by the publication date (预计下半年 in June)."""
+    first = period.split("/")[0]
+    year, month = int(first[:4]), int(first[5:7]) if len(first) > 4 else 1
+    return (year, month) > (published.year, published.month)
+
+
+def is_closed(period: str, published: date) -> bool:
+    """Whether a period had ended by the publication date (2025 in a January 2026 report)."""
+    last = period.split("/")[-1]
+    year, month = int(last[:4]), int(last[5:7]) if len(last) > 4 else 12
+    return (year, month) < (published.year, published.month)
+
+
 def period_mentions(text: str, start: int, end: int, published: date) -> list[PeriodMention]:
     """Periods named in text[start:end], skipping comparison bases and dates."""
     mentions = []
@@ -111,8 +128,11 @@ def period_mentions(text: str, start: int, end: int, published: date) -> list[Pe
         if _BASE_BEFORE.search(before):
             continue
         period = _resolve(match, published)
+        if period and _PLAN_NAME_AFTER.match(text, match.end()):
+            continue
         if period:
-            target = bool(_TARGET_YEAR.search(before))
+            forecast = _FORECAST_BEFORE.search(text, max(0, match.start() - 3), match.start())
+            target = bool(_TARGET_YEAR.search(before) or forecast or is_future(period, published))
             since = match.lastgroup != "now" and bool(_SINCE_AFTER.match(text, match.end(), end))
             if match.group().endswith("以来"):
                 since = True

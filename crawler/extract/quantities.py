@@ -74,6 +74,8 @@ _CHANGED_TO = re.compile(r"(?:提升|提高|上升|增加|增长|下降|降低|�
 # Numbers that are page furniture or only size the class the next figure counts in.
 _NOT_A_FIGURE_AFTER = re.compile(
     r"(?:浏览|阅读|点击|评论|点赞|转发)|方面(?!军)|[^,;:。，、\d]{1,10}中(?:有|共有)?(?=\d|[一二两三四五六七八九十]+[个项家])")
+# Classifiers of things (三趟专列…): a Chinese numeral with one of these may open a clause.
+_THINGS_COUNTED = frozenset({"趟", "列", "架", "艘", "辆", "台", "套", "座", "条", "家", "项", "批"})
 _OPEN_QUOTES = "“\"「『‘"
 _QUOTED = re.compile(r"[”\"」』’]")
 _LONE_MAGNITUDE = re.compile(r"[万亿]|万亿|千亿|百亿|十亿|千万|百万")
@@ -102,7 +104,11 @@ _RATIO_NOUN = re.compile(
     r"(?:(?<!增长)(?<!增)率|比重|占比|增长面|份额|覆盖面|贡献度|集中度)"
     r"(?:分别|均|已|已经|稳定|保持|继续)?(?:为|是|达到|达|超过|超|突破|约|近|在|保持在)?$")
 _CHANGE_CUE = re.compile(r"新增|净增|增加(?!值)|减少|新开通|新开|新建|新开行|新引进")
-_TARGET_IN_SENTENCE = re.compile(r"预计|力争|目标|有望|计划(?!总投资|投资)|争取|确保|到\d{4}年|至\d{4}年")
+_TARGET_IN_SENTENCE = re.compile(r"(?:预计|力争|(?<!远景)目标|有望|计划(?!总投资|投资)|争取|确保|(?:到|至)\d{4}年(?!远景))")
+# 完成年度投资计划的115%: an achievement against a plan is an actual figure.
+_NOT_A_TARGET_BEFORE = re.compile(r"完成[^,;:。]{0,8}$")
+_PLAN_SHARE = re.compile(r"(?:计划|目标|任务)的$")
+_SPEED_BEFORE = re.compile(r"时速(?:为|达到|达|超过|约)?$")
 _TARGET_IN_CLAUSE = re.compile(r"将(?!近)|未来")
 
 
@@ -130,13 +136,16 @@ class SentenceCues:
 
     entity_at: int
     target_at: int
+    target_word: str = ""  # the cue itself: 预计 for a closed period is an estimate, not a target
 
     @classmethod
     def of(cls, text: str, start: int, end: int) -> SentenceCues:
         """The cues of text[start:end]."""
         entity = _ENTITY_SUBJECT.search(text, start, end)
-        target = _TARGET_IN_SENTENCE.search(text, start, end)
-        return cls(entity.start() if entity else end, target.start() if target else end)
+        target = next((m for m in _TARGET_IN_SENTENCE.finditer(text, start, end)
+                       if not _NOT_A_TARGET_BEFORE.search(text, max(start, m.start() - 10), m.start())), None)
+        return cls(entity.start() if entity else end, target.start() if target else end,
+                   target.group() if target else "")
 
 
 def find_quantities(text: str, start: int, end: int, cues: SentenceCues) -> list[Quantity]:
@@ -155,8 +164,11 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
     before = text[clause_start:match.start()]
     prev_char = text[match.start() - 1] if match.start() > 0 else ""
     next_char = text[match.end()] if match.end() < len(text) else ""
-    if prev_char.isascii() and prev_char.isalpha() or next_char.isascii() and next_char.isalpha():
-        return None  # 阿维塔E11, 5G, G93
+    url_after = text.startswith(("http", "www."), match.end())
+    if prev_char.isascii() and prev_char.isalpha() or next_char.isascii() and next_char.isalpha() and not url_after:
+        return None  # 阿维塔E11, 5G, G93 (but 5000万人次http://… is a figure followed by its source)
+    if prev_char.isdigit():
+        return None  # the tail of a number already refused (第5000万名: not 0万名)
     if prev_char == "+" or next_char == "+":
         return None  # 1+7+13+N
     if cues.entity_at < match.start():
@@ -201,6 +213,7 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         if unit == "个" and _DURATION_AFTER.match(text, match.end()):
             return None  # 5个月, 第5个年头
     if is_chinese(number) and not match.group("pct") and unit != "成" and not _CN_QUANTITY_CUE.search(before) \
+            and not (not before.strip() and unit in _THINGS_COUNTED and not _LONE_MAGNITUDE.fullmatch(number)) \
             and not (_CN_CLAUSE_CUE.search(before) and not text[match.end():clause_end].strip("以上左右余多 ")):
         return None  # 十项行动, 六个区, 千万方天然气: a name, not an amount
     if _LONE_MAGNITUDE.fullmatch(number) and _CLASS_LABEL_AFTER.match(text, match.end()):
@@ -212,6 +225,8 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         return None  # 0次浏览; 12个方面; 41个大类行业中有35个; “3座航站楼+4条跑道”
     raw = parse_number(number)
     value, base_unit = scale(raw, magnitude, unit)
+    if base_unit == "公里" and _SPEED_BEFORE.search(before):
+        base_unit = "公里/小时"  # 时速350公里 is a speed
 
     qualifier = _qualifier_before(before) or approx
     after = _QUALIFIER_AFTER.match(text, match.end(), clause_end)
@@ -269,7 +284,7 @@ def _kind(before: str, unit: str, qualifier: str | None, after: str) -> tuple[st
     if unit == "百分点":
         return "change", sign
     if unit in ("%", "倍"):
-        if unit == "%" and _RATIO_NOUN.search(cue_zone.rstrip()):
+        if unit == "%" and (_RATIO_NOUN.search(cue_zone.rstrip()) or _PLAN_SHARE.search(cue_zone)):
             return "share", 1
         if last_share and (not last_growth or last_share.start() > last_growth.start()):
             return "share", 1
