@@ -48,10 +48,13 @@ class Lexicon:
 
     def __init__(self, regions: dict[str, Region], aliases: dict[str, str], prefixes: dict[str, str],
                  suffixes: dict[str, str], patterns: dict[str, str] | None = None,
-                 brand_regions: dict[str, str] | None = None, cue_nouns: list[str] | None = None) -> None:
+                 brand_regions: dict[str, str] | None = None, cue_nouns: list[str] | None = None,
+                 never_merge: list[list[str]] | None = None, scopes: list[str] | None = None) -> None:
         self.regions_by_alias = regions
         self.brand_regions = sorted((brand_regions or {}).items(), key=lambda item: -len(item[0]))
         self.cue_nouns = tuple(sorted(cue_nouns or (), key=len, reverse=True))
+        self.never_merge = [(a, b) for a, b in (never_merge or [])]
+        self.scopes = tuple(scopes or ())
         self.cue_noun_re = re.compile("|".join(map(re.escape, self.cue_nouns))) if self.cue_nouns else None
         self.metric_aliases = aliases
         self.metric_patterns = [(re.compile(k), v) for k, v in (patterns or {}).items()]
@@ -145,7 +148,8 @@ def lexicon() -> Lexicon:
             aliases[spelling] = canonical
     return Lexicon(_load_regions(), aliases, metrics.get("prefixes", {}), metrics.get("suffixes", {}),
                    metrics.get("patterns", {}), metrics.get("brand_regions", {}),
-                   metrics.get("cue_nouns", {}).get("nouns", []))
+                   metrics.get("cue_nouns", {}).get("nouns", []), metrics.get("never_merge", {}).get("pairs", []),
+                   metrics.get("never_merge", {}).get("scopes", []))
 
 
 @functools.cache

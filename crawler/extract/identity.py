@@ -1,0 +1,187 @@
+"""Indicator identity: does a new figure state the same indicator as an earlier one, in other words?
+
+The diff first meets figures on their exact key (metric, region, kind, status, unit). A real later article
+often names the same indicator differently (省际高速公路 for 省际高速公路通道, 线路辐射…国家(地区) for
+通达…国家和地区), so a figure that meets nothing exactly is scored against the candidates of the same kind,
+unit and status: metric similarity (character n-grams and edit distance over the canonical and the raw
+metric), region compatibility, magnitude plausibility and shared context words. Above `accept` the figure is
+matched (*inferred*, with its score and reason); between `possible` and `accept` it is a *possible* match for
+a person to review; never across the lexicon's never-merge pairs (出口 ≠ 进出口总额).
+
+A pure function of its inputs: the lexicon is read for the never-merge pairs only.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+from typing import Literal, Protocol
+
+from rapidfuzz import fuzz
+
+from crawler.extract.lexicon import lexicon
+
+Verdict = Literal["exact", "inferred", "possible"]
+
+
+class Figure(Protocol):
+    """What identity needs of a figure (an `Indicator` or a stored observation)."""
+
+    @property
+    def metric(self) -> str: ...
+    @property
+    def metric_raw(self) -> str: ...
+    @property
+    def region(self) -> str: ...
+    @property
+    def kind(self) -> str: ...
+    @property
+    def unit(self) -> str: ...
+    @property
+    def status(self) -> str: ...
+    @property
+    def value(self) -> Decimal: ...
+    @property
+    def sentence(self) -> str: ...
+
+
+@dataclass(frozen=True, slots=True)
+class MatchOptions:
+    """Thresholds of the matcher (settings: CYWATCH_MATCH_ACCEPT, CYWATCH_MATCH_POSSIBLE)."""
+
+    accept: float = 0.80
+    possible: float = 0.60
+
+
+@dataclass(frozen=True, slots=True)
+class Match:
+    """The candidate a figure was matched to, how sure the matcher is, and why."""
+
+    index: int  # position in the candidates given
+    score: float
+    verdict: Verdict
+    reason: str
+
+
+DEFAULT_OPTIONS = MatchOptions()
+
+
+def best_match(figure: Figure, candidates: Sequence[Figure], options: MatchOptions = DEFAULT_OPTIONS) -> Match | None:
+    """The candidate that states the same indicator as `figure`, or None when none is likely enough.
+
+    An exact key wins outright. Otherwise the best-scoring compatible candidate is returned as `inferred`
+    (score ≥ options.accept) or `possible` (score ≥ options.possible).
+    """
+    best: Match | None = None
+    for index, candidate in enumerate(candidates):
+        if not _compatible(figure, candidate):
+            continue
+        if figure.metric == candidate.metric and figure.region == candidate.region:
+            return Match(index, 1.0, "exact", "same metric and region")
+        score, reason = _score(figure, candidate)
+        if best is None or score > best.score:
+            verdict: Verdict = "inferred" if score >= options.accept else "possible"
+            best = Match(index, round(score, 3), verdict, reason)
+    if best is None or best.score < options.possible:
+        return None
+    return best
+
+
+def _compatible(figure: Figure, candidate: Figure) -> bool:
+    if (figure.kind, figure.unit, figure.status) != (candidate.kind, candidate.unit, candidate.status):
+        return False
+    if figure.region and candidate.region and figure.region != candidate.region:
+        return False  # 成渝 is not 川渝, 成都 is not 四川
+    return not never_merge(figure.metric, candidate.metric)
+
+
+def never_merge(first: str, second: str) -> bool:
+    """Whether the lexicon forbids treating two metrics as one (出口总额 and 进出口总额)."""
+    lex = lexicon()
+    if any((scope in first) != (scope in second) for scope in lex.scopes):
+        return True  # 规上工业增加值 is not 工业增加值
+    for a, b in lex.never_merge:
+        for one, other in ((first, second), (second, first)):
+            if a in one and b not in one and b in other:
+                return True
+    return False
+
+
+_NOISE = re.compile(r"[()（）“”\"'、·\s]|总数|数量|数")
+
+
+def _grams(text: str) -> set[str]:
+    text = _NOISE.sub("", text)
+    return {text[i:i + 2] for i in range(len(text) - 1)} or {text}
+
+
+def metric_similarity(first: str, second: str) -> float:
+    """How alike two metric names are, 0..1: containment, shared character bigrams, edit distance."""
+    a, b = _NOISE.sub("", first), _NOISE.sub("", second)
+    if not a or not b:
+        return 0.0
+    if a == b:
+        return 1.0
+    shorter, longer = sorted((a, b), key=len)
+    if shorter in longer:
+        return 0.9 if len(shorter) >= 3 else 0.5
+    prefix = _common_prefix(a, b)
+    if prefix >= 2:  # 中欧班列(成渝)开行量 and …运输量: what differs decides
+        return 0.25 + 0.75 * metric_similarity(a[prefix:], b[prefix:])
+    contained = 0.0
+    grams_a, grams_b = _grams(a), _grams(b)
+    dice = 2 * len(grams_a & grams_b) / (len(grams_a) + len(grams_b))
+    edit = fuzz.ratio(a, b) / 100
+    return max(contained, 0.55 * dice + 0.45 * edit)
+
+
+def _common_prefix(a: str, b: str) -> int:
+    n = 0
+    while n < min(len(a), len(b)) and a[n] == b[n]:
+        n += 1
+    return n
+
+
+def _score(figure: Figure, candidate: Figure) -> tuple[float, str]:
+    names = [(figure.metric, candidate.metric), (figure.metric_raw or figure.metric, candidate.metric),
+             (figure.metric, candidate.metric_raw or candidate.metric),
+             (figure.metric_raw or figure.metric, candidate.metric_raw or candidate.metric)]
+    similarity = max(metric_similarity(a, b) for a, b in names)
+    reasons = [f"metric {similarity:.2f}"]
+    score = similarity
+    if not figure.region or not candidate.region:
+        score *= 0.9
+        reasons.append("region unknown on one side")
+    plausibility = _magnitude(figure, candidate)
+    if plausibility < 1:
+        reasons.append(f"magnitude ×{plausibility:.2f}")
+    score *= plausibility
+    shared = _context_overlap(figure.sentence, candidate.sentence)
+    if shared:
+        score = min(1.0, score + 0.05 * shared)
+        reasons.append(f"{shared} context words shared")
+    return score, ", ".join(reasons)
+
+
+def _magnitude(figure: Figure, candidate: Figure) -> float:
+    """Levels of one indicator rarely differ by more than a factor of ten between two reports."""
+    if figure.kind not in ("level", "change") or not candidate.value or not figure.value:
+        return 1.0
+    ratio = abs(figure.value / candidate.value)
+    if Decimal("0.25") <= ratio <= 4:
+        return 1.0
+    if Decimal("0.1") <= ratio <= 10:
+        return 0.85
+    return 0.6
+
+
+_CONTEXT_WORDS = re.compile(r"中欧班列|陆海新通道|高速公路|铁路|机场|港口|班列|进出口|出口|进口|投资|项目|平台|"
+                            r"园区|企业|产业|工业|消费|旅客|货物|集装箱|航线|通道|国家|城市")
+
+
+def _context_overlap(first: str, second: str) -> int:
+    if not first or not second:
+        return 0
+    return min(2, len(set(_CONTEXT_WORDS.findall(first)) & set(_CONTEXT_WORDS.findall(second))))

@@ -1,0 +1,62 @@
+"""Indicator identity: a restated figure meets its earlier figure, a look-alike never does."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from decimal import Decimal
+
+import pytest
+
+from crawler.extract.identity import MatchOptions, best_match, never_merge
+
+
+@dataclass(frozen=True)
+class Fig:
+    metric: str
+    region: str = "川渝"
+    kind: str = "level"
+    unit: str = "条"
+    value: Decimal = Decimal(18)
+    metric_raw: str = ""
+    status: str = "actual"
+    sentence: str = ""
+
+
+BASELINE = [Fig("重大项目", unit="个", value=Decimal(300)), Fig("省际高速公路通道", value=Decimal(16)),
+            Fig("出口总额", region="重庆", unit="元", value=Decimal(10**11)),
+            Fig("地区生产总值", region="重庆", kind="growth", unit="%", value=Decimal("6.1"))]
+
+
+def test_the_same_key_is_an_exact_match():
+    match = best_match(Fig("省际高速公路通道"), BASELINE)
+    assert match is not None and (match.index, match.verdict, match.score) == (1, "exact", 1.0)
+
+
+def test_a_shorter_name_of_the_same_indicator_is_inferred_with_its_reason():
+    match = best_match(Fig("省际高速公路", value=Decimal(18)), BASELINE)
+    assert match is not None and (match.index, match.verdict) == (1, "inferred")
+    assert "metric" in match.reason
+
+
+@pytest.mark.parametrize(("figure", "why"), [
+    (Fig("进出口总额", region="重庆", unit="元", value=Decimal(10**11)), "出口 is never 进出口"),
+    (Fig("省际高速公路通道", region="成渝"), "成渝 is not 川渝"),
+    (Fig("地区生产总值", region="重庆", kind="level", unit="元", value=Decimal(3 * 10**12)), "a level is not a growth"),
+    (Fig("省际高速公路通道", status="target"), "a target is not an actual figure"),
+])
+def test_look_alikes_are_never_matched(figure, why):
+    match = best_match(figure, BASELINE)
+    assert match is None or match.verdict == "possible" and match.index != 1, why
+
+
+def test_scope_words_and_never_merge_pairs_come_from_the_lexicon():
+    assert never_merge("规上工业增加值", "工业增加值")
+    assert never_merge("出口总额", "进出口总额")
+    assert not never_merge("省际高速公路", "省际高速公路通道")
+
+
+def test_between_the_thresholds_a_figure_is_only_a_possible_match():
+    strict = MatchOptions(accept=0.99, possible=0.5)
+    match = best_match(Fig("省际高速公路", value=Decimal(18)), BASELINE, strict)
+    assert match is not None and match.verdict == "possible"
+    assert best_match(Fig("跨省公交线路", value=Decimal(18)), BASELINE) is None
