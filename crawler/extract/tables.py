@@ -1,0 +1,554 @@
+"""Figures laid out as tables: 产品名称 | 单位 | 产量 | 比上年增长(%), 地区 | 地区生产总值(亿元) | 增速(%).
+
+How a table sits in an article's text (the spiders write it so, `cywatch extract` reads it so): one table row
+a line, cells separated by tabs, every line as wide as the table (a slot covered by a rowspan or colspan is an
+empty field), a sub-row's indentation kept as leading ideographic spaces (U+3000). Offsets of cells are
+therefore offsets in the article text, and each record's `surface` is the cell's number, its `sentence` the
+row's line. A plain-text table may also separate cells by runs of two or more spaces (`find_tables`).
+
+A table arrives as a `TableLayout` (where its lines are, which rows are headers, its spans: what a spider saw
+in the HTML) or is found in plain text; `locate` turns it into a `Table` of cells with offsets, and `read_table`
+reads its figures:
+- the metric from the row label, completed by the parent row (其中：…, #…, indented or grouped rows), the
+  column's quantity (产量, 地区生产总值(亿元)) or the caption (…GDP排名);
+- the unit from a unit column, the label (原煤(万吨)), the header (产量(万吨), 比上年增长(%)), the cell
+  (11.08%), or, for a header without one, the unit the article gives one of the column's figures;
+- the kind from the header: 增长/增速/± -> growth, 比重/占比 -> share, 排名/位次 -> rank, 增量/增加额 -> change,
+  else level; the sign as printed;
+- the region from the row when rows are places, else from the caption or title, else the publisher's;
+- the period from the column header (10月, 1-10月, 2018), else the caption, else the title.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+
+from crawler.extract.extractor import Indicator, extract_indicators
+from crawler.extract.lexicon import Region, lexicon
+from crawler.extract.numbers import UNITS, exact
+from crawler.extract.periods import PeriodMention, period_mentions
+from crawler.extract.text import normalise
+
+INDENT = "\u3000"
+
+
+@dataclass(frozen=True, slots=True)
+class TableLayout:
+    """What a spider knows of a table it wrote into the article's lines."""
+
+    first_line: int  # index of the table's first row among the article body's lines
+    rows: int
+    header_rows: int | None = None  # None: decide from the cells
+    spans: tuple[tuple[int, int, int, int], ...] = ()  # (row, column, rowspan, colspan) of cells wider than a slot
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A cell's text exactly as in the article, and its offsets there."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A grid of cells (a spanned slot holds its cell again; None is an empty slot) at a place in a text."""
+
+    rows: tuple[tuple[Cell | None, ...], ...]
+    header_rows: int | None
+    start: int
+    end: int
+    caption: str = ""
+    title: str = ""
+
+
+# --- finding and locating tables ------------------------------------------------------------------------
+
+_SPACES = re.compile(r"(?: {2,}|\u3000{2,}| \u3000|\u3000 )")
+_NUMBER = re.compile(r"^[+\-−–]?\d+(?:,\d{3})*(?:\.\d+)?%?$")
+_YEAR = re.compile(r"^(?:19|20)\d\d年?$")
+
+
+def _fields(line: str) -> list[tuple[int, int]]:
+    """[start, end) of a line's cells: split at tabs, else at runs of 2+ spaces (indentation stays with its cell)."""
+    if "\t" in line:
+        spans, pos = [], 0
+        for part in line.split("\t"):
+            spans.append((pos, pos + len(part)))
+            pos += len(part) + 1
+        return spans
+    lead = len(line) - len(line.lstrip(" " + INDENT))
+    spans, pos = [], lead
+    for match in _SPACES.finditer(line, lead):
+        spans.append((pos, match.start()))
+        pos = match.end()
+    spans.append((pos, len(line.rstrip())))
+    return [(0 if i == 0 else s, e) for i, (s, e) in enumerate(spans) if e > s or "\t" in line]
+
+
+def _is_number(text: str) -> bool:
+    return bool(_NUMBER.match(text.strip()))
+
+
+def find_tables(text: str) -> list[tuple[int, int]]:
+    """Line ranges [first, last) of the plain-text tables in a text: 2+ lines of 2+ cells with figures in them.
+
+    A one-cell line between such lines (a group label: 按城乡分) belongs to the table.
+    """
+    lines = text.split("\n")
+    wide = [len(_fields(line)) >= 2 and bool(line.strip()) for line in lines]
+    found: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        if not wide[i]:
+            i += 1
+            continue
+        j = i
+        last_wide = i
+        while j + 1 < len(lines) and (wide[j + 1] or (lines[j + 1].strip() and j + 2 < len(lines) and wide[j + 2])):
+            j += 1
+            if wide[j]:
+                last_wide = j
+        block = lines[i:last_wide + 1]
+        figures = sum(1 for line in block for s, e in _fields(line)[1:] if _is_number(line[s:e]))
+        if last_wide > i and figures:
+            found.append((i, last_wide + 1))
+        i = last_wide + 1
+    return found
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    return starts
+
+
+def locate(text: str, first_line: int, rows: int, header_rows: int | None = None,
+           spans: Sequence[tuple[int, int, int, int]] = ()) -> Table:
+    """The table whose rows are lines first_line … first_line+rows-1 of `text`, as a grid of located cells.
+
+    With `spans` (from the HTML), a spanned slot repeats its cell; without, an empty header slot repeats the
+    cell to its left (first header row) or above (later ones), as a colspan or rowspan would.
+    """
+    starts = _line_starts(text)
+    grid: list[list[Cell | None]] = []
+    for r in range(first_line, first_line + rows):
+        line_start = starts[r]
+        line_end = starts[r + 1] - 1 if r + 1 < len(starts) else len(text)
+        line = text[line_start:line_end]
+        cells: list[Cell | None] = []
+        for s, e in _fields(line):
+            cell = line[s:e]
+            cells.append(Cell(cell, line_start + s, line_start + e) if cell.strip() else None)
+        grid.append(cells)
+    width = max((len(row) for row in grid), default=0)
+    for row in grid:  # a space-separated row with fewer cells: its label on the left, its figures on the right
+        if len(row) < width:
+            row[1:] = [None] * (width - len(row)) + row[1:]
+    if spans:
+        for r, c, rowspan, colspan in spans:
+            origin = grid[r][c] if r < len(grid) and c < width else None
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    if (dr or dc) and r + dr < len(grid) and c + dc < width:
+                        grid[r + dr][c + dc] = origin
+    caption, title = _caption_and_title(text, starts, first_line)
+    table = Table(tuple(tuple(row) for row in grid), header_rows, starts[first_line],
+                  (starts[first_line + rows] - 1) if first_line + rows < len(starts) else len(text), caption, title)
+    header = table.header_rows if table.header_rows is not None else _header_rows(table)
+    if not spans:
+        for r in range(header):
+            for c in range(width):
+                if grid[r][c] is None:
+                    grid[r][c] = grid[r][c - 1] if r == 0 and c > 0 else (grid[r - 1][c] if r > 0 else None)
+    return Table(tuple(tuple(row) for row in grid), header, table.start, table.end, caption, title)
+
+
+def _caption_and_title(text: str, starts: list[int], first_line: int) -> tuple[str, str]:
+    lines = text.split("\n")
+    title = next((line.strip() for line in lines if line.strip()), "")
+    caption = ""
+    for line in reversed(lines[:first_line]):
+        if line.strip():
+            caption = line.strip() if len(line.strip()) <= 60 and len(_fields(line)) < 2 else ""
+            break
+    return caption, title
+
+
+def _header_rows(table: Table) -> int:
+    """Leading rows that hold no figure (a year or a period in a header is not one)."""
+    for r, row in enumerate(table.rows):
+        if any(c and _is_number(c.text) and not _YEAR.match(c.text.strip()) for c in row):
+            return r
+    return len(table.rows)
+
+
+# --- reading a table ------------------------------------------------------------------------------------
+
+_RANK = re.compile(r"排名|位次|名次|排序|排位")
+_SHARE = re.compile(r"比重|占比|构成|占全")
+_CHANGE = re.compile(r"增量|增加额|增减额|增减量|净增|新增")
+_GROWTH = re.compile(r"增长|增速|增幅|±|比上年|同比|增减|涨幅|降幅")
+_UNIT_HEADER = re.compile(r"^(?:计量)?单位$")
+_PAREN = re.compile(r"[(（]([^()（）]*)[)）]")
+_MAGNITUDE = re.compile(r"^(万亿|亿|万|千|百)?(.*)$")
+_MAGNITUDES = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4, "千": Decimal(1000),
+               "百": Decimal(100)}
+# Words of a header that say how a figure is given, not what it measures.
+_NOT_NOUN = re.compile(r"比上年(?:同期)?|比上月|同比|增长|增速|增幅|增量|增加额|增减额|增减量|净增|比重|占比|构成|名义|实际|绝对[量值额数]|年末数|年底数|总量|数值|"
+                       r"当月|本月|累计|全年|合计|指标(?:名称)?|名称|地区|区域|城市|区县|市州|排名|位次|±|%|[\s:：]")
+_PERIODS = re.compile(r"(?:19|20)\d\d年?|\d{1,2}[-—~至]\d{1,2}月(?:份)?|\d{1,2}月(?:份)?|[一二三四1-4]季度|前三季度|"
+                      r"[上下]半年")
+_GROUP = re.compile(r"^(?:按.+分|分.+|主要.+|其中)$")
+_SUB_MARK = re.compile(r"^(?:其中\s*[:：]|#|＃|△)\s*")
+# The head nouns a sub-row shares with its parent: 采矿业 under 规模以上工业增加值 -> 采矿业增加值.
+_HEADS = ("工业总产值", "增加值", "常住人口", "户籍人口", "人口", "产量", "零售总额", "零售额", "营业收入", "利润总额",
+          "进出口总额", "固定资产投资", "投资", "产值", "收入", "支出")
+_PLACE_SUFFIX = re.compile(r"(?:省|市|区|县|州|自治区)$")
+_PLACE_HEADER = re.compile(r"地区|区域|城市|区县|市州|省份|地市|县区")
+
+
+@dataclass(slots=True)
+class _Column:
+    role: str = "value"  # value, rank, index, unit, label, skip
+    kind: str = "level"
+    unit: str | None = None
+    factor: Decimal = Decimal(1)
+    noun: str = ""
+    period: str | None = None
+    header: str = ""
+
+
+@dataclass(slots=True)
+class _Row:
+    label: str = ""
+    metric: str = ""  # the row's own quantity, when its label names one
+    region: Region | None = None
+    place: str = ""  # a place the lexicon does not know (北京, 都市功能核心区)
+    unit: str | None = None
+    factor: Decimal = Decimal(1)
+    sub: bool = False
+    extra: dict[str, str] = field(default_factory=dict)
+
+
+def _plain(text: str) -> str:
+    """A cell's text for reading: NFKC, simplified, without spaces inside (城 镇 -> 城镇)."""
+    return re.sub(r"[\s\u3000]+", "", normalise(text).text)
+
+
+def _unit(spelled: str) -> tuple[str, Decimal] | None:
+    """'亿元' -> ('元', 1e8); '万千升' -> ('千升', 1e4); '%' -> ('%', 1); '' -> None."""
+    spelled = spelled.strip().replace("±", "")
+    if not spelled:
+        return None
+    if spelled in UNITS:
+        base, factor = UNITS[spelled]
+        return base, factor
+    match = _MAGNITUDE.match(spelled)
+    assert match is not None
+    magnitude, rest = match.groups()
+    if not rest:
+        return None
+    base, factor = UNITS.get(rest, (rest, Decimal(1)))
+    if rest not in UNITS and not re.fullmatch(r"[\u4e00-\u9fff]{1,2}", rest):  # 支, 只, 千升; not (含不满16周岁)
+        return None
+    return base, factor * _MAGNITUDES.get(magnitude or "", Decimal(1))
+
+
+def _header_unit(header: str) -> tuple[str, Decimal] | None:
+    for match in _PAREN.finditer(header):
+        if found := _unit(match.group(1)):
+            return found
+    return ("%", Decimal(1)) if "%" in header else None
+
+
+def _noun(header: str) -> str:
+    """The quantity a header names (产量(万吨) -> 产量, 生产总值(亿元) -> 地区生产总值), without periods."""
+    bare = _PERIODS.sub("", _NOT_NOUN.sub("", _PAREN.sub("", header)))
+    return lexicon().canonical_metric(bare) if bare else ""
+
+
+def _column_period(header: str, published: date) -> str | None:
+    for part in header.split():
+        if _YEAR.match(part):
+            return part[:4]
+    mentions = period_mentions(header, 0, len(header), published)
+    return mentions[-1].period if mentions else None
+
+
+def _context_period(mentions: Sequence[PeriodMention]) -> str | None:
+    """The period a caption and title give: the first named, made precise by months of the same year
+    (2018年…排名 | 2018年前三季度… -> 2018-01/2018-09)."""
+    if not mentions:
+        return None
+    first = mentions[0].period
+    return next((m.period for m in mentions if "/" in m.period and m.period[:4] == first[:4]), first)
+
+
+def _in_year(period: str | None, context: str | None) -> str | None:
+    """A column's bare year in the months the table is about: 2017 in a 前三季度 table -> 2017-01/2017-09."""
+    if period and context and len(period) == 4 and "/" in context:
+        first, last = context.split("/")
+        return f"{period}-{first[5:]}/{period}-{last[5:]}"
+    return period
+
+
+def _place(label: str) -> tuple[Region | None, str]:
+    """The region a row label names, or a place name the lexicon lacks (黑龙江省 -> 黑龙江), or (None, '')."""
+    lex = lexicon()
+    if region := lex.region(label) or (lex.region(_PLACE_SUFFIX.sub("", label)) if len(label) > 2 else None):
+        return region, ""
+    return None, ""
+
+
+def _metric_of(label: str) -> str:
+    """The canonical metric a label names by itself (工业总产值, 全市常住人口 -> 常住人口), or ''."""
+    lex = lexicon()
+    name = re.sub(r"^(?:全市|全省|全区|全县|全国)", "", label)
+    canonical = lex.canonical_metric(name)
+    if lex.known_metric(canonical) or any(canonical.endswith(h) for h in _HEADS):
+        return canonical
+    return ""
+
+
+def _head(metric: str, label: str) -> str:
+    """What a sub-row's label is completed with: the parent's head noun (the GDP's parts are 增加值)."""
+    if metric == "地区生产总值":
+        return "增加值" if label.endswith("业") else metric
+    for head in _HEADS:
+        if metric.endswith(head):
+            return head if head != "工业总产值" else metric
+    return metric
+
+
+def _join(label: str, head: str) -> str:
+    for size in range(min(len(label), len(head)), 0, -1):  # 轻工业 + 工业总产值 -> 轻工业总产值
+        if label.endswith(head[:size]):
+            return label + head[size:]
+    return label + head
+
+
+class _Reader:
+    """One table of one article."""
+
+    def __init__(self, table: Table, text: str, published: date, default_region: Region | None) -> None:
+        self.table, self.text, self.published = table, text, published
+        self.rows = table.rows
+        self.header = table.header_rows or 0
+        self.width = max((len(r) for r in self.rows), default=0)
+        lex = lexicon()
+        context = _plain(table.caption) + "|" + _plain(table.title)
+        mentions = [m for m in lex.region_mentions(context) if m.region.level != "national"]
+        self.region = mentions[0].region if mentions else default_region
+        self.period = _context_period(period_mentions(context, 0, len(context), published))
+        caption = _plain(table.caption)
+        for mention in reversed(lex.region_mentions(caption)):
+            caption = caption[:mention.start] + caption[mention.end:]
+        caption = re.sub(r"^表\d+|\d{4}年|\d{1,2}[-—~至]\d{1,2}月|\d{1,2}月|各(?:城市|区县|市州|地区|区)|\d+区县|"
+                         r"排名|排行|主要|情况|数据|及其构成", "", caption)
+        self.caption_noun = lex.canonical_metric(caption) if lex.known_metric(lex.canonical_metric(caption)) else ""
+
+    def cell(self, r: int, c: int) -> Cell | None:
+        row = self.rows[r]
+        return row[c] if c < len(row) else None
+
+    def text_at(self, r: int, c: int) -> str:
+        cell = self.cell(r, c)
+        return cell.text if cell else ""
+
+    def columns(self) -> list[_Column]:
+        body = range(self.header, len(self.rows))
+        columns = []
+        for c in range(self.width):
+            parts: list[str] = []
+            for r in range(self.header):
+                part = _plain(self.text_at(r, c))
+                if part and part not in parts:
+                    parts.append(part)
+            header = " ".join(parts)
+            texts = [self.text_at(r, c).strip() for r in body if self.text_at(r, c).strip()]
+            numeric = [t for t in texts if _is_number(t)]
+            column = _Column(header=header, period=_column_period(header, self.published), noun=_noun(header))
+            if _UNIT_HEADER.match(header):
+                column.role = "unit"
+            elif texts and len(numeric) * 2 < len(texts):
+                column.role = "label"
+            elif _RANK.search(header):
+                column.role, column.kind, column.unit = "rank", "rank", "位"
+            else:
+                column.kind = ("share" if _SHARE.search(header) else
+                               "change" if _CHANGE.search(header) and "%" not in header else
+                               "growth" if _GROWTH.search(header) else "level")
+                if (unit := _header_unit(header)) is not None:
+                    column.unit, column.factor = unit
+                elif column.kind in ("growth", "share"):
+                    column.unit = "%"
+            columns.append(column)
+        labels = [c for c, col in enumerate(columns) if col.role == "label"]
+        self.label_column = labels[0] if labels else 0
+        for c, column in enumerate(columns):
+            if c < self.label_column and column.role == "value":
+                column.role = "index"  # a row number: 1, 2, 3 … under 序号 (or under the label's header)
+            if c > self.label_column and column.role == "label":
+                column.role = "skip"
+        self._implied_units(columns)
+        return columns
+
+    def _implied_units(self, columns: list[_Column]) -> None:
+        """A level column without a unit takes the unit the article writes after one of its figures;
+        a change column without one takes its level columns' unit."""
+        working = normalise(self.text).text
+        outside = working[:self.table.start] + "\n" + working[self.table.end:]
+        for c, column in enumerate(columns):
+            if column.role != "value" or column.unit or column.kind not in ("level", "change"):
+                continue
+            for r in range(self.header, len(self.rows)):
+                figure = self.text_at(r, c).strip()
+                if not _is_number(figure):
+                    continue
+                found = re.search(rf"(?<![\d.]){re.escape(figure)}((?:万亿|亿|万)?[^\d\s,.，。、;；]{{1,3}})", outside)
+                if found:
+                    for size in range(len(found.group(1)), 0, -1):
+                        if (unit := _unit(found.group(1)[:size])) and unit[0] in {u for u, _ in UNITS.values()}:
+                            column.unit, column.factor = unit
+                            break
+                if column.unit:
+                    break
+        levels = [col for col in columns if col.role == "value" and col.kind == "level" and col.unit]
+        for column in columns:
+            if column.role == "value" and column.kind in ("level", "change") and not column.unit and levels:
+                column.unit, column.factor = levels[0].unit, levels[0].factor
+
+    def read(self) -> list[Indicator]:
+        columns = self.columns_cache
+        unit_columns = [c for c, col in enumerate(columns) if col.role == "unit"]
+        records: list[Indicator] = []
+        parent = ""  # the metric sub-rows complete their label with
+        group_head = ""
+        parent_unit: tuple[str, Decimal] | None = None  # 规模以上工业增加值(亿元): its parts are in 亿元 too
+        self.top = ""  # the table's first aggregate row (全市常住人口): what grouped rows and places break down
+        for r in range(self.header, len(self.rows)):
+            raw = self.text_at(r, self.label_column)
+            indent = len(raw) - len(raw.lstrip(INDENT + " "))
+            label = _plain(raw)
+            marked = bool(_SUB_MARK.match(label))
+            label = _SUB_MARK.sub("", label)
+            figures = [c for c, col in enumerate(columns)
+                       if col.role in ("value", "rank") and _is_number(self.text_at(r, c))]
+            if not figures:
+                if label and _GROUP.match(label):
+                    group_head = next((h for h in _HEADS if label.endswith(h)), "")
+                    parent = parent or self.top
+                continue
+            row = _Row(label=label)
+            for spelled in _PAREN.findall(label):
+                if found := _unit(spelled):
+                    row.unit, row.factor = found
+            name = _PAREN.sub("", label)
+            if unit_columns and (found := _unit(_plain(self.text_at(r, unit_columns[0])))):
+                row.unit, row.factor = found
+            row.region, row.place = _place(name)
+            if not row.region and (_PLACE_HEADER.search(columns[self.label_column].header) or
+                                   (_PLACE_SUFFIX.search(name) and len(name) >= 5)):
+                row.place = _PLACE_SUFFIX.sub("", name) if len(name) <= 4 else name
+            own = "" if (row.region or row.place) else _metric_of(name)
+            item = False
+            if row.region or row.place:
+                metric = ""
+            elif own:
+                metric = own
+            elif group_head:
+                metric = _join(name, group_head)
+            elif parent and (indent or marked or self.top):
+                metric = _join(name, _head(parent, name))
+            else:
+                metric, item = name, True
+            if metric and not own and not item and row.unit is None and parent_unit:
+                row.unit, row.factor = parent_unit
+            if own and not indent and not marked and not group_head:
+                self.top = self.top or own
+                parent = own
+                parent_unit = (row.unit, row.factor) if row.unit else None
+            for c in figures:
+                records.append(self._record(r, c, columns[c], row, self._metric(c, columns[c], row, metric, item)))
+        return records
+
+    def _metric(self, c: int, column: _Column, row: _Row, metric: str, item: bool) -> str:
+        """A place row measures the column's quantity; an item row (汽车) is completed by it (汽车产量)."""
+        if not metric:
+            return column.noun or self.top or self.caption_noun or self._noun_near(c) or row.label
+        if item:
+            noun = column.noun or self._noun_near(c) or self.caption_noun
+            if noun and not re.search(r"[量额值数率]$", metric):
+                return _join(metric, noun)
+        return metric
+
+    def _record(self, r: int, c: int, column: _Column, row: _Row, metric: str) -> Indicator:
+        cell = self.cell(r, c)
+        assert cell is not None
+        stripped = cell.text.strip()
+        offset = cell.text.index(stripped)
+        start, end = cell.start + offset, cell.start + offset + len(stripped)
+        number = Decimal(stripped.rstrip("%").replace(",", "").replace("−", "-").replace("–", "-"))
+        kind, unit, factor = column.kind, column.unit, column.factor
+        if stripped.endswith("%"):
+            unit, factor = "%", Decimal(1)
+        elif kind == "level" and row.unit:
+            unit, factor = row.unit, row.factor
+        region_name = row.region.name if row.region else row.place or (self.region.name if self.region else "")
+        line_start = self.text.rfind("\n", 0, cell.start) + 1
+        line_end = self.text.find("\n", cell.start)
+        line_end = len(self.text) if line_end < 0 else line_end
+        period = _in_year(column.period, self.period) or self.period
+        return Indicator(metric=metric, region=region_name, period=period, kind=kind,
+                         value=exact(number * factor), unit=unit or "", qualifier=None, surface=stripped,
+                         sentence=self.text[line_start:line_end], start=start, end=end, sentence_start=line_start,
+                         metric_raw=f"{row.label}|{column.header}")
+
+    def _noun_near(self, c: int) -> str:
+        """The quantity of the nearest value column that names one (left first): 产量 for 比上年±%."""
+        columns = self.columns_cache
+        for k in [*range(c - 1, -1, -1), *range(c + 1, len(columns))]:
+            if columns[k].noun and columns[k].role == "value":
+                return columns[k].noun
+        return ""
+
+    @property
+    def columns_cache(self) -> list[_Column]:
+        if not hasattr(self, "_columns"):
+            self._columns = self.columns()
+        return self._columns
+
+
+def read_table(table: Table, text: str, published: date, default_region: str | None = None) -> list[Indicator]:
+    """The figures of one table of `text` as indicator records (offsets in `text`)."""
+    region = lexicon().region(default_region) if default_region else None
+    return _Reader(table, text, published, region).read()
+
+
+def extract_document(text: str, published: date | None = None, *, default_region: str | None = None,
+                     layouts: Sequence[TableLayout] = (), body_line: int = 0) -> list[Indicator]:
+    """Every figure of a text: its tables read as tables, the rest as prose (see `extract_indicators`).
+
+    `layouts` are tables a spider saw (their `first_line` counts from line `body_line` of the text); tables
+    found in plain text (`find_tables`) are read too. Table lines are hidden from the prose extractor
+    (replaced by spaces, so offsets stay), so no cell is read twice.
+    """
+    published = published or date.today()
+    tables = [locate(text, body_line + t.first_line, t.rows, t.header_rows, t.spans) for t in layouts]
+    taken = {line for t in layouts for line in range(body_line + t.first_line, body_line + t.first_line + t.rows)}
+    for first, last in find_tables(text):
+        if not taken.intersection(range(first, last)):
+            tables.append(locate(text, first, last - first))
+    masked = text
+    for table in tables:
+        masked = masked[:table.start] + re.sub(r"[^\n]", " ", masked[table.start:table.end]) + masked[table.end:]
+    records = extract_indicators(masked, published, default_region=default_region)  # same text outside tables
+    for table in tables:
+        records.extend(read_table(table, text, published, default_region))
+    return sorted(records, key=lambda r: (r.start, r.metric))
