@@ -5,6 +5,8 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from crawler.extract.tables import TableLayout
+
 
 @dataclass
 class ArticleItem:
@@ -14,12 +16,13 @@ class ArticleItem:
     url: str  # canonical URL on the real site
     title: str
     published_at: datetime  # timezone-aware, Asia/Shanghai
-    paragraphs: list[str]
+    paragraphs: list[str]  # the body's lines; a table's rows are lines too (cells separated by tabs)
     doc_id: str | None = None
     pretitle: str | None = None  # 引题
     subtitle: str | None = None  # 副题
     section: str | None = None  # 版 of the e-paper, column of a site
     metadata: dict[str, object] = field(default_factory=dict)
+    tables: list[TableLayout] = field(default_factory=list)  # where the body's tables are among `paragraphs`
 
     def text(self) -> str:
         """The article as a reader sees it: headline lines, then the body, one paragraph per line."""

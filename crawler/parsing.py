@@ -10,6 +10,8 @@ from zoneinfo import ZoneInfo
 
 from parsel import Selector, SelectorList
 
+from crawler.extract.tables import INDENT, TableLayout
+
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
 # Lines that are page furniture, not article text: editors' credits, share and print links.
@@ -24,10 +26,83 @@ def clean(text: str | None) -> str:
 
 def paragraphs(container: Selector | SelectorList) -> list[str]:
     """The paragraphs of an article body: its <p> elements, or its lines when it has none; no furniture."""
-    found = [clean("".join(p.css("::text").getall())) for p in container.css("p")]
-    if not any(found):
+    return body_content(container)[0]
+
+
+def body_content(container: Selector | SelectorList) -> tuple[list[str], list[TableLayout]]:
+    """The lines of an article body and where its tables are among them.
+
+    Paragraphs (<p> outside tables) are lines, without furniture; each <table> row is one line, its cells
+    separated by tabs (see crawler/extract/tables.py), with the table's layout (header rows, spans) kept.
+    A body with neither gives its text lines.
+    """
+    lines: list[str] = []
+    layouts: list[TableLayout] = []
+    for element in container.xpath(".//p[not(ancestor::table)] | .//table[not(ancestor::table)]"):
+        if element.root.tag == "table":
+            rows, header_rows, spans = table_rows(element)
+            if any(cell for row in rows for cell in row):
+                layouts.append(TableLayout(len(lines), len(rows), header_rows, tuple(spans)))
+                lines.extend("\t".join(row) for row in rows)
+            continue
+        line = clean("".join(element.css("::text").getall()))
+        if line and not TRAILER.search(line):
+            lines.append(line)
+    if not lines:
         found = [clean(line) for line in "\n".join(container.css("::text").getall()).splitlines()]
-    return [line for line in found if line and not TRAILER.search(line)]
+        lines = [line for line in found if line and not TRAILER.search(line)]
+    return lines, layouts
+
+
+_LEAD_SPACE = re.compile(r"^[ \t\r\n]*([\u3000\xa0][\s\u3000\xa0]*)")
+
+
+def table_rows(table: Selector) -> tuple[list[list[str]], int | None, list[tuple[int, int, int, int]]]:
+    """A <table> as a grid of cell texts (a slot a span covers is ''), its header row count, its spans.
+
+    A cell's text is cleaned; its explicit indentation (leading &nbsp; or 　, which HTML does not collapse)
+    becomes as many U+3000, so that sub-rows stay recognisable. Header rows: those of <thead>, else the
+    leading rows made of <th> only; None when the table marks none.
+    """
+    grid: dict[tuple[int, int], str] = {}
+    spans: list[tuple[int, int, int, int]] = []
+    header_rows = 0
+    header_done = False
+    rows = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
+    for r, tr in enumerate(rows):
+        cells = tr.xpath("./td | ./th")
+        in_head = tr.root.getparent().tag == "thead" or (bool(cells) and all(c.root.tag == "th" for c in cells))
+        if in_head and not header_done:
+            header_rows = r + 1
+        else:
+            header_done = True
+        c = 0
+        for cell in cells:
+            while (r, c) in grid:
+                c += 1
+            raw = "".join(cell.css("::text").getall())
+            lead = _LEAD_SPACE.match(raw)
+            text = clean(raw)
+            if lead and text:
+                text = INDENT * len(re.sub(r"[^\u3000\xa0]", "", lead.group(1))) + text
+            rowspan, colspan = (_span(cell.attrib.get(name)) for name in ("rowspan", "colspan"))
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    grid[(r + dr, c + dc)] = text if not (dr or dc) else ""
+            if rowspan > 1 or colspan > 1:
+                spans.append((r, c, rowspan, colspan))
+            c += colspan
+    height = len(rows)
+    width = max((c for _, c in grid), default=-1) + 1
+    return ([[grid.get((r, c), "") for c in range(width)] for r in range(height)],
+            header_rows or None, spans)
+
+
+def _span(value: str | None) -> int:
+    try:
+        return max(1, min(int(value or 1), 50))
+    except ValueError:
+        return 1
 
 
 def meta(page: Selector, name: str) -> str | None:

@@ -16,7 +16,7 @@ import psycopg
 from scrapy.crawler import Crawler
 
 from crawler import relevance
-from crawler.extract import extract_indicators
+from crawler.extract.tables import extract_document
 from crawler.items import ArticleItem
 from crawler.sources import source
 from cywatch.config import Settings
@@ -70,8 +70,10 @@ class StorePipeline:
         indicators = []
         if relevant:  # the headline gives context; its figures are restated in the body, stored once
             body_start = len(text) - len("\n".join(item.paragraphs))
-            indicators = [i for i in extract_indicators(text, item.published_at.date(),
-                                                        default_region=source(item.source).home_region)
+            body_line = text.count("\n", 0, body_start)
+            indicators = [i for i in extract_document(text, item.published_at.date(),
+                                                      default_region=source(item.source).home_region,
+                                                      layouts=item.tables, body_line=body_line)
                           if i.start >= body_start]
         article = Article(source=item.source, canonical_url=item.url, title=item.title,
                           published_at=item.published_at, body=text, doc_id=item.doc_id, section=item.section,

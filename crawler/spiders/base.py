@@ -21,7 +21,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.items import ArticleItem
-from crawler.parsing import SHANGHAI, at_midnight, clean, first_matching, meta, paragraphs, parse_datetime
+from crawler.parsing import SHANGHAI, at_midnight, body_content, clean, first_matching, meta, parse_datetime
 from crawler.sources import Source, source
 from crawler.storage import CrawlDatabase
 
@@ -210,10 +210,11 @@ class SourceSpider(scrapy.Spider):
             return
         page_date = parse_datetime(meta(response, "PubDate"))
         metadata = {key: value for key, name in self.METAS.items() if (value := meta(response, name))}
+        lines, tables = body_content(body)
         yield ArticleItem(source=self.name, url=response.url, title=title,
                           published_at=page_date or at_midnight(response.meta["list_date"]),
-                          paragraphs=paragraphs(body), doc_id=match.group(4), section=response.meta["section"],
-                          metadata=metadata | self.extra_metadata(response, page_date))
+                          paragraphs=lines, doc_id=match.group(4), section=response.meta["section"],
+                          metadata=metadata | self.extra_metadata(response, page_date), tables=tables)
 
     def extra_metadata(self, response: Response, page_date: datetime | None) -> dict[str, object]:
         """What a site keeps of an article beyond its METAS (none by default)."""

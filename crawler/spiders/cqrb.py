@@ -15,7 +15,7 @@ from typing import Any
 from scrapy.http import Request, Response
 
 from crawler.items import ArticleItem
-from crawler.parsing import at_midnight, clean, first_matching, paragraphs
+from crawler.parsing import at_midnight, body_content, clean, first_matching
 from crawler.spiders.base import SourceSpider
 
 ROOT = "https://epaper.cqrb.cn/cqrb"
@@ -103,7 +103,8 @@ class CqrbSpider(SourceSpider):
         body = first_matching(response, ["#ozoom", "div.content", "#content"], "body", response.url, self.logger)
         if not title or not body:
             return
+        lines, tables = body_content(body)
         yield ArticleItem(source=self.name, url=response.url, title=title, published_at=at_midnight(day),
-                          paragraphs=paragraphs(body), doc_id=match.group(5), pretitle=pretitle,
+                          paragraphs=lines, doc_id=match.group(5), pretitle=pretitle,
                           subtitle=subtitle, section=response.meta.get("page_label"),
-                          metadata={"page": match.group(4)})
+                          metadata={"page": match.group(4)}, tables=tables)
