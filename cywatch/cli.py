@@ -43,9 +43,10 @@ def _say(message: str) -> None:
 # --- extract ------------------------------------------------------------------------------------------------
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
-    """Print one JSON object per indicator per line for each FILE."""
+    """Print one JSON object per indicator per line for each FILE (plain-text tables are read as tables)."""
     from crawler.encoding import NotText, decode_document
-    from crawler.extract import extract_indicators, to_json_line
+    from crawler.extract import to_json_line
+    from crawler.extract.tables import extract_document
     from crawler.parsing import SHANGHAI, publication_date
 
     failed = 0
@@ -72,7 +73,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             continue
         published, origin = (args.date, "") if args.date else publication_date(path.name, text) or (
             datetime.now(SHANGHAI).date(), "as today: no date in the file name or its first lines")
-        records = extract_indicators(text, published, default_region=args.region)
+        records = extract_document(text, published, default_region=args.region)
         for record in records:
             print(to_json_line({"doc": name, **record.to_dict()}))
         notes = [f"decoded as {encoding}"] if encoding not in ("utf-8", "utf-8-sig") else []
