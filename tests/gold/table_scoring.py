@@ -1,0 +1,100 @@
+"""Cell F1 of the table reader against gold that names cells by offsets (tests/gold/tables, real tables).
+
+Gold records: {"doc", "start", "end", "value", "unit", "kind", "metric", "region", "period", …} with either
+"surface" (texts the project wrote) or "surface_sha1" (real texts: the first 10 hex of the cell's sha1).
+A figure of a table is a record whose `sentence` is a line of a table of the text (`find_tables`). A pair (same start) is correct
+when value, unit and kind agree; metric, region and period agreement are counted among correct pairs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from dataclasses import dataclass, field
+from decimal import Decimal
+from pathlib import Path
+
+from crawler.extract import Indicator
+from crawler.extract.tables import find_tables
+
+AGREEMENT = ("metric", "region", "period")
+
+
+@dataclass
+class CellScore:
+    gold: int = 0
+    extracted: int = 0
+    correct: int = 0
+    agree: dict[str, int] = field(default_factory=lambda: dict.fromkeys(AGREEMENT, 0))
+    problems: list[str] = field(default_factory=list)
+
+    @property
+    def f1(self) -> float:
+        p = self.correct / self.extracted if self.extracted else 1.0
+        r = self.correct / self.gold if self.gold else 1.0
+        return 2 * p * r / (p + r) if p + r else 0.0
+
+    def agreement(self, name: str) -> float:
+        return self.agree[name] / self.correct if self.correct else 1.0
+
+    def add(self, other: CellScore) -> None:
+        self.gold += other.gold
+        self.extracted += other.extracted
+        self.correct += other.correct
+        for name in AGREEMENT:
+            self.agree[name] += other.agree[name]
+        self.problems += other.problems
+
+    def summary(self) -> str:
+        agreement = ", ".join(f"{name} {self.agreement(name):.3f}" for name in AGREEMENT)
+        return (f"cells: gold {self.gold}, extracted {self.extracted}, correct {self.correct}, "
+                f"F1 {self.f1:.3f}; among correct: {agreement}")
+
+
+def load_gold(path: Path) -> dict[str, list[dict]]:
+    """Gold records by document."""
+    by_doc: dict[str, list[dict]] = {}
+    for line in path.read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            by_doc.setdefault(record["doc"], []).append(record)
+    return by_doc
+
+
+def check_gold(text: str, gold: list[dict]) -> None:
+    """Fail loudly when a gold record no longer points at its cell (the text changed)."""
+    for record in gold:
+        surface = text[record["start"]:record["end"]]
+        if "surface" in record:
+            assert surface == record["surface"], f"{record['doc']}@{record['start']}: {surface!r} is not {record['surface']!r}"
+        else:
+            assert hashlib.sha1(surface.encode()).hexdigest()[:10] == record["surface_sha1"], \
+                f"{record['doc']}@{record['start']}: the text changed"
+
+
+def score_cells(name: str, text: str, records: list[Indicator], gold: list[dict]) -> CellScore:
+    """Score the table records of one document."""
+    starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
+    rows = {starts[line] for first, last in find_tables(text) for line in range(first, last)}
+    cells = [r for r in records if r.sentence_start in rows]
+    score = CellScore(gold=len(gold), extracted=len(cells))
+    by_start = {r.start: r for r in cells}
+    for expected in gold:
+        found = by_start.get(expected["start"])
+        want = (Decimal(expected["value"]), expected["unit"], expected["kind"])
+        if found is None:
+            score.problems.append(f"{name}@{expected['start']}: missed {want}")
+            continue
+        if (found.value, found.unit, found.kind) != want:
+            score.problems.append(f"{name}@{expected['start']}: {(found.value, found.unit, found.kind)} != {want}")
+            continue
+        score.correct += 1
+        for field_name in AGREEMENT:
+            if getattr(found, field_name) == expected[field_name]:
+                score.agree[field_name] += 1
+            else:
+                score.problems.append(f"{name}@{expected['start']} {field_name}: {getattr(found, field_name)!r} != "
+                                      f"{expected[field_name]!r}")
+    gold_starts = {g["start"] for g in gold}
+    score.problems += [f"{name}@{r.start}: extra {r.surface} {r.metric}" for r in cells if r.start not in gold_starts]
+    return score

@@ -1,0 +1,121 @@
+"""The table reader: tables the project wrote (tests/gold/tables), and real ones where they are present."""
+
+from __future__ import annotations
+
+import json
+import os
+from datetime import date
+from decimal import Decimal
+from pathlib import Path
+
+import pytest
+from parsel import Selector
+
+from crawler.extract.tables import extract_document, find_tables
+from crawler.parsing import body_content
+from tests.conftest import ROOT
+from tests.gold.table_scoring import CellScore, check_gold, load_gold, score_cells
+
+TABLES = ROOT / "tests" / "gold" / "tables"
+# doc -> (publication date, publisher's region); every doc is plain text except report (an HTML page)
+DOCS = {"products.txt": (date(2025, 7, 18), "四川"), "cities.txt": (date(2025, 10, 30), "四川"),
+        "industry.txt": (date(2025, 6, 20), "重庆"), "report.txt": (date(2025, 10, 28), "重庆")}
+
+
+def html_article(path: Path) -> tuple[str, list]:
+    """An HTML page as the spiders make it an article: title, blank line, body lines; and its tables."""
+    page = Selector(path.read_text(encoding="utf-8"))
+    lines, layouts = body_content(page.css("div.content"))
+    return page.css("h1::text").get() + "\n\n" + "\n".join(lines) + "\n", layouts
+
+
+def records_of(doc: str):
+    published, region = DOCS[doc]
+    if doc == "report.txt":
+        text, layouts = html_article(TABLES / "report.html")
+        return text, extract_document(text, published, default_region=region, layouts=layouts, body_line=2)
+    text = (TABLES / doc).read_text(encoding="utf-8")
+    return text, extract_document(text, published, default_region=region)
+
+
+@pytest.mark.parametrize("doc", sorted(DOCS))
+def test_tables_written_for_the_project_are_read_as_annotated(doc):
+    gold = load_gold(TABLES / "gold.jsonl")[doc]
+    text, records = records_of(doc)
+    check_gold(text, gold)
+    score = score_cells(doc, text, records, gold)
+    assert (score.correct, score.extracted) == (len(gold), len(gold)), "\n".join(score.problems)
+    assert all(score.agreement(name) == 1 for name in ("metric", "region", "period")), "\n".join(score.problems)
+
+
+def test_an_html_table_becomes_tab_separated_lines_with_cells_at_their_offsets():
+    text, layouts = html_article(TABLES / "report.html")
+    assert text == (TABLES / "report.txt").read_text(encoding="utf-8")  # the committed plain-text form
+    [layout] = layouts
+    assert (layout.rows, layout.header_rows) == (5, None)  # no <thead>/<th>: the reader finds the 2 header rows
+    assert layout.spans == ((0, 0, 2, 1), (0, 1, 1, 2), (0, 3, 2, 1))
+    assert "九龙坡区\t1300.7\t-1.2\t-" in text.splitlines()
+    for record in records_of("report.txt")[1]:
+        assert text[record.start:record.end] == record.surface
+        assert text[record.sentence_start:].startswith(record.sentence) and "\n" not in record.sentence
+
+
+def test_negative_growth_keeps_its_sign_and_a_dash_is_no_figure():
+    _, records = records_of("report.txt")
+    jiulongpo = {(r.kind, r.value) for r in records if r.region == "九龙坡"}
+    assert jiulongpo == {("level", Decimal("130070000000")), ("growth", Decimal("-1.2"))}
+
+
+def test_a_cell_is_read_once_and_the_prose_around_a_table_as_before():
+    text = ("1—6月，四川地区生产总值增长5.1%。\n"
+            "地区\t地区生产总值(亿元)\t增速\n"
+            "成都市\t11400.2\t5.9%\n"
+            "绵阳市\t2010.5\t6.6%\n"
+            "上半年，绵阳规上工业增加值增长8.2%。\n")
+    records = extract_document(text, date(2025, 7, 25), default_region="四川")
+    assert [(r.surface, r.region, r.kind) for r in records] == [
+        ("5.1%", "四川", "growth"), ("11400.2", "成都", "level"), ("5.9%", "成都", "growth"),
+        ("2010.5", "绵阳", "level"), ("6.6%", "绵阳", "growth"), ("8.2%", "绵阳", "growth")]
+    assert records[-1].sentence == "上半年，绵阳规上工业增加值增长8.2%。"
+
+
+def test_prose_is_not_mistaken_for_a_table():
+    baseline = (ROOT / "db" / "baseline" / "cqrb-2024-06-22-shuangchengji.txt").read_text(encoding="utf-8")
+    assert find_tables(baseline) == []
+    assert find_tables("会议强调  要加快推进。\n下一步  将继续努力。\n") == []  # two spaces, no figures
+
+
+# --- real tables, read from outside the repository -------------------------------------------------------
+
+REAL = os.environ.get("CYWATCH_REALTABLES")
+
+
+def real_scores(root: Path, split: str) -> tuple[CellScore, CellScore]:
+    """Cell scores of the plain-text and the HTML forms of the real tables of a split."""
+    manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
+    gold = load_gold(root / "gold.jsonl")
+    plain, html = CellScore(), CellScore()
+    for doc, meta in manifest.items():
+        if meta["split"] != split:
+            continue
+        published, region = date.fromisoformat(meta["published"]), meta["region"] or None
+        text = (root / f"{doc}.txt").read_text(encoding="utf-8")
+        check_gold(text, gold[f"{doc}.txt"])
+        plain.add(score_cells(doc, text, extract_document(text, published, default_region=region),
+                              gold[f"{doc}.txt"]))
+        page = Selector((root / f"{doc}.html").read_text(encoding="utf-8"))
+        lines, layouts = body_content(page.css("div.content"))
+        text = page.css("h1::text").get() + "\n\n" + "\n".join(lines) + "\n"
+        html.add(score_cells(doc, text, extract_document(text, published, default_region=region, layouts=layouts,
+                                                         body_line=2), gold[f"{doc}.txt"]))
+    return plain, html
+
+
+@pytest.mark.skipif(not REAL or not Path(REAL).is_dir(),
+                    reason="real tables not present: set CYWATCH_REALTABLES to their directory (never committed)")
+def test_real_tables_reach_the_cell_f1_of_the_issue():
+    for split in ("dev", "heldout"):
+        plain, html = real_scores(Path(REAL or ""), split)
+        print(f"{split} plain text: {plain.summary()}\n{split} HTML: {html.summary()}")
+        assert plain.gold and html.gold == plain.gold
+        assert plain.f1 >= 0.90 and html.f1 >= 0.90, "\n".join(plain.problems + html.problems)
