@@ -79,6 +79,17 @@ def test_a_cell_is_read_once_and_the_prose_around_a_table_as_before():
     assert records[-1].sentence == "上半年，绵阳规上工业增加值增长8.2%。"
 
 
+def test_a_unit_note_above_a_table_gives_its_columns_their_unit_and_year_columns_their_period():
+    text = ("2024年成渝主要城市经济总量\n\n2024年成渝地区主要城市地区生产总值\n单位：亿元\n"
+            "城市\t2024年\t2023年\n成都\t23511.3\t22074.7\n重庆\t32193.2\t30145.8\n")
+    records = extract_document(text, date(2025, 2, 1))
+    assert [(r.region, r.metric, r.period, r.value, r.unit) for r in records] == [
+        ("成都", "地区生产总值", "2024", Decimal("2351130000000"), "元"),
+        ("成都", "地区生产总值", "2023", Decimal("2207470000000"), "元"),
+        ("重庆", "地区生产总值", "2024", Decimal("3219320000000"), "元"),
+        ("重庆", "地区生产总值", "2023", Decimal("3014580000000"), "元")]
+
+
 def test_prose_is_not_mistaken_for_a_table():
     baseline = (ROOT / "db" / "baseline" / "cqrb-2024-06-22-shuangchengji.txt").read_text(encoding="utf-8")
     assert find_tables(baseline) == []

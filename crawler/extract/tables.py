@@ -65,6 +65,7 @@ class Table:
     end: int
     caption: str = ""
     title: str = ""
+    unit_note: str = ""  # 单位：亿元 written above the table (or in its caption)
 
 
 # --- finding and locating tables ------------------------------------------------------------------------
@@ -157,7 +158,7 @@ def locate(text: str, first_line: int, rows: int, header_rows: int | None = None
                 for dc in range(colspan):
                     if (dr or dc) and r + dr < len(grid) and c + dc < width:
                         grid[r + dr][c + dc] = origin
-    caption, title = _caption_and_title(text, starts, first_line)
+    caption, title, note = _caption_and_title(text, first_line)
     table = Table(tuple(tuple(row) for row in grid), header_rows, starts[first_line],
                   (starts[first_line + rows] - 1) if first_line + rows < len(starts) else len(text), caption, title)
     header = table.header_rows if table.header_rows is not None else _header_rows(table)
@@ -166,18 +167,27 @@ def locate(text: str, first_line: int, rows: int, header_rows: int | None = None
             for c in range(width):
                 if grid[r][c] is None:
                     grid[r][c] = grid[r][c - 1] if r == 0 and c > 0 else (grid[r - 1][c] if r > 0 else None)
-    return Table(tuple(tuple(row) for row in grid), header, table.start, table.end, caption, title)
+    return Table(tuple(tuple(row) for row in grid), header, table.start, table.end, caption, title, note)
 
 
-def _caption_and_title(text: str, starts: list[int], first_line: int) -> tuple[str, str]:
+_UNIT_NOTE = re.compile(r"单位\s*[:：]\s*([^\s,，、;；]+)")
+
+
+def _caption_and_title(text: str, first_line: int) -> tuple[str, str, str]:
+    """The caption (the short line right above a table), the text's first line, and a 单位：… note among
+    the two short lines above the table."""
     lines = text.split("\n")
     title = next((line.strip() for line in lines if line.strip()), "")
-    caption = ""
+    above = []
     for line in reversed(lines[:first_line]):
-        if line.strip():
-            caption = line.strip() if len(line.strip()) <= 60 and len(_fields(line)) < 2 else ""
+        if not line.strip():
             break
-    return caption, title
+        if len(line.strip()) > 60 or len(_fields(line)) >= 2 or len(above) == 2:
+            break
+        above.append(line.strip())
+    note = next((m.group(1) for line in above if (m := _UNIT_NOTE.search(normalise(line).text))), "")
+    caption = next((line for line in above if not _UNIT_NOTE.match(normalise(line).text)), "")
+    return caption, title, note
 
 
 def _header_rows(table: Table) -> int:
@@ -351,7 +361,9 @@ class _Reader:
             caption = caption[:mention.start] + caption[mention.end:]
         caption = re.sub(r"^表\d+|\d{4}年|\d{1,2}[-—~至]\d{1,2}月|\d{1,2}月|各(?:城市|区县|市州|地区|区)|\d+区县|"
                          r"排名|排行|主要|情况|数据|及其构成", "", caption)
-        self.caption_noun = lex.canonical_metric(caption) if lex.known_metric(lex.canonical_metric(caption)) else ""
+        # what the caption says the table measures: the longest known metric it ends with (…城市地区生产总值)
+        self.caption_noun = next((lex.canonical_metric(caption[i:]) for i in range(len(caption))
+                                  if lex.known_metric(lex.canonical_metric(caption[i:]))), "")
 
     def cell(self, r: int, c: int) -> Cell | None:
         row = self.rows[r]
@@ -404,8 +416,12 @@ class _Reader:
         a change column without one takes its level columns' unit."""
         working = normalise(self.text).text
         outside = working[:self.table.start] + "\n" + working[self.table.end:]
+        noted = _unit(self.table.unit_note)
         for c, column in enumerate(columns):
             if column.role != "value" or column.unit or column.kind not in ("level", "change"):
+                continue
+            if noted:
+                column.unit, column.factor = noted
                 continue
             for r in range(self.header, len(self.rows)):
                 figure = self.text_at(r, c).strip()
