@@ -19,7 +19,8 @@ from tests.gold.table_scoring import CellScore, check_gold, load_gold, score_cel
 TABLES = ROOT / "tests" / "gold" / "tables"
 # doc -> (publication date, publisher's region); every doc is plain text except report (an HTML page)
 DOCS = {"products.txt": (date(2025, 7, 18), "四川"), "cities.txt": (date(2025, 10, 30), "四川"),
-        "industry.txt": (date(2025, 6, 20), "重庆"), "report.txt": (date(2025, 10, 28), "重庆")}
+        "industry.txt": (date(2025, 6, 20), "重庆"), "report.txt": (date(2025, 10, 28), "重庆"),
+        "yearbook.txt": (date(2025, 3, 1), None)}
 
 
 def html_article(path: Path) -> tuple[str, list]:

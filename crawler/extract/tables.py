@@ -65,13 +65,14 @@ class Table:
     end: int
     caption: str = ""
     title: str = ""
-    unit_note: str = ""  # 单位：亿元 written above the table (or in its caption)
+    unit_notes: tuple[tuple[str, str], ...] = ()  # 单位：亿元 -> ("", "亿元"); 面积：万亩 -> ("面积", "万亩")
 
 
 # --- finding and locating tables ------------------------------------------------------------------------
 
 _SPACES = re.compile(r"(?: {2,}|\u3000{2,}| \u3000|\u3000 )")
-_NUMBER = re.compile(r"^[+\-−–]?\d+(?:,\d{3})*(?:\.\d+)?%?$")
+# 9.3, -0.4, 1,005.2, 13.03%, and as statistical yearbooks print them: 10 536 205, - 1.05
+_NUMBER = re.compile(r"^[+\-−–]? ?(?:\d{1,3}(?:[, ]\d{3})+|\d+)(?:\.\d+)?%?$")
 _YEAR = re.compile(r"^(?:19|20)\d\d年?$")
 
 
@@ -94,6 +95,11 @@ def _fields(line: str) -> list[tuple[int, int]]:
 
 def _is_number(text: str) -> bool:
     return bool(_NUMBER.match(text.strip()))
+
+
+def _number(text: str) -> Decimal:
+    """The value of a figure cell: thousands separators and spaces dropped, any dash a minus sign."""
+    return Decimal(re.sub(r"[\s,%]", "", text).replace("−", "-").replace("–", "-"))
 
 
 def find_tables(text: str) -> list[tuple[int, int]]:
@@ -158,7 +164,7 @@ def locate(text: str, first_line: int, rows: int, header_rows: int | None = None
                 for dc in range(colspan):
                     if (dr or dc) and r + dr < len(grid) and c + dc < width:
                         grid[r + dr][c + dc] = origin
-    caption, title, note = _caption_and_title(text, first_line)
+    caption, title, notes = _caption_and_title(text, first_line)
     table = Table(tuple(tuple(row) for row in grid), header_rows, starts[first_line],
                   (starts[first_line + rows] - 1) if first_line + rows < len(starts) else len(text), caption, title)
     header = table.header_rows if table.header_rows is not None else _header_rows(table)
@@ -167,27 +173,38 @@ def locate(text: str, first_line: int, rows: int, header_rows: int | None = None
             for c in range(width):
                 if grid[r][c] is None:
                     grid[r][c] = grid[r][c - 1] if r == 0 and c > 0 else (grid[r - 1][c] if r > 0 else None)
-    return Table(tuple(tuple(row) for row in grid), header, table.start, table.end, caption, title, note)
+    return Table(tuple(tuple(row) for row in grid), header, table.start, table.end, caption, title, notes)
 
 
-_UNIT_NOTE = re.compile(r"单位\s*[:：]\s*([^\s,，、;；]+)")
+_UNIT_NOTE = re.compile(r"^(?:单位\s*[:：]\s*)?(?:([\u4e00-\u9fff]{1,4})\s*[:：]\s*)?([^\s:：,，、;；]+)$")
 
 
-def _caption_and_title(text: str, first_line: int) -> tuple[str, str, str]:
-    """The caption (the short line right above a table), the text's first line, and a 单位：… note among
-    the two short lines above the table."""
+def _unit_notes(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """Units stated above a table: 单位：亿元 (the whole table) or 面积：万亩 / 单位：总产：吨 (columns by key)."""
+    notes = []
+    for line in lines:
+        plain = normalise(line).text.strip()
+        match = _UNIT_NOTE.match(plain)
+        if match and (plain.startswith("单位") or match.group(1)) and _unit(match.group(2)):
+            notes.append((match.group(1) or "", match.group(2)))
+    return tuple(notes)
+
+
+def _caption_and_title(text: str, first_line: int) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """The caption (the short line right above a table, notes of units aside), the text's first line, and
+    the units noted in the three short lines above the table."""
     lines = text.split("\n")
     title = next((line.strip() for line in lines if line.strip()), "")
     above = []
     for line in reversed(lines[:first_line]):
         if not line.strip():
             break
-        if len(line.strip()) > 60 or len(_fields(line)) >= 2 or len(above) == 2:
+        if len(line.strip()) > 60 or len(_fields(line)) >= 2 or len(above) == 3:
             break
         above.append(line.strip())
-    note = next((m.group(1) for line in above if (m := _UNIT_NOTE.search(normalise(line).text))), "")
-    caption = next((line for line in above if not _UNIT_NOTE.match(normalise(line).text)), "")
-    return caption, title, note
+    notes = _unit_notes(above)
+    caption = next((line for line in above if not _unit_notes([line])), "")
+    return caption, title, notes
 
 
 def _header_rows(table: Table) -> int:
@@ -206,11 +223,10 @@ _CHANGE = re.compile(r"增量|增加额|增减额|增减量|净增|新增")
 _GROWTH = re.compile(r"增长|增速|增幅|±|比上年|同比|增减|涨幅|降幅")
 _UNIT_HEADER = re.compile(r"^(?:计量)?单位$")
 _PAREN = re.compile(r"[(（]([^()（）]*)[)）]")
-_MAGNITUDE = re.compile(r"^(万亿|亿|万|千|百)?(.*)$")
-_MAGNITUDES = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4, "千": Decimal(1000),
-               "百": Decimal(100)}
+_MAGNITUDE = re.compile(r"^(万亿|亿|万)?(.*)$")  # not 千: 千克, 千升 are units of their own
+_MAGNITUDES = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
 # Words of a header that say how a figure is given, not what it measures.
-_NOT_NOUN = re.compile(r"比上年(?:同期)?|比上月|同比|增长|增速|增幅|增量|增加额|增减额|增减量|净增|比重|占比|构成|名义|实际|绝对[量值额数]|年末数|年底数|总量|数值|"
+_NOT_NOUN = re.compile(r"比上年(?:同期)?|比上月|比(?:19|20)\d\d年|同比|增减|总计|增长|增速|增幅|增量|增加额|增减额|增减量|净增|比重|占比|构成|名义|实际|绝对[量值额数]|年末数|年底数|总量|数值|"
                        r"当月|本月|累计|全年|合计|指标(?:名称)?|名称|地区|区域|城市|区县|市州|排名|位次|±|%|[\s:：]")
 _PERIODS = re.compile(r"(?:19|20)\d\d年?|\d{1,2}[-—~至]\d{1,2}月(?:份)?|\d{1,2}月(?:份)?|[一二三四1-4]季度|前三季度|"
                       r"[上下]半年")
@@ -252,9 +268,15 @@ def _plain(text: str) -> str:
 
 
 def _unit(spelled: str) -> tuple[str, Decimal] | None:
-    """'亿元' -> ('元', 1e8); '万千升' -> ('千升', 1e4); '%' -> ('%', 1); '' -> None."""
+    """'亿元' -> ('元', 1e8); '万千升' -> ('千升', 1e4); '%' -> ('%', 1); '元/人' -> ('元/人', 1); '' -> None."""
     spelled = spelled.strip().replace("±", "")
     if not spelled:
+        return None
+    if "/" in spelled:  # 元/人, 千克/亩: a unit per something
+        first, _, per = spelled.partition("/")
+        found = _unit(first)
+        if found and re.fullmatch(r"[\u4e00-\u9fff]{1,2}", per):
+            return f"{found[0]}/{per}", found[1]
         return None
     if spelled in UNITS:
         base, factor = UNITS[spelled]
@@ -311,6 +333,7 @@ def _in_year(period: str | None, context: str | None) -> str | None:
 def _place(label: str) -> tuple[Region | None, str]:
     """The region a row label names, or a place name the lexicon lacks (黑龙江省 -> 黑龙江), or (None, '')."""
     lex = lexicon()
+    label = re.sub(r"(?:总计|合计|全部)$", "", label) or label  # 全国总计, 全市合计
     if region := lex.region(label) or (lex.region(_PLACE_SUFFIX.sub("", label)) if len(label) > 2 else None):
         return region, ""
     return None, ""
@@ -356,14 +379,15 @@ class _Reader:
         mentions = [m for m in lex.region_mentions(context) if m.region.level != "national"]
         self.region = mentions[0].region if mentions else default_region
         self.period = _context_period(period_mentions(context, 0, len(context), published))
-        caption = _plain(table.caption)
+        caption = _plain(table.caption) or re.sub(r"^(?:表\d+|\d+[-—]\d+)", "", _plain(table.title))
         for mention in reversed(lex.region_mentions(caption)):
             caption = caption[:mention.start] + caption[mention.end:]
         caption = re.sub(r"^表\d+|\d{4}年|\d{1,2}[-—~至]\d{1,2}月|\d{1,2}月|各(?:城市|区县|市州|地区|区)|\d+区县|"
                          r"排名|排行|主要|情况|数据|及其构成", "", caption)
         # what the caption says the table measures: the longest known metric it ends with (…城市地区生产总值)
         self.caption_noun = next((lex.canonical_metric(caption[i:]) for i in range(len(caption))
-                                  if lex.known_metric(lex.canonical_metric(caption[i:]))), "")
+                                  if lex.known_metric(lex.canonical_metric(caption[i:]))), "") or \
+            (caption if re.search(r"(?:水平|总值|总额|产量|收入|支出|人口|面积)$", caption) else "")
 
     def cell(self, r: int, c: int) -> Cell | None:
         row = self.rows[r]
@@ -394,7 +418,7 @@ class _Reader:
                 column.role, column.kind, column.unit = "rank", "rank", "位"
             else:
                 column.kind = ("share" if _SHARE.search(header) else
-                               "change" if _CHANGE.search(header) and "%" not in header else
+                               "change" if (_CHANGE.search(header) or "增减" in header) and "%" not in header else
                                "growth" if _GROWTH.search(header) else "level")
                 if (unit := _header_unit(header)) is not None:
                     column.unit, column.factor = unit
@@ -416,10 +440,11 @@ class _Reader:
         a change column without one takes its level columns' unit."""
         working = normalise(self.text).text
         outside = working[:self.table.start] + "\n" + working[self.table.end:]
-        noted = _unit(self.table.unit_note)
         for c, column in enumerate(columns):
             if column.role != "value" or column.unit or column.kind not in ("level", "change"):
                 continue
+            noted = next((_unit(u) for key, u in self.table.unit_notes if key and key in column.header), None) or \
+                next((_unit(u) for key, u in self.table.unit_notes if not key), None)
             if noted:
                 column.unit, column.factor = noted
                 continue
@@ -435,10 +460,24 @@ class _Reader:
                             break
                 if column.unit:
                     break
+        self._unit_by_elimination(columns)
         levels = [col for col in columns if col.role == "value" and col.kind == "level" and col.unit]
-        for column in columns:
-            if column.role == "value" and column.kind in ("level", "change") and not column.unit and levels:
-                column.unit, column.factor = levels[0].unit, levels[0].factor
+        for column in columns:  # 2017 beside 2018(亿元), 增量 beside them: the same quantity, the same unit
+            same = [col for col in levels if col.noun == column.noun]
+            if column.role == "value" and column.kind in ("level", "change") and not column.unit and same:
+                column.unit, column.factor = same[0].unit, same[0].factor
+
+    def _unit_by_elimination(self, columns: list[_Column]) -> None:
+        """面积：万亩 / 总产：吨 / 单产：千克 above 播种面积 | 总产量 | 每亩产量: the one note whose key names no
+        column (单产, an abbreviation) goes to the one quantity still without a unit."""
+        keyed = [(key, u) for key, u in self.table.unit_notes if key]
+        unmatched = [u for key, u in keyed if not any(key in col.header for col in columns)]
+        missing = {col.noun for col in columns if col.role == "value" and col.kind in ("level", "change")
+                   and not col.unit and col.noun}
+        if len(unmatched) == 1 and len(missing) == 1 and (found := _unit(unmatched[0])):
+            for column in columns:
+                if column.role == "value" and not column.unit and column.noun in missing:
+                    column.unit, column.factor = found
 
     def read(self) -> list[Indicator]:
         columns = self.columns_cache
@@ -446,6 +485,7 @@ class _Reader:
         records: list[Indicator] = []
         parent = ""  # the metric sub-rows complete their label with
         group_head = ""
+        in_group = False  # after 按城乡分 / 分三大门类: the rows break down the aggregate above
         parent_unit: tuple[str, Decimal] | None = None  # 规模以上工业增加值(亿元): its parts are in 亿元 too
         self.top = ""  # the table's first aggregate row (全市常住人口): what grouped rows and places break down
         for r in range(self.header, len(self.rows)):
@@ -460,6 +500,7 @@ class _Reader:
                 if label and _GROUP.match(label):
                     group_head = next((h for h in _HEADS if label.endswith(h)), "")
                     parent = parent or self.top
+                    in_group = True
                 continue
             row = _Row(label=label)
             for spelled in _PAREN.findall(label):
@@ -471,7 +512,7 @@ class _Reader:
             row.region, row.place = _place(name)
             if not row.region and (_PLACE_HEADER.search(columns[self.label_column].header) or
                                    (_PLACE_SUFFIX.search(name) and len(name) >= 5)):
-                row.place = _PLACE_SUFFIX.sub("", name) if len(name) <= 4 else name
+                row.place = _PLACE_SUFFIX.sub("", name) if 3 <= len(name) <= 4 else name  # 北京市, not 贵州
             own = "" if (row.region or row.place) else _metric_of(name)
             item = False
             if row.region or row.place:
@@ -480,10 +521,10 @@ class _Reader:
                 metric = own
             elif group_head:
                 metric = _join(name, group_head)
-            elif parent and (indent or marked or self.top):
+            elif parent and (indent or marked or in_group):
                 metric = _join(name, _head(parent, name))
             else:
-                metric, item = name, True
+                metric, item = re.sub(r"^(?:全市|全省|全区|全县)", "", name) or name, True
             if metric and not own and not item and row.unit is None and parent_unit:
                 row.unit, row.factor = parent_unit
             if own and not indent and not marked and not group_head:
@@ -497,7 +538,7 @@ class _Reader:
     def _metric(self, c: int, column: _Column, row: _Row, metric: str, item: bool) -> str:
         """A place row measures the column's quantity; an item row (汽车) is completed by it (汽车产量)."""
         if not metric:
-            return column.noun or self.top or self.caption_noun or self._noun_near(c) or row.label
+            return column.noun or self.top or self._noun_near(c) or self.caption_noun or row.label
         if item:
             noun = column.noun or self._noun_near(c) or self.caption_noun
             if noun and not re.search(r"[量额值数率]$", metric):
@@ -510,7 +551,7 @@ class _Reader:
         stripped = cell.text.strip()
         offset = cell.text.index(stripped)
         start, end = cell.start + offset, cell.start + offset + len(stripped)
-        number = Decimal(stripped.rstrip("%").replace(",", "").replace("−", "-").replace("–", "-"))
+        number = _number(stripped)
         kind, unit, factor = column.kind, column.unit, column.factor
         if stripped.endswith("%"):
             unit, factor = "%", Decimal(1)
