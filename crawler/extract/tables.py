@@ -23,7 +23,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
 
@@ -593,8 +593,10 @@ def extract_document(text: str, published: date | None = None, *, default_region
     """Every figure of a text: its tables read as tables, the rest as prose (see `extract_indicators`).
 
     `layouts` are tables a spider saw (their `first_line` counts from line `body_line` of the text); tables
-    found in plain text (`find_tables`) are read too. Table lines are hidden from the prose extractor
-    (replaced by spaces, so offsets stay), so no cell is read twice.
+    found in plain text (`find_tables`) are read too. What the table reader read is hidden from the prose
+    extractor (replaced by spaces, so offsets stay), so no cell counts twice; a table row with a figure the
+    table reader could not read (a cell such as 80417528人) stays visible to the prose extractor, so that
+    nothing is lost.
     """
     published = published or date.today()
     tables = [locate(text, body_line + t.first_line, t.rows, t.header_rows, t.spans) for t in layouts]
@@ -602,10 +604,20 @@ def extract_document(text: str, published: date | None = None, *, default_region
     for first, last in find_tables(text):
         if not taken.intersection(range(first, last)):
             tables.append(locate(text, first, last - first))
-    masked = text
+    cells = [record for table in tables for record in read_table(table, text, published, default_region)]
+    chars = list(text)
+    for record in cells:
+        chars[record.start:record.end] = " " * (record.end - record.start)
     for table in tables:
-        masked = masked[:table.start] + re.sub(r"[^\n]", " ", masked[table.start:table.end]) + masked[table.end:]
-    records = extract_indicators(masked, published, default_region=default_region)  # same text outside tables
-    for table in tables:
-        records.extend(read_table(table, text, published, default_region))
-    return sorted(records, key=lambda r: (r.start, r.metric))
+        for row in table.rows:
+            unread = [c for c in dict.fromkeys(row) if c and re.search(r"\d", "".join(chars[c.start:c.end]))]
+            line = next((c for c in row if c), None)
+            if line and not unread:  # nothing left to read on this row: hide its labels from the prose walk
+                start = text.rfind("\n", 0, line.start) + 1
+                end = text.find("\n", line.start)
+                end = len(text) if end < 0 else end
+                chars[start:end] = " " * (end - start)
+    masked = "".join(chars)
+    prose = extract_indicators(masked, published, default_region=default_region)  # same offsets, same text
+    prose = [replace(r, sentence=text[r.sentence_start:r.sentence_start + len(r.sentence)]) for r in prose]
+    return sorted(prose + cells, key=lambda r: (r.start, r.metric))

@@ -2,7 +2,8 @@
 
 Gold records: {"doc", "start", "end", "value", "unit", "kind", "metric", "region", "period", …} with either
 "surface" (texts the project wrote) or "surface_sha1" (real texts: the first 10 hex of the cell's sha1).
-A figure of a table is a record whose `sentence` is a line of a table of the text (`find_tables`). A pair (same start) is correct
+A figure of a table is a record whose `sentence` is a line of a table: a line with a tab, or one of a
+plain-text table (`find_tables`), whichever reader (table or prose) produced it. A pair (same start) is correct
 when value, unit and kind agree; metric, region and period agreement are counted among correct pairs.
 """
 
@@ -76,6 +77,7 @@ def score_cells(name: str, text: str, records: list[Indicator], gold: list[dict]
     """Score the table records of one document."""
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     rows = {starts[line] for first, last in find_tables(text) for line in range(first, last)}
+    rows |= {start for start, line in zip(starts, text.split("\n"), strict=False) if "\t" in line}
     cells = [r for r in records if r.sentence_start in rows]
     score = CellScore(gold=len(gold), extracted=len(cells))
     by_start = {r.start: r for r in cells}
