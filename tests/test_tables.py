@@ -1,4 +1,4 @@
-"""The table reader: tables the project wrote (tests/gold/tables), and real ones where they are present."""
+"""The table reader: tables the project wrote (tests/tables), and real ones where they are present."""
 
 from __future__ import annotations
 
@@ -16,7 +16,7 @@ from crawler.parsing import body_content
 from tests.conftest import ROOT
 from tests.gold.table_scoring import CellScore, check_gold, load_gold, score_cells
 
-TABLES = ROOT / "tests" / "gold" / "tables"
+TABLES = ROOT / "tests" / "tables"
 # doc -> (publication date, publisher's region); every doc is plain text except report (an HTML page)
 DOCS = {"products.txt": (date(2025, 7, 18), "四川"), "cities.txt": (date(2025, 10, 30), "四川"),
         "industry.txt": (date(2025, 6, 20), "重庆"), "report.txt": (date(2025, 10, 28), "重庆"),

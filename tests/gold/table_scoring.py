@@ -1,4 +1,4 @@
-"""Cell F1 of the table reader against gold that names cells by offsets (tests/gold/tables, real tables).
+"""Cell F1 of the table reader against gold that names cells by offsets (tests/tables, real tables).
 
 Gold records: {"doc", "start", "end", "value", "unit", "kind", "metric", "region", "period", …} with either
 "surface" (texts the project wrote) or "surface_sha1" (real texts: the first 10 hex of the cell's sha1).
