@@ -1,11 +1,22 @@
-"""What a spider hands the pipeline: one article, parsed, with the real site's URL."""
+"""What a spider hands the pipeline: one article, parsed, with the real site's URL, and where its tables are."""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from crawler.extract.tables import TableLayout
+INDENT = "\u3000"  # a table cell's indentation, one per level, as the spiders write it (crawler/extract/tables.py)
+
+
+@dataclass(frozen=True, slots=True)
+class TableLayout:
+    """What a spider knows of a table it wrote into the article's lines."""
+
+    first_line: int  # index of the table's first row among the article body's lines
+    rows: int
+    header_rows: int | None = None  # None: decide from the cells
+    spans: tuple[tuple[int, int, int, int], ...] = ()  # (row, column, rowspan, colspan) of cells wider than a slot
+
 
 
 @dataclass

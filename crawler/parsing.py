@@ -10,7 +10,7 @@ from zoneinfo import ZoneInfo
 
 from parsel import Selector, SelectorList
 
-from crawler.extract.tables import INDENT, TableLayout
+from crawler.items import INDENT, TableLayout
 
 SHANGHAI = ZoneInfo("Asia/Shanghai")
 _SPACE = re.compile(r"[\s\u3000\xa0]+")

@@ -32,18 +32,7 @@ from crawler.extract.lexicon import Region, lexicon
 from crawler.extract.numbers import UNITS, exact
 from crawler.extract.periods import PeriodMention, period_mentions
 from crawler.extract.text import normalise
-
-INDENT = "\u3000"
-
-
-@dataclass(frozen=True, slots=True)
-class TableLayout:
-    """What a spider knows of a table it wrote into the article's lines."""
-
-    first_line: int  # index of the table's first row among the article body's lines
-    rows: int
-    header_rows: int | None = None  # None: decide from the cells
-    spans: tuple[tuple[int, int, int, int], ...] = ()  # (row, column, rowspan, colspan) of cells wider than a slot
+from crawler.items import INDENT, TableLayout
 
 
 @dataclass(frozen=True, slots=True)
