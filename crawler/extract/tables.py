@@ -1,10 +1,7 @@
 """Figures laid out as tables: 产品名称 | 单位 | 产量 | 比上年增长(%), 地区 | 地区生产总值(亿元) | 增速(%).
 
-How a table sits in an article's text (the spiders write it so, `cywatch extract` reads it so): one table row
-a line, cells separated by tabs, every line as wide as the table (a slot covered by a rowspan or colspan is an
-empty field), a sub-row's indentation kept as leading ideographic spaces (U+3000). Offsets of cells are
-therefore offsets in the article text, and each record's `surface` is the cell's number, its `sentence` the
-row's line. A plain-text table may also separate cells by runs of two or more spaces (`find_tables`).
+How tables sit in an article's text, and how they are found and located, is in `tablegrid`: one row a line,
+cells separated by tabs, so each record's `surface` is the cell's number and its `sentence` the row's line.
 
 A table arrives as a `TableLayout` (where its lines are, which rows are headers, its spans: what a spider saw
 in the HTML) or is found in plain text; `locate` turns it into a `Table` of cells with offsets, and `read_table`
@@ -12,7 +9,7 @@ reads its figures:
 - the metric from the row label, completed by the parent row (其中：…, #…, indented or grouped rows), the
   column's quantity (产量, 地区生产总值(亿元)) or the caption (…GDP排名);
 - the unit from a unit column, the label (原煤(万吨)), the header (产量(万吨), 比上年增长(%)), the cell
-  (11.08%), or, for a header without one, the unit the article gives one of the column's figures;
+  (11.08%), a note above the table (单位：亿元), or the unit the article gives one of the column's figures;
 - the kind from the header: 增长/增速/± -> growth, 比重/占比 -> share, 排名/位次 -> rank, 增量/增加额 -> change,
   else level; the sign as printed;
 - the region from the row when rows are places, else from the caption or title, else the publisher's;
@@ -31,178 +28,11 @@ from crawler.extract.extractor import Indicator, extract_indicators
 from crawler.extract.lexicon import Region, lexicon
 from crawler.extract.numbers import UNITS, exact
 from crawler.extract.periods import PeriodMention, period_mentions
+from crawler.extract.tablegrid import YEAR, Cell, Table, find_tables, is_number, locate, parse_figure, unit_of
 from crawler.extract.text import normalise
 from crawler.items import INDENT, TableLayout
 
-
-@dataclass(frozen=True, slots=True)
-class Cell:
-    """A cell's text exactly as in the article, and its offsets there."""
-
-    text: str
-    start: int
-    end: int
-
-
-@dataclass(frozen=True, slots=True)
-class Table:
-    """A grid of cells (a spanned slot holds its cell again; None is an empty slot) at a place in a text."""
-
-    rows: tuple[tuple[Cell | None, ...], ...]
-    header_rows: int | None
-    start: int
-    end: int
-    caption: str = ""
-    title: str = ""
-    unit_notes: tuple[tuple[str, str], ...] = ()  # 单位：亿元 -> ("", "亿元"); 面积：万亩 -> ("面积", "万亩")
-
-
-# --- finding and locating tables ------------------------------------------------------------------------
-
-_SPACES = re.compile(r"(?: {2,}|\u3000{2,}| \u3000|\u3000 )")
-# 9.3, -0.4, 1,005.2, 13.03%, and as statistical yearbooks print them: 10 536 205, - 1.05
-_NUMBER = re.compile(r"^[+\-−–]? ?(?:\d{1,3}(?:[, ]\d{3})+|\d+)(?:\.\d+)?%?$")
-_YEAR = re.compile(r"^(?:19|20)\d\d年?$")
-
-
-def _fields(line: str) -> list[tuple[int, int]]:
-    """[start, end) of a line's cells: split at tabs, else at runs of 2+ spaces (indentation stays with its cell)."""
-    if "\t" in line:
-        spans, pos = [], 0
-        for part in line.split("\t"):
-            spans.append((pos, pos + len(part)))
-            pos += len(part) + 1
-        return spans
-    lead = len(line) - len(line.lstrip(" " + INDENT))
-    spans, pos = [], lead
-    for match in _SPACES.finditer(line, lead):
-        spans.append((pos, match.start()))
-        pos = match.end()
-    spans.append((pos, len(line.rstrip())))
-    return [(0 if i == 0 else s, e) for i, (s, e) in enumerate(spans) if e > s or "\t" in line]
-
-
-def _is_number(text: str) -> bool:
-    return bool(_NUMBER.match(text.strip()))
-
-
-def _number(text: str) -> Decimal:
-    """The value of a figure cell: thousands separators and spaces dropped, any dash a minus sign."""
-    return Decimal(re.sub(r"[\s,%]", "", text).replace("−", "-").replace("–", "-"))
-
-
-def find_tables(text: str) -> list[tuple[int, int]]:
-    """Line ranges [first, last) of the plain-text tables in a text: 2+ lines of 2+ cells with figures in them.
-
-    A one-cell line between such lines (a group label: 按城乡分) belongs to the table.
-    """
-    lines = text.split("\n")
-    wide = [len(_fields(line)) >= 2 and bool(line.strip()) for line in lines]
-    found: list[tuple[int, int]] = []
-    i = 0
-    while i < len(lines):
-        if not wide[i]:
-            i += 1
-            continue
-        j = i
-        last_wide = i
-        while j + 1 < len(lines) and (wide[j + 1] or (lines[j + 1].strip() and j + 2 < len(lines) and wide[j + 2])):
-            j += 1
-            if wide[j]:
-                last_wide = j
-        block = lines[i:last_wide + 1]
-        figures = sum(1 for line in block for s, e in _fields(line)[1:] if _is_number(line[s:e]))
-        if last_wide > i and figures:
-            found.append((i, last_wide + 1))
-        i = last_wide + 1
-    return found
-
-
-def _line_starts(text: str) -> list[int]:
-    starts = [0]
-    starts.extend(m.end() for m in re.finditer("\n", text))
-    return starts
-
-
-def locate(text: str, first_line: int, rows: int, header_rows: int | None = None,
-           spans: Sequence[tuple[int, int, int, int]] = ()) -> Table:
-    """The table whose rows are lines first_line … first_line+rows-1 of `text`, as a grid of located cells.
-
-    With `spans` (from the HTML), a spanned slot repeats its cell; without, an empty header slot repeats the
-    cell to its left (first header row) or above (later ones), as a colspan or rowspan would.
-    """
-    starts = _line_starts(text)
-    grid: list[list[Cell | None]] = []
-    for r in range(first_line, first_line + rows):
-        line_start = starts[r]
-        line_end = starts[r + 1] - 1 if r + 1 < len(starts) else len(text)
-        line = text[line_start:line_end]
-        cells: list[Cell | None] = []
-        for s, e in _fields(line):
-            cell = line[s:e]
-            cells.append(Cell(cell, line_start + s, line_start + e) if cell.strip() else None)
-        grid.append(cells)
-    width = max((len(row) for row in grid), default=0)
-    for row in grid:  # a space-separated row with fewer cells: its label on the left, its figures on the right
-        if len(row) < width:
-            row[1:] = [None] * (width - len(row)) + row[1:]
-    if spans:
-        for r, c, rowspan, colspan in spans:
-            origin = grid[r][c] if r < len(grid) and c < width else None
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    if (dr or dc) and r + dr < len(grid) and c + dc < width:
-                        grid[r + dr][c + dc] = origin
-    caption, title, notes = _caption_and_title(text, first_line)
-    table = Table(tuple(tuple(row) for row in grid), header_rows, starts[first_line],
-                  (starts[first_line + rows] - 1) if first_line + rows < len(starts) else len(text), caption, title)
-    header = table.header_rows if table.header_rows is not None else _header_rows(table)
-    if not spans:
-        for r in range(header):
-            for c in range(width):
-                if grid[r][c] is None:
-                    grid[r][c] = grid[r][c - 1] if r == 0 and c > 0 else (grid[r - 1][c] if r > 0 else None)
-    return Table(tuple(tuple(row) for row in grid), header, table.start, table.end, caption, title, notes)
-
-
-_UNIT_NOTE = re.compile(r"^(?:单位\s*[:：]\s*)?(?:([\u4e00-\u9fff]{1,4})\s*[:：]\s*)?([^\s:：,，、;；]+)$")
-
-
-def _unit_notes(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:
-    """Units stated above a table: 单位：亿元 (the whole table) or 面积：万亩 / 单位：总产：吨 (columns by key)."""
-    notes = []
-    for line in lines:
-        plain = normalise(line).text.strip()
-        match = _UNIT_NOTE.match(plain)
-        if match and (plain.startswith("单位") or match.group(1)) and _unit(match.group(2)):
-            notes.append((match.group(1) or "", match.group(2)))
-    return tuple(notes)
-
-
-def _caption_and_title(text: str, first_line: int) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    """The caption (the short line right above a table, notes of units aside), the text's first line, and
-    the units noted in the three short lines above the table."""
-    lines = text.split("\n")
-    title = next((line.strip() for line in lines if line.strip()), "")
-    above = []
-    for line in reversed(lines[:first_line]):
-        if not line.strip():
-            break
-        if len(line.strip()) > 60 or len(_fields(line)) >= 2 or len(above) == 3:
-            break
-        above.append(line.strip())
-    notes = _unit_notes(above)
-    caption = next((line for line in above if not _unit_notes([line])), "")
-    return caption, title, notes
-
-
-def _header_rows(table: Table) -> int:
-    """Leading rows that hold no figure (a year or a period in a header is not one)."""
-    for r, row in enumerate(table.rows):
-        if any(c and _is_number(c.text) and not _YEAR.match(c.text.strip()) for c in row):
-            return r
-    return len(table.rows)
-
+__all__ = ["Cell", "Table", "extract_document", "find_tables", "locate", "read_table"]
 
 # --- reading a table ------------------------------------------------------------------------------------
 
@@ -212,8 +42,6 @@ _CHANGE = re.compile(r"增量|增加额|增减额|增减量|净增|新增")
 _GROWTH = re.compile(r"增长|增速|增幅|±|比上年|同比|增减|涨幅|降幅")
 _UNIT_HEADER = re.compile(r"^(?:计量)?单位$")
 _PAREN = re.compile(r"[(（]([^()（）]*)[)）]")
-_MAGNITUDE = re.compile(r"^(万亿|亿|万)?(.*)$")  # not 千: 千克, 千升 are units of their own
-_MAGNITUDES = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
 # Words of a header that say how a figure is given, not what it measures.
 _NOT_NOUN = re.compile(r"比上年(?:同期)?|比上月|比(?:19|20)\d\d年|同比|增减|总计|增长|增速|增幅|增量|增加额|增减额|增减量|净增|比重|占比|构成|名义|实际|绝对[量值额数]|年末数|年底数|总量|数值|"
                        r"当月|本月|累计|全年|合计|指标(?:名称)?|名称|地区|区域|城市|区县|市州|排名|位次|±|%|[\s:：]")
@@ -256,34 +84,9 @@ def _plain(text: str) -> str:
     return re.sub(r"[\s\u3000]+", "", normalise(text).text)
 
 
-def _unit(spelled: str) -> tuple[str, Decimal] | None:
-    """'亿元' -> ('元', 1e8); '万千升' -> ('千升', 1e4); '%' -> ('%', 1); '元/人' -> ('元/人', 1); '' -> None."""
-    spelled = spelled.strip().replace("±", "")
-    if not spelled:
-        return None
-    if "/" in spelled:  # 元/人, 千克/亩: a unit per something
-        first, _, per = spelled.partition("/")
-        found = _unit(first)
-        if found and re.fullmatch(r"[\u4e00-\u9fff]{1,2}", per):
-            return f"{found[0]}/{per}", found[1]
-        return None
-    if spelled in UNITS:
-        base, factor = UNITS[spelled]
-        return base, factor
-    match = _MAGNITUDE.match(spelled)
-    assert match is not None
-    magnitude, rest = match.groups()
-    if not rest:
-        return None
-    base, factor = UNITS.get(rest, (rest, Decimal(1)))
-    if rest not in UNITS and not re.fullmatch(r"[\u4e00-\u9fff]{1,2}", rest):  # 支, 只, 千升; not (含不满16周岁)
-        return None
-    return base, factor * _MAGNITUDES.get(magnitude or "", Decimal(1))
-
-
-def _header_unit(header: str) -> tuple[str, Decimal] | None:
+def _headerunit_of(header: str) -> tuple[str, Decimal] | None:
     for match in _PAREN.finditer(header):
-        if found := _unit(match.group(1)):
+        if found := unit_of(match.group(1)):
             return found
     return ("%", Decimal(1)) if "%" in header else None
 
@@ -296,7 +99,7 @@ def _noun(header: str) -> str:
 
 def _column_period(header: str, published: date) -> str | None:
     for part in header.split():
-        if _YEAR.match(part):
+        if YEAR.match(part):
             return part[:4]
     mentions = period_mentions(header, 0, len(header), published)
     return mentions[-1].period if mentions else None
@@ -397,7 +200,7 @@ class _Reader:
                     parts.append(part)
             header = " ".join(parts)
             texts = [self.text_at(r, c).strip() for r in body if self.text_at(r, c).strip()]
-            numeric = [t for t in texts if _is_number(t)]
+            numeric = [t for t in texts if is_number(t)]
             column = _Column(header=header, period=_column_period(header, self.published), noun=_noun(header))
             if _UNIT_HEADER.match(header):
                 column.role = "unit"
@@ -409,7 +212,7 @@ class _Reader:
                 column.kind = ("share" if _SHARE.search(header) else
                                "change" if (_CHANGE.search(header) or "增减" in header) and "%" not in header else
                                "growth" if _GROWTH.search(header) else "level")
-                if (unit := _header_unit(header)) is not None:
+                if (unit := _headerunit_of(header)) is not None:
                     column.unit, column.factor = unit
                 elif column.kind in ("growth", "share"):
                     column.unit = "%"
@@ -432,19 +235,19 @@ class _Reader:
         for c, column in enumerate(columns):
             if column.role != "value" or column.unit or column.kind not in ("level", "change"):
                 continue
-            noted = next((_unit(u) for key, u in self.table.unit_notes if key and key in column.header), None) or \
-                next((_unit(u) for key, u in self.table.unit_notes if not key), None)
+            noted = next((unit_of(u) for key, u in self.table.unit_notes if key and key in column.header), None) or \
+                next((unit_of(u) for key, u in self.table.unit_notes if not key), None)
             if noted:
                 column.unit, column.factor = noted
                 continue
             for r in range(self.header, len(self.rows)):
                 figure = self.text_at(r, c).strip()
-                if not _is_number(figure):
+                if not is_number(figure):
                     continue
                 found = re.search(rf"(?<![\d.]){re.escape(figure)}((?:万亿|亿|万)?[^\d\s,.，。、;；]{{1,3}})", outside)
                 if found:
                     for size in range(len(found.group(1)), 0, -1):
-                        if (unit := _unit(found.group(1)[:size])) and unit[0] in {u for u, _ in UNITS.values()}:
+                        if (unit := unit_of(found.group(1)[:size])) and unit[0] in {u for u, _ in UNITS.values()}:
                             column.unit, column.factor = unit
                             break
                 if column.unit:
@@ -463,7 +266,7 @@ class _Reader:
         unmatched = [u for key, u in keyed if not any(key in col.header for col in columns)]
         missing = {col.noun for col in columns if col.role == "value" and col.kind in ("level", "change")
                    and not col.unit and col.noun}
-        if len(unmatched) == 1 and len(missing) == 1 and (found := _unit(unmatched[0])):
+        if len(unmatched) == 1 and len(missing) == 1 and (found := unit_of(unmatched[0])):
             for column in columns:
                 if column.role == "value" and not column.unit and column.noun in missing:
                     column.unit, column.factor = found
@@ -484,7 +287,7 @@ class _Reader:
             marked = bool(_SUB_MARK.match(label))
             label = _SUB_MARK.sub("", label)
             figures = [c for c, col in enumerate(columns)
-                       if col.role in ("value", "rank") and _is_number(self.text_at(r, c))]
+                       if col.role in ("value", "rank") and is_number(self.text_at(r, c))]
             if not figures:
                 if label and _GROUP.match(label):
                     group_head = next((h for h in _HEADS if label.endswith(h)), "")
@@ -493,10 +296,10 @@ class _Reader:
                 continue
             row = _Row(label=label)
             for spelled in _PAREN.findall(label):
-                if found := _unit(spelled):
+                if found := unit_of(spelled):
                     row.unit, row.factor = found
             name = _PAREN.sub("", label)
-            if unit_columns and (found := _unit(_plain(self.text_at(r, unit_columns[0])))):
+            if unit_columns and (found := unit_of(_plain(self.text_at(r, unit_columns[0])))):
                 row.unit, row.factor = found
             row.region, row.place = _place(name)
             if not row.region and (_PLACE_HEADER.search(columns[self.label_column].header) or
@@ -540,7 +343,7 @@ class _Reader:
         stripped = cell.text.strip()
         offset = cell.text.index(stripped)
         start, end = cell.start + offset, cell.start + offset + len(stripped)
-        number = _number(stripped)
+        number = parse_figure(stripped)
         kind, unit, factor = column.kind, column.unit, column.factor
         if stripped.endswith("%"):
             unit, factor = "%", Decimal(1)

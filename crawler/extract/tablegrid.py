@@ -1,0 +1,218 @@
+"""Tables in an article's text: where they are, and their cells with offsets.
+
+How a table sits in an article's text (the spiders write it so, `cywatch extract` reads it so): one table row
+a line, cells separated by tabs, every line as wide as the table (a slot covered by a rowspan or colspan is an
+empty field), a sub-row's indentation kept as leading ideographic spaces (U+3000). Offsets of cells are
+therefore offsets in the article text. A plain-text table may also separate cells by runs of two or more
+spaces (`find_tables`). `locate` turns the lines of a table into a `Table`: a grid of located cells, with its
+caption, the text's title and the units noted above it. `crawler/extract/tables.py` reads its figures.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from decimal import Decimal
+
+from crawler.extract.numbers import UNITS
+from crawler.extract.text import normalise
+from crawler.items import INDENT
+
+
+@dataclass(frozen=True, slots=True)
+class Cell:
+    """A cell's text exactly as in the article, and its offsets there."""
+
+    text: str
+    start: int
+    end: int
+
+
+@dataclass(frozen=True, slots=True)
+class Table:
+    """A grid of cells (a spanned slot holds its cell again; None is an empty slot) at a place in a text."""
+
+    rows: tuple[tuple[Cell | None, ...], ...]
+    header_rows: int | None
+    start: int
+    end: int
+    caption: str = ""
+    title: str = ""
+    unit_notes: tuple[tuple[str, str], ...] = ()  # 单位：亿元 -> ("", "亿元"); 面积：万亩 -> ("面积", "万亩")
+
+
+# --- finding and locating tables ------------------------------------------------------------------------
+
+_SPACES = re.compile(r"(?: {2,}|\u3000{2,}| \u3000|\u3000 )")
+# 9.3, -0.4, 1,005.2, 13.03%, and as statistical yearbooks print them: 10 536 205, - 1.05
+_NUMBER = re.compile(r"^[+\-−–]? ?(?:\d{1,3}(?:[, ]\d{3})+|\d+)(?:\.\d+)?%?$")
+YEAR = re.compile(r"^(?:19|20)\d\d年?$")
+
+
+def _fields(line: str) -> list[tuple[int, int]]:
+    """[start, end) of a line's cells: split at tabs, else at runs of 2+ spaces (indentation stays with its cell)."""
+    if "\t" in line:
+        spans, pos = [], 0
+        for part in line.split("\t"):
+            spans.append((pos, pos + len(part)))
+            pos += len(part) + 1
+        return spans
+    lead = len(line) - len(line.lstrip(" " + INDENT))
+    spans, pos = [], lead
+    for match in _SPACES.finditer(line, lead):
+        spans.append((pos, match.start()))
+        pos = match.end()
+    spans.append((pos, len(line.rstrip())))
+    return [(0 if i == 0 else s, e) for i, (s, e) in enumerate(spans) if e > s or "\t" in line]
+
+
+def is_number(text: str) -> bool:
+    return bool(_NUMBER.match(text.strip()))
+
+
+def parse_figure(text: str) -> Decimal:
+    """The value of a figure cell: thousands separators and spaces dropped, any dash a minus sign."""
+    return Decimal(re.sub(r"[\s,%]", "", text).replace("−", "-").replace("–", "-"))
+
+
+_MAGNITUDE = re.compile(r"^(万亿|亿|万)?(.*)$")  # not 千: 千克, 千升 are units of their own
+_MAGNITUDES = {"万亿": Decimal(10) ** 12, "亿": Decimal(10) ** 8, "万": Decimal(10) ** 4}
+
+
+def unit_of(spelled: str) -> tuple[str, Decimal] | None:
+    """'亿元' -> ('元', 1e8); '万千升' -> ('千升', 1e4); '%' -> ('%', 1); '元/人' -> ('元/人', 1); '' -> None."""
+    spelled = spelled.strip().replace("±", "")
+    if not spelled:
+        return None
+    if "/" in spelled:  # 元/人, 千克/亩: a unit per something
+        first, _, per = spelled.partition("/")
+        found = unit_of(first)
+        if found and re.fullmatch(r"[\u4e00-\u9fff]{1,2}", per):
+            return f"{found[0]}/{per}", found[1]
+        return None
+    if spelled in UNITS:
+        base, factor = UNITS[spelled]
+        return base, factor
+    match = _MAGNITUDE.match(spelled)
+    assert match is not None
+    magnitude, rest = match.groups()
+    if not rest:
+        return None
+    base, factor = UNITS.get(rest, (rest, Decimal(1)))
+    if rest not in UNITS and not re.fullmatch(r"[\u4e00-\u9fff]{1,2}", rest):  # 支, 只, 千升; not (含不满16周岁)
+        return None
+    return base, factor * _MAGNITUDES.get(magnitude or "", Decimal(1))
+
+
+def find_tables(text: str) -> list[tuple[int, int]]:
+    """Line ranges [first, last) of the plain-text tables in a text: 2+ lines of 2+ cells with figures in them.
+
+    A one-cell line between such lines (a group label: 按城乡分) belongs to the table.
+    """
+    lines = text.split("\n")
+    wide = [len(_fields(line)) >= 2 and bool(line.strip()) for line in lines]
+    found: list[tuple[int, int]] = []
+    i = 0
+    while i < len(lines):
+        if not wide[i]:
+            i += 1
+            continue
+        j = i
+        last_wide = i
+        while j + 1 < len(lines) and (wide[j + 1] or (lines[j + 1].strip() and j + 2 < len(lines) and wide[j + 2])):
+            j += 1
+            if wide[j]:
+                last_wide = j
+        block = lines[i:last_wide + 1]
+        figures = sum(1 for line in block for s, e in _fields(line)[1:] if is_number(line[s:e]))
+        if last_wide > i and figures:
+            found.append((i, last_wide + 1))
+        i = last_wide + 1
+    return found
+
+
+def _line_starts(text: str) -> list[int]:
+    starts = [0]
+    starts.extend(m.end() for m in re.finditer("\n", text))
+    return starts
+
+
+def locate(text: str, first_line: int, rows: int, header_rows: int | None = None,
+           spans: Sequence[tuple[int, int, int, int]] = ()) -> Table:
+    """The table whose rows are lines first_line … first_line+rows-1 of `text`, as a grid of located cells.
+
+    With `spans` (from the HTML), a spanned slot repeats its cell; without, an empty header slot repeats the
+    cell to its left (first header row) or above (later ones), as a colspan or rowspan would.
+    """
+    starts = _line_starts(text)
+    grid: list[list[Cell | None]] = []
+    for r in range(first_line, first_line + rows):
+        line_start = starts[r]
+        line_end = starts[r + 1] - 1 if r + 1 < len(starts) else len(text)
+        line = text[line_start:line_end]
+        cells: list[Cell | None] = []
+        for s, e in _fields(line):
+            cell = line[s:e]
+            cells.append(Cell(cell, line_start + s, line_start + e) if cell.strip() else None)
+        grid.append(cells)
+    width = max((len(row) for row in grid), default=0)
+    for row in grid:  # a space-separated row with fewer cells: its label on the left, its figures on the right
+        if len(row) < width:
+            row[1:] = [None] * (width - len(row)) + row[1:]
+    if spans:
+        for r, c, rowspan, colspan in spans:
+            origin = grid[r][c] if r < len(grid) and c < width else None
+            for dr in range(rowspan):
+                for dc in range(colspan):
+                    if (dr or dc) and r + dr < len(grid) and c + dc < width:
+                        grid[r + dr][c + dc] = origin
+    caption, title, notes = _caption_and_title(text, first_line)
+    table = Table(tuple(tuple(row) for row in grid), header_rows, starts[first_line],
+                  (starts[first_line + rows] - 1) if first_line + rows < len(starts) else len(text), caption, title)
+    header = table.header_rows if table.header_rows is not None else _header_rows(table)
+    if not spans:
+        for r in range(header):
+            for c in range(width):
+                if grid[r][c] is None:
+                    grid[r][c] = grid[r][c - 1] if r == 0 and c > 0 else (grid[r - 1][c] if r > 0 else None)
+    return Table(tuple(tuple(row) for row in grid), header, table.start, table.end, caption, title, notes)
+
+
+_UNIT_NOTE = re.compile(r"^(?:单位\s*[:：]\s*)?(?:([\u4e00-\u9fff]{1,4})\s*[:：]\s*)?([^\s:：,，、;；]+)$")
+
+
+def _unit_notes(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:
+    """Units stated above a table: 单位：亿元 (the whole table) or 面积：万亩 / 单位：总产：吨 (columns by key)."""
+    notes = []
+    for line in lines:
+        plain = normalise(line).text.strip()
+        match = _UNIT_NOTE.match(plain)
+        if match and (plain.startswith("单位") or match.group(1)) and unit_of(match.group(2)):
+            notes.append((match.group(1) or "", match.group(2)))
+    return tuple(notes)
+
+
+def _caption_and_title(text: str, first_line: int) -> tuple[str, str, tuple[tuple[str, str], ...]]:
+    """The caption (the short line right above a table, notes of units aside), the text's first line, and
+    the units noted in the three short lines above the table."""
+    lines = text.split("\n")
+    title = next((line.strip() for line in lines if line.strip()), "")
+    above = []
+    for line in reversed(lines[:first_line]):
+        if not line.strip():
+            break
+        if len(line.strip()) > 60 or len(_fields(line)) >= 2 or len(above) == 3:
+            break
+        above.append(line.strip())
+    notes = _unit_notes(above)
+    caption = next((line for line in above if not _unit_notes([line])), "")
+    return caption, title, notes
+
+
+def _header_rows(table: Table) -> int:
+    """Leading rows that hold no figure (a year or a period in a header is not one)."""
+    for r, row in enumerate(table.rows):
+        if any(c and is_number(c.text) and not YEAR.match(c.text.strip()) for c in row):
+            return r
+    return len(table.rows)
