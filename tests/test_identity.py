@@ -60,3 +60,12 @@ def test_between_the_thresholds_a_figure_is_only_a_possible_match():
     match = best_match(Fig("省际高速公路", value=Decimal(18)), BASELINE, strict)
     assert match is not None and match.verdict == "possible"
     assert best_match(Fig("跨省公交线路", value=Decimal(18)), BASELINE) is None
+
+
+def test_restated_baseline_indicators_meet_their_baseline_figure():
+    """tests/gold/identity: hand links from later figures (real dev texts where present, and paragraphs
+    written for the project) to the baseline's. Tuned on: a floor against regressions (issue 12's goal)."""
+    from tests.gold.identity import score_identity
+
+    result = score_identity()
+    assert result.recall >= 0.90 and result.precision >= 0.95, result.summary() + "\n" + "\n".join(result.problems)

@@ -323,9 +323,13 @@ class _Walker:
             noun_text = subj.counted_noun(text, after, clause.end)
             if noun_text:
                 noun = subj.clean(noun_text)
-                prefix = first_prefix if pre.endswith("的") and first_prefix != pre else pre
+                # 124个国家和地区523个港口: the words before this count are the last count's noun, so the
+                # clause's subject (通达…) is what leads to this one too
+                after_count = first_prefix != pre and subj.counted_noun(pre, 0, len(pre)) == pre.strip()
+                prefix = first_prefix if (pre.endswith("的") or after_count) and first_prefix != pre else pre
                 metric, region = subj.noun_with_prefix(prefix, noun.metric)
                 subject = subj.Subject(metric, noun.region or region)
+                state.subjects = [subject]
                 return [(q, subject) for q in run]
 
         phrase = pre
@@ -363,6 +367,11 @@ class _Walker:
             state.subjects = subjects
         else:
             subjects = state.subjects or [subj.Subject("")]
+            if distributive and len(run) > 1 and len(subjects) == 1 and subjects[0].metric:
+                # 机场旅客吞吐量和货邮吞吐量继续位居全国前十，分别增长12.6%和21%: the list named before
+                parts = subj.split_subjects(subjects[0].metric)
+                if len(parts) == len(run):
+                    subjects = [subj.Subject(p.metric, p.region or subjects[0].region) for p in parts]
         if not distributive and len(run) == 1 and len(subjects) == 1 and subjects[0].region is not None \
                 and _LIST_SEPARATOR.search(core) and not _TOTAL_TAIL.search(tail) and not _TOGETHER.search(core):
             places = subj.split_subjects(core)  # 绵阳、德阳经济总量超过2000亿元: each place has that value

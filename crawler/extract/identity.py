@@ -92,9 +92,32 @@ def best_match(figure: Figure, candidates: Sequence[Figure], options: MatchOptio
 def _compatible(figure: Figure, candidate: Figure) -> bool:
     if (figure.kind, figure.unit, figure.status) != (candidate.kind, candidate.unit, candidate.status):
         return False
+    first, second = batch(figure), batch(candidate)
+    if first and second and first != second:
+        return False  # 第三批25个共建事项 is not the 第二批 of the same name
     if figure.region and candidate.region and figure.region != candidate.region:
         return False  # 成渝 is not 川渝, 成都 is not 四川
     return not never_merge(figure.metric, candidate.metric)
+
+
+_BATCH = re.compile(r"(?:第([一二三四五六七八九十\d]{1,3})|(首))批")
+_CLAUSE_SPLIT = re.compile(r"[，,；;：:]")
+_GENERIC_LEAD = re.compile(r"(?:总投资|投资总额|完成投资|总规模|总额|金额|其中)")
+
+
+def batch(figure: Figure) -> str | None:
+    """The batch a figure counts (第二批22个事项 -> 二; 首批 -> 一), named in its clause before it, or in the
+    clause before when its own opens with a generic head (…第一批重点项目，总投资…)."""
+    start, sentence_start = getattr(figure, "start", None), getattr(figure, "sentence_start", None)
+    if start is None or sentence_start is None or not figure.sentence:
+        return None
+    clauses = _CLAUSE_SPLIT.split(figure.sentence[:start - sentence_start])
+    found = [m.group(1) or "一" for m in _BATCH.finditer(clauses[-1])]
+    if not found and len(clauses) > 1 and _GENERIC_LEAD.match(clauses[-1]):
+        found = [m.group(1) or "一" for m in _BATCH.finditer(clauses[-2])]  # 第一批重点项目，总投资…
+    if not found:
+        return None
+    return "一" if found[-1] == "1" else found[-1]
 
 
 def never_merge(first: str, second: str) -> bool:
@@ -148,7 +171,9 @@ def _score(figure: Figure, candidate: Figure) -> tuple[float, str]:
     names = [(figure.metric, candidate.metric), (figure.metric_raw or figure.metric, candidate.metric),
              (figure.metric, candidate.metric_raw or candidate.metric),
              (figure.metric_raw or figure.metric, candidate.metric_raw or candidate.metric)]
-    similarity = max(metric_similarity(a, b) for a, b in names)
+    lex = lexicon()
+    forms = {name: lex.canonical_metric(lex.identity_form(name)) for pair in names for name in pair}
+    similarity = max(metric_similarity(forms[a], forms[b]) for a, b in names)
     reasons = [f"metric {similarity:.2f}"]
     score = similarity
     if not figure.region or not candidate.region:

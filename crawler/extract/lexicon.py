@@ -49,12 +49,16 @@ class Lexicon:
     def __init__(self, regions: dict[str, Region], aliases: dict[str, str], prefixes: dict[str, str],
                  suffixes: dict[str, str], patterns: dict[str, str] | None = None,
                  brand_regions: dict[str, str] | None = None, cue_nouns: list[str] | None = None,
-                 never_merge: list[list[str]] | None = None, scopes: list[str] | None = None) -> None:
+                 never_merge: list[list[str]] | None = None, scopes: list[str] | None = None,
+                 synonyms: dict[str, list[str]] | None = None) -> None:
         self.regions_by_alias = regions
         self.brand_regions = sorted((brand_regions or {}).items(), key=lambda item: -len(item[0]))
         self.cue_nouns = tuple(sorted(cue_nouns or (), key=len, reverse=True))
         self.never_merge = [(a, b) for a, b in (never_merge or [])]
         self.scopes = tuple(scopes or ())
+        pairs = sorted(((w, key) for key, words in (synonyms or {}).items() for w in words), key=lambda p: -len(p[0]))
+        self._synonym_re = re.compile("|".join(re.escape(w) for w, _ in pairs)) if pairs else None
+        self._synonyms = dict(pairs)
         self.cue_noun_re = re.compile("|".join(map(re.escape, self.cue_nouns))) if self.cue_nouns else None
         self.metric_aliases = aliases
         self.metric_patterns = [(re.compile(k), v) for k, v in (patterns or {}).items()]
@@ -117,6 +121,12 @@ class Lexicon:
                 return True, self.regions_by_alias.get(name) if name else None
         return False, None
 
+    def identity_form(self, metric: str) -> str:
+        """A metric with its synonyms rewritten, for comparing names (never stored): 辐射国家(地区) -> 通达国家和地区."""
+        if self._synonym_re is None:
+            return metric
+        return self._synonym_re.sub(lambda m: self._synonyms[m.group()], metric)
+
     def known_metric(self, name: str) -> bool:
         """Whether a name is a canonical metric or one of its aliases."""
         return name in self.metric_aliases
@@ -149,7 +159,7 @@ def lexicon() -> Lexicon:
     return Lexicon(_load_regions(), aliases, metrics.get("prefixes", {}), metrics.get("suffixes", {}),
                    metrics.get("patterns", {}), metrics.get("brand_regions", {}),
                    metrics.get("cue_nouns", {}).get("nouns", []), metrics.get("never_merge", {}).get("pairs", []),
-                   metrics.get("never_merge", {}).get("scopes", []))
+                   metrics.get("never_merge", {}).get("scopes", []), metrics.get("synonyms", {}))
 
 
 @functools.cache

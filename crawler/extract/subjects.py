@@ -36,7 +36,7 @@ _PREDICATE_TAIL = re.compile(
     r"为|是|拥有|共有|有|共|合计|总计|累计|实现|完成|占全国|约占|占比|占|"
     r"(?:居|位居|位列|排名|名列)(?:全国|全省|全市|西部|中西部|全球|世界|同类)?(?:城市|地区|省份|省区市)?|"
     r"未来将|未来|将|预计|力争|有望|仅|高|低|全国|全省|全市|已|建成|新建|开通|引进|落地|签约|开工|投用|完工|"
-    r"加快|放缓|共计|首次|历史性地|历史性|达到了|领涨|领跑|飙升|飙|稳居|稳|由|保持|连续[\d一二三四五六七八九十两]+年)$")
+    r"加快|放缓|继续|持续|共计|首次|历史性地|历史性|达到了|领涨|领跑|飙升|飙|稳居|稳|由|保持|连续[\d一二三四五六七八九十两]+年)$")
 _LABEL = re.compile(r"^(?:首批|第[一二三四五六七八九十\d]+(?:批|届|次|期)|这|该|本|\d{1,2}[.、．](?!\d)|"
                     r"[一二三四五六七八九十]{1,2}、|[(（][\d一二三四五六七八九十]{1,2}[)）])")
 # Parenthetical notes that do not change what is measured: (GDP), (不含农户).
@@ -220,6 +220,10 @@ def counted_noun(text: str, start: int, end: int) -> str:
     return noun
 
 
+_ADVERBS = frozenset({"已经", "已", "目前", "现已", "累计", "共", "又", "还", "也", "均"})
+_SCOPE_WORDS = frozenset({"全球", "全国", "国内", "境内外", "国内外", "海内外"})
+
+
 def noun_with_prefix(prefix: str, noun: str) -> tuple[str, Region | None]:
     """The metric for a counted noun, given the words between the clause start and the count.
 
@@ -236,9 +240,10 @@ def noun_with_prefix(prefix: str, noun: str) -> tuple[str, Region | None]:
     tokens = _strip_leading(cut(rest))
     if not tokens:
         return noun, region
-    text = "".join(tokens)
-    if _REACH_VERBS.search(text):
+    kept = [t for t in tokens if t not in _ADVERBS and t not in _SCOPE_WORDS]
+    text = "".join(kept)
+    if _REACH_VERBS.search(text):  # 西部陆海新通道已经通达全球124个国家和地区 -> …通达国家和地区
         return text + noun, region
     if any(t in _LEAD_FILLERS or t in _STOP_AFTER for t in tokens):
         return noun, region
-    return text + noun, region
+    return "".join(tokens) + noun, region
