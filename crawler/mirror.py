@@ -5,8 +5,9 @@ http://127.0.0.1:PORT/HOST/PATH?QUERY, while everything else (robots.txt, the du
 stored URLs) keeps seeing the real URL: the rewrite happens in the download handler, below all middleware.
 
 `MirrorServer` serves such a copy from a folder laid out HOST/PATH (tests/fixtures/sites/), on 127.0.0.1,
-with ETags (so conditional requests get 304), a request log, and faults that tests can program
-(500 then success, a timeout, 412, a dropped connection).
+with ETags (so conditional requests get 304), a request log, a measure of how many requests of each host
+it is answering at once, and faults that tests can program (500 then success, a timeout, 412, a dropped
+connection, a body cut without Content-Length, a redirect, a maintenance page, a lying charset, a huge body).
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import json
 import mimetypes
+import re
 import threading
 import time
 from collections import defaultdict, deque
@@ -24,9 +26,10 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from urllib.parse import urlsplit
 
-from scrapy.core.downloader.handlers.http11 import HTTP11DownloadHandler
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
+
+from crawler.politeness import PoliteDownloadHandler
 
 
 def mirror_url(mirror: str, url: str) -> str:
@@ -36,18 +39,21 @@ def mirror_url(mirror: str, url: str) -> str:
     return f"{mirror.rstrip('/')}/{parts.hostname}{path}" + (f"?{parts.query}" if parts.query else "")
 
 
-class MirrorDownloadHandler(HTTP11DownloadHandler):
-    """Scrapy's HTTP handler, sending each request to the mirror when CYWATCH_MIRROR is set."""
+class MirrorDownloadHandler(PoliteDownloadHandler):
+    """The polite HTTP handler, sending each request to the mirror when CYWATCH_MIRROR is set.
+
+    The per-site cap counts the real site (the request's URL), not the mirror's address.
+    """
 
     def __init__(self, crawler: Crawler) -> None:
         super().__init__(crawler)
         self.mirror = crawler.settings.get("CYWATCH_MIRROR") or None
 
-    async def download_request(self, request: Request) -> Response:
+    async def fetch(self, request: Request) -> Response:
         """Download from the mirror (if any) and hand back a response that carries the real URL."""
         if not self.mirror:
-            return await super().download_request(request)
-        response = await super().download_request(request.replace(url=mirror_url(self.mirror, request.url)))
+            return await super().fetch(request)
+        response = await super().fetch(request.replace(url=mirror_url(self.mirror, request.url)))
         return response.replace(url=request.url, request=request)
 
 
@@ -66,6 +72,8 @@ class MirrorServer:
         self.log_file = log_file
         self.requests: list[dict[str, object]] = []
         self.faults: dict[str, deque[str]] = defaultdict(deque)
+        self._in_flight: dict[str, int] = defaultdict(int)
+        self._max_in_flight: dict[str, int] = defaultdict(int)
         self._lock = threading.Lock()
         self._server = _QuietServer(("127.0.0.1", port), _handler_for(self))
         self._server.daemon_threads = True
@@ -77,9 +85,22 @@ class MirrorServer:
         return f"http://127.0.0.1:{self._server.server_address[1]}"
 
     def fail(self, path: str, *actions: str) -> None:
-        """Program the next responses for /HOST/PATH: 'status:500', 'status:412', 'sleep:3', 'drop'."""
+        """Program the next responses for /HOST/PATH, one action each (then the file is served normally).
+
+        'status:500' (any status), 'sleep:3' (then serve), 'drop' (promise a Content-Length, send half, close),
+        'cut:0.6' (no Content-Length, send 60% of the body, close: the client cannot tell it was cut),
+        'redirect:URL' (302 to URL), 'maintenance' (200, the page's <head> and an empty frame, no content),
+        'gbk' (the text re-encoded as GBK, the header and <meta> still saying utf-8), 'gbk-nometa' (the same
+        without its <meta charset>), 'garble' (invalid bytes spliced into the text), 'big:N' (N bytes of
+        filler, no Content-Length).
+        """
         with self._lock:
             self.faults[path].extend(actions)
+
+    def max_in_flight(self) -> dict[str, int]:
+        """Per host (the first path segment), the most requests it was answering at the same time."""
+        with self._lock:
+            return dict(self._max_in_flight)
 
     def paths(self) -> list[str]:
         """Paths requested so far, in order."""
@@ -118,6 +139,15 @@ class MirrorServer:
             queue = self.faults.get(path)
             return queue.popleft() if queue else None
 
+    def _enter(self, host: str) -> None:
+        with self._lock:
+            self._in_flight[host] += 1
+            self._max_in_flight[host] = max(self._max_in_flight[host], self._in_flight[host])
+
+    def _leave(self, host: str) -> None:
+        with self._lock:
+            self._in_flight[host] -= 1
+
 
 class _QuietServer(ThreadingHTTPServer):
     """A client that hung up (a timed-out crawler) is not an error worth a traceback."""
@@ -154,6 +184,23 @@ def _handler_for(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
 
         def _serve(self, head: bool) -> None:
             path = self.path.split("?", 1)[0]
+            self._host: str | None = path.lstrip("/").split("/", 1)[0]
+            server._enter(self._host)
+            try:
+                self._answer(path, head)
+            finally:
+                self._answered()
+
+        def end_headers(self) -> None:
+            self._answered()  # what is left is sending: the client may ask again as soon as it has the reply
+            super().end_headers()
+
+        def _answered(self) -> None:
+            if getattr(self, "_host", None) is not None:
+                server._leave(self._host)  # type: ignore[arg-type]
+                self._host = None
+
+        def _answer(self, path: str, head: bool) -> None:
             fault = server._next_fault(path)
             if server.delay:
                 time.sleep(server.delay)
@@ -167,12 +214,19 @@ def _handler_for(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
                     body = b"<html><script>document.cookie='__jsl_clearance=1';location.reload()</script></html>"
                 self._reply(status, body, {"Content-Type": "text/html"}, head, path)
                 return
+            if fault and fault.startswith("redirect:"):
+                self._reply(302, b"", {"Location": fault.split(":", 1)[1]}, head, path)
+                return
+            if fault and fault.startswith("big:"):
+                self._stream(200, {"Content-Type": "text/html; charset=utf-8"},
+                             b"<html><body>" + b"x" * int(fault.split(":", 1)[1]), path, fault)
+                return
             file = self._file(path)
             if file is None:
                 self._reply(404, b"<html><body>404 Not Found</body></html>", {"Content-Type": "text/html"},
                             head, path)
                 return
-            body = file.read_bytes()
+            body = _altered(file.read_bytes(), fault)
             headers, status = self._headers_for(file, body)
             if self.headers.get("If-None-Match") == headers["ETag"]:
                 self._reply(304, b"", {"ETag": headers["ETag"]}, head, path)
@@ -188,7 +242,22 @@ def _handler_for(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
                 self.close_connection = True
                 server._record({"path": path, "status": status, "fault": "drop", "time": time.time()})
                 return
+            if fault and fault.startswith("cut:"):  # no Content-Length: the body ends where the connection does
+                self._stream(status, headers, body[: int(len(body) * float(fault.split(":", 1)[1]))], path, fault)
+                return
             self._reply(status, body, headers, head, path)
+
+        def _stream(self, status: int, headers: dict[str, str], body: bytes, path: str, fault: str) -> None:
+            self.send_response(status)
+            for name, value in headers.items():
+                self.send_header(name, value)
+            self.send_header("Connection", "close")
+            self.end_headers()
+            for start in range(0, len(body), 65536):
+                self.wfile.write(body[start:start + 65536])
+            self.wfile.flush()
+            self.close_connection = True
+            server._record({"path": path, "status": status, "fault": fault, "time": time.time()})
 
         def _file(self, path: str) -> Path | None:
             relative = path.lstrip("/")
@@ -228,3 +297,22 @@ def _handler_for(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
                                                 or self.headers.get("If-Modified-Since"))})
 
     return Handler
+
+
+_META_CHARSET = re.compile(rb"<meta[^>]*charset[^>]*>\s*", re.IGNORECASE)
+_BODY = re.compile(rb"(<body[^>]*>).*(</body>)", re.IGNORECASE | re.DOTALL)
+
+
+def _altered(body: bytes, fault: str | None) -> bytes:
+    """The file's bytes as a fault changes them (see MirrorServer.fail); unchanged for other faults."""
+    if fault == "maintenance":  # the site's frame, no content
+        notice = '<div class="main"><p>系统维护中，请稍后访问</p></div>'.encode()
+        return _BODY.sub(lambda m: m.group(1) + notice + m.group(2), body, count=1)
+    if fault in ("gbk", "gbk-nometa"):
+        text = body.decode("utf-8")
+        data = text.encode("gbk")
+        return _META_CHARSET.sub(b"", data, count=1) if fault == "gbk-nometa" else data
+    if fault == "garble":  # bytes that are text in no encoding: 0xFF is invalid in UTF-8 and in GB18030
+        middle = len(body) // 2
+        return body[:middle] + b"\xff\xfe\xff" * 40 + body[middle:]
+    return body
