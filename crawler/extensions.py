@@ -1,9 +1,11 @@
 """The crawl run record: one `crawl_runs` row per source per crawl, and progress while it works.
 
-Status at the end: `blocked` (an anti-bot challenge stopped it), `failed` (it did not finish, or nothing
-could be fetched), `empty` (it worked and found nothing new), `ok`. Two crawls of one source never run at
-once: the run holds a PostgreSQL advisory lock for its source. List pages' validators are saved only after
-a run that finished without a single error, so a 304 never hides an article that a run failed to store.
+Status at the end: `blocked` (an anti-bot challenge stopped it), `failed` (it did not finish, nothing
+could be fetched, or none of the article pages its lists linked could be fetched), `empty` (it worked and found
+nothing new), `ok`. Two crawls of one source never run at once: the run holds a PostgreSQL advisory lock
+for its source. List pages' validators are saved only after a run that finished without a single error, so
+a 304 never hides an article that a run failed to store. An article that was linked and not stored is such
+an error, whatever dropped it (crawler/ledger.py).
 """
 
 from __future__ import annotations
@@ -16,6 +18,7 @@ from scrapy.exceptions import NotConfigured
 from scrapy.utils.defer import deferred_from_coro
 from twisted.internet import task
 
+from crawler.ledger import Ledger
 from crawler.storage import CrawlDatabase
 
 log = logging.getLogger("cywatch.crawl")
@@ -66,7 +69,8 @@ class CrawlRunRecorder:
             "relevant": int(stats.get_value("cywatch/relevant_articles", 0)),
             "indicators": int(stats.get_value("cywatch/indicators", 0)),
             "errors": sum(int(stats.get_value(key, 0)) for key in (
-                "cywatch/request_failures", "cywatch/truncated_pages", "cywatch/store_errors")) + sum(
+                "cywatch/request_failures", "cywatch/page_errors", "cywatch/store_errors",
+                "cywatch/unfinished_articles")) + sum(
                 int(value) for key, value in stats.get_stats().items() if key.startswith("spider_exceptions/")),
         }
 
@@ -82,6 +86,10 @@ class CrawlRunRecorder:
         if self.run_id is None:
             CrawlDatabase.of(self.crawler).close()
             return
+        ledger = getattr(spider, "ledger", None)
+        self._failures(spider)
+        if reason == "finished" and ledger is not None:
+            self._unfinished(spider, ledger)
         c = self._counts()
         blocked = self.crawler.stats.get_value("cywatch/blocked")
         # Only list pages say whether the site answered: robots.txt can be served by a site that answers
@@ -95,6 +103,10 @@ class CrawlRunRecorder:
             first = self.crawler.stats.get_value("cywatch/first_error")
             status, detail = "failed", f"nothing could be fetched: {first}" if first else \
                 "nothing could be fetched; see the log for the errors"
+        elif ledger is not None and ledger.none_fetched():  # lists answered, article pages did not
+            first = self.crawler.stats.get_value("cywatch/first_error")
+            status, detail = "failed", f"none of the {len(ledger.unfinished())} linked articles could be " \
+                                       f"fetched: {first}"
         elif c["new"] == 0:
             status, detail = "empty", None
         else:
@@ -111,6 +123,37 @@ class CrawlRunRecorder:
                  spider.name, status, c["pages"], c["not_modified"], c["new"], c["relevant"], c["indicators"],
                  c["errors"])
         db.close()
+
+
+    def _unfinished(self, spider: Spider, ledger: Ledger) -> None:
+        """Linked articles that were not stored: an error each when nothing said so yet, in a few lines."""
+        silent = ledger.silent()
+        if not silent:
+            return
+        self.crawler.stats.inc_value("cywatch/unfinished_articles", len(silent))
+        first = silent[0]
+        if not self.crawler.stats.get_value("cywatch/first_error"):
+            self.crawler.stats.set_value("cywatch/first_error", f"linked, not stored ({ledger.why.get(first, 'dropped')}) "
+                                                                f"at {first}")
+        for url in silent[:_SHOWN]:
+            log.error("%s: linked, not stored (%s); it will be fetched again: %s (listed on %s)", spider.name,
+                      ledger.why.get(url, "dropped without a reply"), url, ", ".join(sorted(ledger.linked[url])))
+        if len(silent) > _SHOWN:
+            log.error("%s: … and %d more linked articles not stored (all of them: --verbose)", spider.name,
+                      len(silent) - _SHOWN)
+            for url in silent[_SHOWN:]:
+                spider.logger.info("linked, not stored (%s): %s", ledger.why.get(url, "dropped"), url)
+
+    def _failures(self, spider: Spider) -> None:
+        """After the first few failed requests in full, the rest in one line, counted by kind."""
+        kinds = getattr(spider, "failure_kinds", None)
+        if kinds and sum(kinds.values()) > _SHOWN:
+            counted = ", ".join(f"{kind} ×{n}" for kind, n in kinds.most_common())
+            log.error("%s: %d requests failed in all (%s); the first %d are above, all of them with --verbose",
+                      spider.name, sum(kinds.values()), counted, _SHOWN)
+
+
+_SHOWN = 3  # errors of one kind shown in full before the rest is summed up (SourceSpider.ERRORS_SHOWN)
 
 
 def _schedule(coroutine: object) -> None:

@@ -6,6 +6,7 @@ Each is a small component with one job, configured in crawler/settings.py, built
 from __future__ import annotations
 
 import asyncio
+import codecs
 import logging
 
 from scrapy.crawler import Crawler
@@ -14,7 +15,8 @@ from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
 from w3lib.encoding import http_content_type_encoding
 
-from crawler.encoding import declared_charset
+from crawler.encoding import decode_page
+from crawler.pages import UNDECODABLE
 from crawler.storage import CrawlDatabase
 
 log = logging.getLogger(__name__)
@@ -78,9 +80,10 @@ class BlockedDetectionMiddleware:
 class ConditionalRequestMiddleware:
     """List pages are fetched with If-None-Match / If-Modified-Since; a 304 is not parsed again.
 
-    New validators are only collected here; the run recorder (crawler/extensions.py) saves them when the
-    run finishes without errors, so that a crawl that dies halfway never makes the next one skip a list
-    whose articles it did not store.
+    New validators are only attached to the request here; the spider makes them pending once it has seen
+    the page whole (SourceSpider.accept), and the run recorder (crawler/extensions.py) saves them when the
+    run finishes without errors, so that neither a cut page nor a crawl that dies halfway makes the next one
+    skip a list whose articles it did not store.
     """
 
     def __init__(self, crawler: Crawler) -> None:
@@ -112,39 +115,32 @@ class ConditionalRequestMiddleware:
         if response.status == 200:
             etag = response.headers.get("ETag")
             modified = response.headers.get("Last-Modified")
-            if etag or modified:
-                CrawlDatabase.of(self.crawler).pending_validators[request.url] = (
+            if etag or modified:  # the spider makes them pending once it has seen the page whole (accept)
+                request.meta["validators"] = (
                     etag.decode("latin-1") if etag else None, modified.decode("latin-1") if modified else None)
         return response
 
 
-_LATIN = frozenset({"latin-1", "iso-8859-1", "iso8859-1", "cp1252", "windows-1252", "ascii", "us-ascii"})
-
-
 class CharsetMiddleware:
-    """Decode by the page's own <meta charset> when the HTTP header says nothing or lies.
+    """Decode every page by the encoding its bytes are really in, and flag a page that decodes in none.
 
-    Chinese government servers often send no charset (clients then fall back to ISO-8859-1) or a wrong
-    one; a page whose header charset cannot decode it, or that names a Latin charset while declaring a
-    Chinese or Unicode one, is re-read with the declared charset.
+    Chinese government servers often send no charset (clients then fall back to ISO-8859-1) or a wrong one,
+    and a page's <meta> can lie too (a GBK page claiming utf-8): Scrapy would believe them and read U+FFFD.
+    crawler/encoding.py tries every candidate strictly; a page none decodes is flagged UNDECODABLE, and the
+    spiders refuse it (an error of the run: it is fetched again by the next one, never stored as garbage).
     """
 
     def process_response(self, request: Request, response: Response) -> Response:
-        """The response, re-decoded with the declared charset where the header is wrong or missing."""
+        """The response, re-decoded where its declared encoding is wrong or missing, or flagged."""
         if not isinstance(response, TextResponse):
             return response
         header = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
-        declared = declared_charset(response.body)
-        if not declared or declared == header:
-            return response
-        if header is None or header.lower() in _LATIN or not _decodes(response.body, header):
-            return response.replace(encoding=declared)
+        found = decode_page(response.body, header)
+        if found is None:
+            log.warning("could not decode %s: not text in its declared charset (%s), UTF-8, GB18030 or an "
+                        "encoding a detector recognises", request.url, header or "none")
+            return response.replace(flags=[*response.flags, UNDECODABLE])
+        encoding = found[1]
+        if codecs.lookup(response.encoding).name != encoding:
+            return response.replace(encoding=encoding)
         return response
-
-
-def _decodes(body: bytes, encoding: str) -> bool:
-    try:
-        body.decode(encoding)
-    except (UnicodeDecodeError, LookupError):
-        return False
-    return True

@@ -3,24 +3,33 @@
 A spider never requests an article page it has stored. Lists are paged newest first, back to the horizon:
 `since` (given, or the end of the last clean crawl, or CYWATCH_FIRST_CRAWL_DAYS before `until` the first time); when
 the last crawl was clean, a list page whose entries are all stored also ends the paging.
+
+Nothing counts as seen unless it was: a page is used only when it arrived whole and decoded (`accept`), a
+list page must have rows, paging must reach the horizon, and every article a list linked must end up stored
+or settled (crawler/ledger.py). Anything less is an error of the run, which keeps the window and the 304s
+from passing over it.
 """
 
 from __future__ import annotations
 
 import re
+from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from typing import Any, ClassVar
 
 import scrapy
+from scrapy import signals
 from scrapy.crawler import Crawler
 from scrapy.exceptions import IgnoreRequest
-from scrapy.http import Request, Response
+from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler.items import ArticleItem
+from crawler.ledger import Ledger
+from crawler.pages import UNDECODABLE, incomplete
 from crawler.parsing import SHANGHAI, at_midnight, body_content, clean, first_matching, meta, parse_datetime
 from crawler.sources import Source, source
 from crawler.storage import CrawlDatabase
@@ -39,6 +48,7 @@ class SourceSpider(scrapy.Spider):
     """Base of the four source spiders."""
 
     name: ClassVar[str]
+    ERRORS_SHOWN: ClassVar[int] = 3  # failed requests logged in full; the others are counted (extensions.py)
     since: date
     until: date
     explicit_since: bool
@@ -55,6 +65,9 @@ class SourceSpider(scrapy.Spider):
         """The spider with its horizon resolved against what is stored."""
         spider: SourceSpider = super().from_crawler(crawler, *args, **kwargs)
         spider.db = CrawlDatabase.of(crawler)
+        spider.ledger = Ledger()
+        spider.failure_kinds = Counter()
+        crawler.signals.connect(spider.item_stored, signal=signals.item_scraped)
         today = datetime.now(SHANGHAI).date()
         spider.until = date.fromisoformat(spider._until_arg) if spider._until_arg else today
         spider.explicit_since = spider._since_arg is not None
@@ -95,10 +108,61 @@ class SourceSpider(scrapy.Spider):
     ARTICLE: ClassVar[re.Pattern[str]]
     ROWS: ClassVar[tuple[str, ...]] = ()
 
+    # A list page is whole when, besides its closing </html>, it shows the list's end: the pager, which these
+    # CMSs print on every page of a list (also the last: 共N页, 尾页), or the e-paper's 版 navigation.
+    LIST_END: ClassVar[re.Pattern[str]] = re.compile(r"下一页|下页|上一页|尾页|末页|共\s*\d+\s*页|createPageHTML")
+
     async def start(self) -> AsyncIterator[Request]:
         """The first page of each list."""
         for section, url in self.LISTS:
             yield self.list_request(url, section)
+
+    # --- what counts as seen -----------------------------------------------------------------------------
+    def accept(self, response: Response) -> bool:
+        """Whether a page may be used: it arrived whole and decoded. Otherwise an error: it is fetched again."""
+        reason = incomplete(response)
+        if reason is None and UNDECODABLE in response.flags:
+            reason = "could not decode its text (not UTF-8, GB18030 or an encoding a detector recognises)"
+        if reason is None:
+            return True
+        self.page_error(f"incomplete page, not used (it will be fetched again): {reason}", response.url)
+        if linked := response.meta.get("linked_url"):
+            self.ledger.report(linked)
+        return False
+
+    def accept_list(self, response: Response, rows: int) -> bool:
+        """Whether an accepted list page counts as seen: it has rows, and shows the list's end after them.
+
+        Only then do its validators become pending (saved if the run ends clean): a 304 stands for what
+        was seen.
+        """
+        if not rows:
+            self.page_error("the list had no entries: is the site in maintenance?", response.url)
+            return False
+        if isinstance(response, TextResponse) and not self.LIST_END.search(response.text):
+            self.page_error("incomplete page, not used (it will be fetched again): the list's end (its pager) "
+                            "is missing, the list may be cut short", response.url)
+            return False
+        if validators := response.meta.get("validators"):
+            self.db.pending_validators[response.url] = validators
+        return True
+
+    def page_error(self, message: str, url: str) -> None:
+        """An error of this run about a page: counted, logged in one line, and the first one kept."""
+        self.crawler.stats.inc_value("cywatch/page_errors")
+        if not self.crawler.stats.get_value("cywatch/first_error"):
+            self.crawler.stats.set_value("cywatch/first_error", f"{message} at {url}")
+        self.logger.error("%s: %s", message, url)
+
+    def article_request(self, url: str, page: str, callback: Any, meta: dict[str, Any]) -> Request:
+        """A request for an article linked from list page `page`: unfinished work until it is stored."""
+        self.ledger.link(url, page)
+        return Request(url, callback=callback, errback=self.failed, meta=meta | {"linked_url": url})
+
+    def item_stored(self, item: Any, response: Response | None, spider: scrapy.Spider | None = None) -> None:
+        """An article passed the pipeline (committed): its work is done."""
+        if spider in (self, None) and response is not None:
+            self.ledger.store(response.meta.get("linked_url", response.url))
 
     def list_request(self, url: str, section: str, page: int = 1) -> Request:
         """A request for page `page` of a news list."""
@@ -114,30 +178,45 @@ class SourceSpider(scrapy.Spider):
         past its end. A news list whose first page is gone is an error: the site has moved that section, and
         a crawl of it would stay empty for good.
         """
+        meta = failure.request.meta
+        linked = meta.get("linked_url")
         if failure.check(HttpError):
             status = failure.value.response.status
-            meta = failure.request.meta
             if status in (404, 410) and meta.get("page", 1) > 1:  # paged past the end of a list: normal
                 self.logger.info("end of the list (HTTP %d): %s", status, failure.request.url)
                 return
             if status in (404, 410) and not meta.get("list_page"):
                 self.logger.warning("gone (HTTP %d): %s", status, failure.request.url)
+                if linked:
+                    self.ledger.settle(linked)
                 return
             reason = f"HTTP {status}" + (" (has the site moved this list?)" if status in (404, 410) else "")
         elif failure.check(IgnoreRequest):
+            message = failure.getErrorMessage()
+            if linked and "robots.txt" in message:  # the site asks us not to: settled, not lost
+                self.ledger.settle(linked)
+            elif linked:  # e.g. "Filtered offsite request": not stored, so unfinished (the ledger says so)
+                self.ledger.drop(linked, message or type(failure.value).__name__)
             return
         else:
-            reason = failure.getErrorMessage()
+            reason = failure_reason(failure, self.settings.getint("DOWNLOAD_MAXSIZE"))
+        if linked:
+            self.ledger.report(linked, fetched=False)
         self.crawler.stats.inc_value("cywatch/request_failures")
         if not self.crawler.stats.get_value("cywatch/first_error"):
             self.crawler.stats.set_value("cywatch/first_error", f"{reason} at {failure.request.url}")
-        self.logger.error("could not fetch %s: %s", failure.request.url, reason)
+        kind = reason.split(" (", 1)[0] if failure.check(HttpError) else type(failure.value).__name__
+        self.failure_kinds[kind] += 1
+        shown = sum(self.failure_kinds.values()) <= self.ERRORS_SHOWN  # the rest: one line at the end
+        (self.logger.error if shown else self.logger.info)("could not fetch %s: %s", failure.request.url, reason)
 
     def parse_list(self, response: Response) -> Iterator[Request]:
         """Articles of a list page that are in the window and not stored; then the next page if needed."""
         section, page = response.meta["section"], response.meta["page"]
+        if not self.accept(response):
+            return
         entries = self.list_entries(response)
-        if not entries:
+        if not self.accept_list(response, len(entries)):
             return
         fresh = [e for e in entries if self.within(e.day)]
         if any(e.day > self.until for e in entries):  # seen, not crawled: a 304 next time must not hide them
@@ -145,14 +224,18 @@ class SourceSpider(scrapy.Spider):
         wanted = set(self.unstored(e.url for e in fresh))
         for entry in fresh:
             if entry.url in wanted:
-                yield Request(entry.url, callback=self.parse_article, errback=self.failed,
-                              meta={"section": section, "list_title": entry.title, "list_date": entry.day})
+                yield self.article_request(entry.url, response.url, self.parse_article, {
+                    "section": section, "list_title": entry.title, "list_date": entry.day})
         reached_horizon = entries[-1].day < self.since  # the bottom row: an old pinned item on top does not stop it
         all_stored = bool(fresh) and not wanted and self.stop_at_stored
-        if not reached_horizon and not all_stored and page < self.settings.getint("CYWATCH_MAX_LIST_PAGES"):
-            next_url = self.page_url(response.url, page + 1)
-            if next_url:
-                yield self.list_request(next_url, section, page + 1)
+        if reached_horizon or all_stored:
+            return
+        next_url = self.page_url(response.url, page + 1)
+        if next_url and page < self.settings.getint("CYWATCH_MAX_LIST_PAGES"):
+            yield self.list_request(next_url, section, page + 1)
+        else:  # the days between the bottom row and the horizon were not seen: the window must not pass them
+            self.page_error(f"paging stopped at page {page} before reaching {self.since} (rows down to "
+                            f"{entries[-1].day}; CYWATCH_MAX_LIST_PAGES or an unknown pager)", response.url)
 
     def list_entries(self, response: Response) -> list[ListEntry]:
         """The rows of a list page that link to an article: URL, title, and the row's date (else the URL's)."""
@@ -182,15 +265,6 @@ class SourceSpider(scrapy.Spider):
             return re.sub(r"index(_\d+)?\.html$", f"index_{page - 1}.html", url)
         return None
 
-    def complete(self, response: Response) -> bool:
-        """Whether an HTML page arrived whole; a truncated one is an error, not stored, fetched again later."""
-        if b"</html>" in response.body[-2048:].lower():
-            return True
-        self.logger.error("truncated page (no closing </html>), not stored; it will be fetched again: %s",
-                          response.url)
-        self.crawler.stats.inc_value("cywatch/truncated_pages")
-        return False
-
     # --- government CMS article pages (Ucap, TRS): metas, a body container, the list's date to fall back on --
     TITLE_SUFFIX: ClassVar[re.Pattern[str] | None] = None  # what the site appends to <title> after the headline
     BODY: ClassVar[tuple[str, ...]] = ()  # CSS of the article body, most current layout first
@@ -199,7 +273,7 @@ class SourceSpider(scrapy.Spider):
     def parse_article(self, response: Response) -> Iterator[Any]:
         """An article page: title (ArticleTitle meta, else <title> without the site's suffix), PubDate (else the
         list's date), the body of the first BODY selector that matches, METAS and `extra_metadata`."""
-        if not self.complete(response):
+        if not self.accept(response):
             return
         match = self.ARTICLE.search(response.url)
         assert match is not None
@@ -207,6 +281,7 @@ class SourceSpider(scrapy.Spider):
         title = meta(response, "ArticleTitle") or clean(self.TITLE_SUFFIX.sub("", head) if self.TITLE_SUFFIX else head)
         body = first_matching(response, self.BODY, "body", response.url, self.logger)
         if not title or not body:
+            self.ledger.drop(response.meta.get("linked_url", response.url), "no title or body found on the page")
             return
         page_date = parse_datetime(meta(response, "PubDate"))
         metadata = {key: value for key, name in self.METAS.items() if (value := meta(response, name))}
@@ -219,3 +294,12 @@ class SourceSpider(scrapy.Spider):
     def extra_metadata(self, response: Response, page_date: datetime | None) -> dict[str, object]:
         """What a site keeps of an article beyond its METAS (none by default)."""
         return {}
+
+
+def failure_reason(failure: Failure, maxsize: int) -> str:
+    """Why a request failed, in words: never empty (a cancelled download says nothing by itself)."""
+    from twisted.internet.defer import CancelledError
+
+    if failure.check(CancelledError):
+        return f"download cancelled: the page is larger than DOWNLOAD_MAXSIZE ({maxsize:,} bytes)"
+    return failure.getErrorMessage() or type(failure.value).__name__

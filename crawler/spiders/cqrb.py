@@ -33,6 +33,7 @@ class CqrbSpider(SourceSpider):
     """重庆日报: every article of every 版 of each day in the window."""
 
     name = "cqrb"
+    LIST_END = re.compile(r"下一版|上一版")  # the 版 navigation, printed after a 版's title list
 
     async def start(self) -> AsyncIterator[Request]:
         """The front page (版 001) of each day in the window."""
@@ -49,10 +50,12 @@ class CqrbSpider(SourceSpider):
             self.logger.info("no paper on %s (404)", day)
             self.crawler.stats.inc_value("cywatch/no_paper_days")
             return
+        if not self.accept(response):
+            return
         pages = self.page_list(response)
         if not pages:
             self.logger.warning("no 版 list found at %s; reading this page only", response.url)
-        yield from self.parse_page(response, pages.get("001"))
+        yield from self.page_articles(response, pages.get("001"))
         for number, label in sorted(pages.items()):
             if number != "001":
                 yield Request(page_url(day, number), callback=self.parse_page, errback=self.failed,
@@ -71,20 +74,24 @@ class CqrbSpider(SourceSpider):
                 labels.setdefault(match.group(1), f"第{match.group(1)}版")
         return labels
 
-    def parse_page(self, response: Response, label: str | None = None) -> Iterator[Request]:
+    def parse_page(self, response: Response) -> Iterator[Request]:
+        """A 版 page other than the front: its articles, once the page is known whole."""
+        if self.accept(response):
+            yield from self.page_articles(response, response.meta.get("page_label"))
+
+    def page_articles(self, response: Response, label: str | None) -> Iterator[Request]:
         """Articles of one 版, from its title list and its hot spots, that are not stored yet."""
-        label = label or response.meta.get("page_label")
         links = response.css("a::attr(href)").getall() + \
             response.css('map[name="PagePicMap"] area::attr(href)').getall()
         urls = [u for u in (response.urljoin(h.strip()) for h in links) if _ARTICLE.search(u)]
-        if not urls:
-            self.logger.warning("no article links (title list or PagePicMap) at %s", response.url)
+        if not self.accept_list(response, len(urls)):  # a 版 always carries articles (title list, PagePicMap)
+            return
         for url in self.unstored(urls):
-            yield Request(url, callback=self.parse_article, errback=self.failed, meta={"page_label": label})
+            yield self.article_request(url, response.url, self.parse_article, {"page_label": label})
 
     def parse_article(self, response: Response) -> Iterator[Any]:
         """引题, 主标题, 副题, the body of #ozoom; the date from the URL."""
-        if not self.complete(response):
+        if not self.accept(response):
             return
         match = _ARTICLE.search(response.url)
         assert match is not None
@@ -102,6 +109,7 @@ class CqrbSpider(SourceSpider):
             subtitle = after[0] if after else None
         body = first_matching(response, ["#ozoom", "div.content", "#content"], "body", response.url, self.logger)
         if not title or not body:
+            self.ledger.drop(response.meta.get("linked_url", response.url), "no title or body found on the page")
             return
         lines, tables = body_content(body)
         yield ArticleItem(source=self.name, url=response.url, title=title, published_at=at_midnight(day),
