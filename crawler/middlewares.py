@@ -88,14 +88,28 @@ class ConditionalRequestMiddleware:
 
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
+        self._usable: bool | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> ConditionalRequestMiddleware:
         return cls(crawler)
 
+    def usable(self) -> bool:
+        """Whether saved validators may stand for this run's window: not for a backfill reaching further back
+        than a clean run that saved them (it would get 304 for pages whose older rows it never looked at)."""
+        if self._usable is None:
+            spider = self.crawler.spider
+            narrowest = CrawlDatabase.of(self.crawler).latest_clean_since(spider.name)
+            since = getattr(spider, "since", None)
+            self._usable = narrowest is None or since is None or since >= narrowest
+            if not self._usable:
+                log.info("%s: the window starts before %s, where saved validators begin: lists are fetched whole",
+                         spider.name, narrowest)
+        return self._usable
+
     def process_request(self, request: Request) -> None:
         """Add the validators of a list page fetched before."""
-        if not request.meta.get("list_page"):
+        if not request.meta.get("list_page") or not self.usable():
             return
         etag, modified = CrawlDatabase.of(self.crawler).validators(request.url)
         if etag:

@@ -40,6 +40,13 @@ class _NetworkErrorsInOneLine(logging.Filter):
         return True
 
 
+class _ReportedBySpider(logging.Filter):
+    """Scrapy's "Gave up retrying" line says again what the spider's errback reports (SourceSpider.failed)."""
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        return not str(record.msg).startswith("Gave up retrying")
+
+
 def _is_network_error(error: BaseException | None) -> bool:
     seen = 0
     while error is not None and seen < 10:  # the error, or what caused it
@@ -90,6 +97,8 @@ def crawl(names: list[str], since: date | None = None, until: date | None = None
     process = CrawlerProcess(settings)
     for name in _DOWNLOAD_ERROR_LOGGERS:  # on the loggers: Scrapy replaces the root handler per crawler
         logging.getLogger(name).addFilter(_NetworkErrorsInOneLine())
+    if not verbose:
+        logging.getLogger("scrapy.downloadermiddlewares.retry").addFilter(_ReportedBySpider())
     args = {k: v.isoformat() for k, v in (("since", since), ("until", until)) if v}
     for name in names or list(SOURCES):
         process.crawl(name, **args)

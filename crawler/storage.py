@@ -73,6 +73,18 @@ class CrawlDatabase:
             "AND errors = 0", [source]).fetchone()
         return row["until"]
 
+    def latest_clean_since(self, source: str) -> date | None:
+        """The latest `since` among clean crawls of a source: where the windows validators stand for may begin.
+
+        Validators are saved by clean runs, each for its own window; a 304 says "as when you saw it", so it
+        means "nothing new" only to a run whose window starts no earlier than the one that saw the page.
+        A daily crawl starts where the last clean one ended, never earlier; a backfill may.
+        """
+        row = self.conn.execute(
+            "SELECT max(since) AS since FROM crawl_runs WHERE source = %s AND status IN ('ok', 'empty') "
+            "AND errors = 0", [source]).fetchone()
+        return row["since"]
+
     def last_run_was_clean(self, source: str) -> bool:
         """Whether the most recent finished crawl of a source was clean."""
         row = self.conn.execute(

@@ -249,7 +249,7 @@ _STEPS: dict[str, Callable[..., dict]] = {"crawl": _crawl, "diff": _diff, "diges
 def _crawl_lines(crawl: dict) -> list[str]:
     sources = crawl.get("sources", {})
     listed = " · ".join(f"{name} {s['status']}" + (f" {s['new']} new" if s.get("new") else "")
-                        for name, s in sources.items())
+                        + (f" ({s['errors']} errors)" if s.get("errors") else "") for name, s in sources.items())
     return [f"  crawl   {crawl['status']:<11} {listed or 'no source ran'}"] + [
         f"          {name}: {s['detail']}" for name, s in sources.items()
         if s["status"] in ("failed", "blocked") and s.get("detail")]

@@ -297,9 +297,16 @@ class SourceSpider(scrapy.Spider):
 
 
 def failure_reason(failure: Failure, maxsize: int) -> str:
-    """Why a request failed, in words: never empty (a cancelled download says nothing by itself)."""
+    """Why a request failed, in words: never empty.
+
+    Scrapy cancels a body that grows past DOWNLOAD_MAXSIZE without a Content-Length (one that announces
+    more is refused with a message) and says nothing more than "cancelled".
+    """
+    from scrapy import exceptions
     from twisted.internet.defer import CancelledError
 
-    if failure.check(CancelledError):
-        return f"download cancelled: the page is larger than DOWNLOAD_MAXSIZE ({maxsize:,} bytes)"
-    return failure.getErrorMessage() or type(failure.value).__name__
+    cancelled = getattr(exceptions, "DownloadCancelledError", CancelledError)  # Scrapy >= 2.14 wraps it
+    message = failure.getErrorMessage()
+    if not message and failure.check(cancelled, CancelledError):
+        return f"download cancelled: the body grew past DOWNLOAD_MAXSIZE ({maxsize:,} bytes)"
+    return message or type(failure.value).__name__
