@@ -68,6 +68,7 @@ class SourceSpider(scrapy.Spider):
         spider.ledger = Ledger()
         spider.failure_kinds = Counter()
         crawler.signals.connect(spider.item_stored, signal=signals.item_scraped)
+        crawler.signals.connect(spider.item_failed, signal=signals.item_error)  # counted as a store error
         today = datetime.now(SHANGHAI).date()
         spider.until = date.fromisoformat(spider._until_arg) if spider._until_arg else today
         spider.explicit_since = spider._since_arg is not None
@@ -163,6 +164,11 @@ class SourceSpider(scrapy.Spider):
         """An article passed the pipeline (committed): its work is done."""
         if spider in (self, None) and response is not None:
             self.ledger.store(response.meta.get("linked_url", response.url))
+
+    def item_failed(self, item: Any, response: Response | None, spider: scrapy.Spider | None = None) -> None:
+        """An article the pipeline could not store: unfinished, and already an error (store_errors)."""
+        if spider in (self, None) and response is not None:
+            self.ledger.report(response.meta.get("linked_url", response.url))
 
     def list_request(self, url: str, section: str, page: int = 1) -> Request:
         """A request for page `page` of a news list."""
