@@ -152,6 +152,9 @@ def _send_one(conn: psycopg.Connection, transport: SmtpSender | FileSender, send
     if outcome.kind == "sent":
         recorded = outbox.mark_sent(conn, row["id"], claimer, outcome.delivered_to, outcome.reply)
         report.sent += recorded
+    elif outcome.kind == "unknown":
+        recorded = outbox.mark_unknown(conn, row["id"], claimer, outcome.reply)
+        report.unknown += recorded
     elif outcome.kind == "retry":
         state = outbox.mark_retry(conn, row["id"], claimer, row["attempts"], outcome.reply)
         recorded = state is not None

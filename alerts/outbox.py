@@ -5,7 +5,9 @@ Just before DATA the row records `stage = 'data'`; a lease that expires tells th
 - stage before DATA: the message never reached the server; it goes back to pending and is sent;
 - stage 'data': the server may have accepted it; the row becomes `unknown` and is not resent blindly
   (`cywatch outbox resend ID` sends it again, under the same Message-ID).
-4xx replies and network errors put the row back to pending with a growing delay; 5xx fails it.
+The same holds for a sender that lives: a connection that drops, resets or stays silent once DATA has begun
+makes the row `unknown` at once. 4xx replies and network errors before DATA put the row back to pending with
+a growing delay; 5xx fails it.
 
 Each claim carries a token (`claimed_by`). The lease is renewed before each message; every later update
 names the token, so a sender whose lease expired and was taken over can no longer touch the row (and does
@@ -96,10 +98,13 @@ def claim(conn: psycopg.Connection, claimer: str, batch: int = 20, tried: set[in
 
 
 def _update_claimed(conn: psycopg.Connection, digest_id: int, claimer: str, assignments: LiteralString,
-                    params: list[object]) -> bool:
-    """Apply `assignments` (SQL of this module) to a digest this claimer still holds; False if it lost it."""
-    query = sql.SQL("UPDATE digests SET {} WHERE id = %s AND state = 'sending' AND claimed_by = %s").format(
-        sql.SQL(assignments))
+                    params: list[object], *, within_lease: bool = False) -> bool:
+    """Apply `assignments` (SQL of this module) to a digest this claimer still holds; False if it lost it.
+
+    `within_lease`: only while the lease runs (once it has ended, another run may take the row over).
+    """
+    query = sql.SQL("UPDATE digests SET {} WHERE id = %s AND state = 'sending' AND claimed_by = %s{}").format(
+        sql.SQL(assignments), sql.SQL(" AND lease_until > now()" if within_lease else ""))
     done = conn.execute(query, [*params, digest_id, claimer]).rowcount
     conn.commit()
     return bool(done)
@@ -119,9 +124,13 @@ def renew(conn: psycopg.Connection, digest_id: int, claimer: str) -> None:
 
 
 def mark_stage(conn: psycopg.Connection, digest_id: int, claimer: str, stage: str) -> None:
-    """Record how far a send got (committed at once: it must survive a crash); LeaseLost if taken over."""
-    if not _update_claimed(conn, digest_id, claimer, "stage = %s", [stage]):
-        raise LeaseLost(f"digest {digest_id} was taken over by another process")
+    """Record how far a send got (committed at once: it must survive a crash).
+
+    LeaseLost if the row was taken over, or its lease ended meanwhile: a run that takes it over then must
+    find it before DATA, and send it, rather than find it in DATA and call its fate unknown.
+    """
+    if not _update_claimed(conn, digest_id, claimer, "stage = %s", [stage], within_lease=True):
+        raise LeaseLost(f"digest {digest_id} was taken over by another process (or its lease ended)")
 
 
 def mark_sent(conn: psycopg.Connection, digest_id: int, claimer: str, delivered_to: str, reply: str) -> bool:
@@ -139,6 +148,12 @@ def mark_retry(conn: psycopg.Connection, digest_id: int, claimer: str, attempts:
     recorded = _update_claimed(conn, digest_id, claimer, "state = %s, stage = NULL, lease_until = NULL, "
                                "last_error = %s, next_attempt_at = now() + %s", [state, reply, retry_after(attempts)])
     return state if recorded else None
+
+
+def mark_unknown(conn: psycopg.Connection, digest_id: int, claimer: str, reply: str) -> bool:
+    """No reply after DATA: it may have been delivered, so it waits for `cywatch outbox resend ID`."""
+    return _update_claimed(conn, digest_id, claimer, "state = 'unknown', stage = NULL, lease_until = NULL, "
+                           "last_error = %s", [f"{reply}; `cywatch outbox resend ID` sends it again"])
 
 
 def mark_failed(conn: psycopg.Connection, digest_id: int, claimer: str, reply: str) -> bool:

@@ -7,7 +7,9 @@ SMTP_URL forms:
   (`?starttls=require` insists on it, `?starttls=off` never tries).
 Certificates are always verified; CYWATCH_SMTP_CA_FILE adds a private CA to trust. Every connection has a
 timeout. Replies are classified the way mail servers mean them: 2xx delivered, 4xx try again later, 5xx
-refused for good.
+refused for good. Once DATA has begun, a failure without a reply (a timeout, a dropped or reset connection,
+anything) leaves the outcome `unknown`: the server may have accepted the message, so it is never retried
+blindly.
 """
 
 from __future__ import annotations
@@ -67,7 +69,7 @@ def parse_smtp_url(url: str, timeout: float = 30.0, ca_file: str | None = None) 
 class Outcome:
     """What became of one message."""
 
-    kind: str  # sent, retry (4xx or a network error: try again later), failed (5xx: refused for good)
+    kind: str  # sent, retry (4xx or a network error before DATA), failed (5xx), unknown (no reply after DATA)
     reply: str  # what the server said, or what went wrong
     delivered_to: str = ""
 
@@ -82,6 +84,24 @@ def _tls_context(config: SmtpConfig) -> ssl.SSLContext:
     if config.ca_file:
         context.load_verify_locations(cafile=config.ca_file)
     return context
+
+
+def _reason(error: BaseException) -> str:
+    return " ".join(str(error).split()) or type(error).__name__
+
+
+def _before_data(error: Exception, config: SmtpConfig) -> Outcome:
+    """A failure before DATA: nothing was handed over, so the message can be tried again (or never)."""
+    if isinstance(error, UnicodeError):  # the sender address or the SMTP_URL credentials: settings
+        return Outcome("retry", "the SMTP_URL user or password is not ASCII, which SMTP AUTH cannot carry "
+                                "here; fix the setting (the digest waits)")
+    if isinstance(error, smtplib.SMTPNotSupportedError):
+        return Outcome("failed", f"the server does not support what SMTP_URL asks: {error}")
+    if isinstance(error, ssl.SSLError):
+        return Outcome("retry", f"TLS with {config.describe()} failed: {error}")
+    if isinstance(error, smtplib.SMTPException | OSError):  # OSError covers timeouts and refused connections
+        return Outcome("retry", f"could not talk to {config.describe()}: {_reason(error)}")
+    raise error
 
 
 class SmtpSender:
@@ -116,6 +136,7 @@ class SmtpSender:
 
         `period` (which digest this is) is for senders that file messages by it; SMTP has no use for it.
         """
+        data_begun = False
         try:
             if self._smtp is None:
                 self._smtp = self._open()
@@ -123,45 +144,51 @@ class SmtpSender:
             code, reply = smtp.mail(sender)
             self.log.append(f"MAIL FROM: {_reply(code, reply)}")
             if code >= 400:
-                smtp.rset()
-                return Outcome("retry" if code < 500 else "failed", _reply(code, reply))
+                return self._refused(code, reply)
             try:
                 code, reply = smtp.rcpt(recipient)
             except UnicodeError:  # smtplib speaks ASCII: this address would need SMTPUTF8
-                smtp.rset()
+                self._reset()
                 return Outcome("failed", f"{recipient!r} cannot be sent without SMTPUTF8 (a non-ASCII address)")
             self.log.append(f"RCPT TO: {_reply(code, reply)}")
             if code >= 400:
-                smtp.rset()
-                return Outcome("retry" if code < 500 else "failed", _reply(code, reply))
+                return self._refused(code, reply)
             if before_data:
                 before_data()
+            data_begun = True
             code, reply = smtp.data(message)
             self.log.append(f"DATA: {_reply(code, reply)}")
             if code >= 400:
-                smtp.rset()
-                return Outcome("retry" if code < 500 else "failed", _reply(code, reply))
+                return self._refused(code, reply)
             return Outcome("sent", _reply(code, reply), self.config.describe())
-        except UnicodeError:  # the sender address or the SMTP_URL credentials: settings, not this digest
+        except smtplib.SMTPResponseException as error:  # a reply, even during DATA: the server said what it did
             self.close()
-            return Outcome("retry", "the SMTP_URL user or password is not ASCII, which SMTP AUTH cannot carry "
-                                    "here; fix the setting (the digest waits)")
-        except smtplib.SMTPAuthenticationError as error:
-            self.close()
-            return Outcome("failed", f"authentication refused: {_reply(error.smtp_code, error.smtp_error)}")
-        except smtplib.SMTPResponseException as error:
-            self.close()
+            if isinstance(error, smtplib.SMTPAuthenticationError):
+                return Outcome("failed", f"authentication refused: {_reply(error.smtp_code, error.smtp_error)}")
             kind = "retry" if error.smtp_code < 500 else "failed"
             return Outcome(kind, _reply(error.smtp_code, error.smtp_error))
-        except smtplib.SMTPNotSupportedError as error:
+        except Exception as error:
             self.close()
-            return Outcome("failed", f"the server does not support what SMTP_URL asks: {error}")
-        except ssl.SSLError as error:
+            if data_begun:  # whatever broke, the server may hold the message: never resend it blindly
+                return Outcome("unknown", "it may have been delivered: no reply after the message was sent "
+                                          f"({_reason(error)})")
+            return _before_data(error, self.config)
+
+    def _refused(self, code: int, reply: bytes) -> Outcome:
+        """The server's own 4xx/5xx reply; a reset that fails afterwards must not replace it."""
+        self._reset()
+        return Outcome("retry" if code < 500 else "failed", _reply(code, reply))
+
+    def _reset(self) -> None:
+        """RSET for the next message; a server that closed (421) or cannot reset is reconnected next time."""
+        if self._smtp is None:
+            return
+        try:
+            code, _ = self._smtp.rset()
+        except (smtplib.SMTPException, OSError):
+            code = 0
+        if code != 250:
             self.close()
-            return Outcome("retry", f"TLS with {self.config.describe()} failed: {error}")
-        except (smtplib.SMTPException, OSError) as error:  # OSError covers timeouts and refused connections
-            self.close()
-            return Outcome("retry", f"could not talk to {self.config.describe()}: {error or type(error).__name__}")
 
     def close(self) -> None:
         """Say QUIT (politely, ignoring errors) and forget the connection."""

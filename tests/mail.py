@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 import email
 import socket
+import struct
 from dataclasses import dataclass, field
 from email import policy
 from email.message import EmailMessage
@@ -47,12 +48,20 @@ class Handler:
     replies: dict[str, str] = field(default_factory=dict)
     stall_data: float = 0.0  # seconds to sit on DATA before answering (to interrupt a send there)
     stall_rcpt: float = 0.0
+    # After the final dot the message is taken (recorded as received), and then the reply is lost:
+    # "drop" closes the connection, "reset" resets it (RST), "silent" never answers.
+    after_data: str = ""
 
     async def handle_RCPT(self, server, session, envelope, address, rcpt_options):
         if self.stall_rcpt:
             await asyncio.sleep(self.stall_rcpt)
         if address in self.replies:
-            return self.replies[address]
+            reply = self.replies[address]
+            if reply.startswith("421"):  # "service closing transmission channel": it does, as servers do
+                await server.push(reply)
+                server.transport.close()
+                await _forever()
+            return reply
         envelope.rcpt_tos.append(address)
         return "250 OK"
 
@@ -60,7 +69,19 @@ class Handler:
         if self.stall_data:
             await asyncio.sleep(self.stall_data)
         self.received.append(Received(envelope.mail_from, list(envelope.rcpt_tos), envelope.original_content))
+        if self.after_data == "drop":
+            server.transport.close()
+        elif self.after_data == "reset":
+            server.transport.get_extra_info("socket").setsockopt(socket.SOL_SOCKET, socket.SO_LINGER,
+                                                                 struct.pack("ii", 1, 0))
+            server.transport.abort()
+        if self.after_data:
+            await _forever()  # cancelled when the connection goes
         return "250 2.0.0 Ok: queued"
+
+
+async def _forever() -> None:
+    await asyncio.sleep(3600)
 
 
 class MailServer:
