@@ -393,7 +393,8 @@ def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  failed: {line}")
     if report.written_to and report.sent:
         print(f"no SMTP_URL: digests written as .eml files under {report.written_to}")
-    return 1 if report.failed else 0
+    # a digest that waits for a retry, or whose delivery is unknown, is not done: scripts must see it
+    return 1 if report.failed or report.retrying or report.unknown else 0
 
 
 def cmd_send_test_email(args: argparse.Namespace, settings: Settings) -> int:

@@ -134,11 +134,33 @@ def test_a_451_leaves_the_digest_pending_and_a_later_run_sends_it(db, env):
         db.commit()
         del smtp.handler.replies["later@example.org"]
         second = digest(env | {"SMTP_URL": smtp.url()})
-    assert first.returncode == 0 and "1 to retry later" in first.stdout
+    assert first.returncode == 1 and "1 to retry later" in first.stdout  # not delivered yet: not a success
     assert row["state"] == "pending" and row["last_error"].startswith("451 4.7.1 Greylisted")
     assert "1 sent" in second.stdout
     assert len(smtp.received) == 1
     assert db.execute("SELECT state, attempts FROM digests").fetchone() == {"state": "sent", "attempts": 2}
+
+
+def test_a_421_at_rcpt_is_recorded_as_the_servers_reply_and_the_next_recipient_still_gets_theirs(db, env):
+    seed(db, CORRIDORS)
+    add(env, "busy@example.org")
+    add(env, "next@example.org")
+    with MailServer() as smtp:
+        smtp.handler.replies["busy@example.org"] = "421 4.7.0 Too many connections, closing"  # and it closes
+        result = digest(env | {"SMTP_URL": smtp.url()})
+    row = db.execute("SELECT state, last_error FROM digests WHERE recipient = 'busy@example.org'").fetchone()
+    assert row["state"] == "pending" and row["last_error"] == "421 4.7.0 Too many connections, closing"
+    assert "retry later: busy@example.org: 421 4.7.0 Too many connections" in result.stdout
+    assert [m.recipients for m in smtp.received] == [["next@example.org"]]
+
+
+def test_an_smtp_server_that_is_down_shows_in_the_exit_status(db, env):
+    seed(db, CORRIDORS)
+    add(env, "waiting@example.org")
+    result = digest(env | {"SMTP_URL": f"smtp://127.0.0.1:{free_port()}"})
+    assert result.returncode == 1, result.stdout
+    assert "1 built, 0 sent, 1 to retry later" in result.stdout
+    assert db.execute("SELECT state FROM digests").fetchone()["state"] == "pending"
 
 
 def test_a_550_fails_that_recipient_only(db, env):
@@ -200,7 +222,7 @@ def test_a_send_interrupted_by_a_crash_is_resolved_by_the_next_run(db, env, stal
         result = digest(env | {"SMTP_URL": smtp.url()})
         row = db.execute("SELECT id, state FROM digests").fetchone()
         db.commit()
-        assert result.returncode == 0, result.stdout + result.stderr
+        assert result.returncode == (1 if after == "unknown" else 0), result.stdout + result.stderr
         assert row["state"] == after
         if after == "unknown":  # it may have been delivered: not resent blindly, shown, resent on request
             assert smtp.received == []
