@@ -22,6 +22,7 @@ from alerts.subscribers import envelope_address
 from alerts.transport import FileSender, SmtpSender, parse_smtp_url
 from cywatch.config import Settings
 from db import diff
+from db.commit_order import Marks, committed_marks
 
 log = logging.getLogger("cywatch.digest")
 
@@ -51,7 +52,7 @@ def build(conn: psycopg.Connection, settings: Settings, day: date, report: Repor
     """
     subscribers = conn.execute(
         """
-        SELECT s.*, coalesce(max(d.last_change_id), 0) AS mark_change, coalesce(max(d.last_article_id), 0) AS mark_article
+        SELECT s.*, coalesce(max(d.change_mark), 0) AS mark_change, coalesce(max(d.article_mark), 0) AS mark_article
         FROM subscribers s LEFT JOIN digests d ON d.subscriber_id = s.id
         WHERE s.unsubscribed_at IS NULL
         GROUP BY s.id ORDER BY s.id
@@ -67,10 +68,11 @@ def build(conn: psycopg.Connection, settings: Settings, day: date, report: Repor
                subscriber["mark_change"], subscriber["mark_article"])
         groups.setdefault(key, []).append(subscriber)
     health = source_trouble(conn)
+    upto = committed_marks(conn)  # after the marks above: a digest never covers less than the last one
     for members in groups.values():
         try:
-            _build_group(conn, settings, period_for(members[0]["frequency"], day), members, health, report,
-                         dry_run)
+            _build_group(conn, settings, period_for(members[0]["frequency"], day), members, health, upto,
+                         report, dry_run)
         except Exception as error:  # one bad group must not cost everyone else their digest
             conn.rollback()
             log.exception("could not build the digest of %s", ", ".join(m["email"] for m in members))
@@ -78,11 +80,11 @@ def build(conn: psycopg.Connection, settings: Settings, day: date, report: Repor
 
 
 def _build_group(conn: psycopg.Connection, settings: Settings, period: Period | None, members: list[dict],
-                 health: list[dict], report: Report, dry_run: Path | None) -> None:
+                 health: list[dict], upto: Marks, report: Report, dry_run: Path | None) -> None:
     """Gather and render once for subscribers whose digests hold the same thing; store one each."""
     assert period is not None
     first = members[0]
-    content = gather(conn, first, health)
+    content = gather(conn, first, health, upto)
     if not content.worth_sending(first["operator"]):
         return
     template = render_for_group(content, period, first, settings)
@@ -100,7 +102,7 @@ def _build_group(conn: psycopg.Connection, settings: Settings, period: Period | 
                 if outbox.enqueue(conn, subscriber_id=subscriber["id"], period=period.key, recipient=recipient,
                                   subject=rendered.subject, message_id=rendered.message["Message-ID"],
                                   message=data, rendering_id=rendering, counts=content.counts(),
-                                  last_change_id=content.last_change_id, last_article_id=content.last_article_id):
+                                  change_mark=content.change_mark, article_mark=content.article_mark):
                     report.built += 1
         except Exception as error:  # reported per subscriber; the rest of the group goes on
             log.exception("could not build the digest of %s", subscriber["email"])

@@ -28,6 +28,7 @@ from crawler.extract.numbers import format_change, humanize
 from cywatch.config import Settings
 from db import diff
 from db.baseline import SHANGHAI
+from db.commit_order import Marks
 
 HEALTH_THRESHOLD = 2  # runs in a row that found nothing, failed or were blocked
 
@@ -85,8 +86,8 @@ class Content:
     articles: list[dict] = field(default_factory=list)
     health: list[dict] = field(default_factory=list)
     confirmed: int = 0
-    last_change_id: int = 0
-    last_article_id: int = 0
+    change_mark: int = 0  # watermarks in commit order (db.commit_order): what this digest covers
+    article_mark: int = 0
 
     def worth_sending(self, operator: bool) -> bool:
         """Never an empty digest; a digest about source health alone goes to operators only."""
@@ -157,19 +158,18 @@ def source_trouble(conn: psycopg.Connection) -> list[dict]:
         "ORDER BY source", [HEALTH_THRESHOLD]).fetchall()
 
 
-def gather(conn: psycopg.Connection, subscriber: dict, health: list[dict]) -> Content:
+def gather(conn: psycopg.Connection, subscriber: dict, health: list[dict], upto: Marks) -> Content:
     """What is new for a subscriber since their last digest, filtered by their preferences.
 
     `subscriber` carries its watermarks (`mark_change`, `mark_article`: what its last digest covered), as
-    alerts.delivery selects them; `health` is `source_trouble`, the same for every digest of a run.
+    alerts.delivery selects them; `upto` is `db.commit_order.committed_marks`, read once per run: the
+    digest covers what lies between, in commit order, and what is numbered later waits for the next one.
+    `health` is `source_trouble`, the same for every digest of a run.
     """
     marks = {"c": subscriber["mark_change"], "a": subscriber["mark_article"]}
     regions, metrics = list(subscriber["regions"]), list(subscriber["metrics"])
-    # the newest ids first: what is committed later has a higher id and waits for the next digest
-    newest = conn.execute("SELECT (SELECT coalesce(max(id), 0) FROM indicator_changes) AS c, "
-                          "(SELECT coalesce(max(id), 0) FROM articles) AS a").fetchone()
-    rows = diff.changes(conn, after_change=marks["c"], regions=regions, metrics=metrics)
-    content = Content(last_change_id=max([marks["c"], newest["c"], *(r["change_id"] for r in rows)]))
+    rows = diff.changes(conn, after_change=marks["c"], upto_change=upto.change, regions=regions, metrics=metrics)
+    content = Content(change_mark=max(marks["c"], upto.change), article_mark=max(marks["a"], upto.article))
     content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"])
     content.new = _dedupe([r for r in rows if r["outcome"] == "new"])
     content.confirmed = sum(1 for r in rows if r["outcome"] == "confirmed")
@@ -178,15 +178,15 @@ def gather(conn: psycopg.Connection, subscriber: dict, health: list[dict]) -> Co
         SELECT a.id, a.title, a.canonical_url, s.name AS source_name, a.published_at, a.section,
                (SELECT count(*) FROM indicator_observations o WHERE o.article_id = a.id) AS indicators
         FROM articles a JOIN sources s ON s.id = a.source
-        WHERE a.id > %(after)s AND a.relevant AND a.duplicate_of IS NULL AND a.origin = 'crawl'
+        WHERE a.commit_seq > %(after)s AND a.commit_seq <= %(upto)s
+          AND a.relevant AND a.duplicate_of IS NULL AND a.origin = 'crawl'
           AND (cardinality(%(regions)s::text[]) = 0 AND cardinality(%(metrics)s::text[]) = 0
                OR EXISTS (SELECT 1 FROM indicator_observations o WHERE o.article_id = a.id
                           AND (cardinality(%(regions)s::text[]) = 0 OR o.region = ANY(%(regions)s))
                           AND (cardinality(%(metrics)s::text[]) = 0 OR EXISTS (
                                SELECT 1 FROM unnest(%(metrics)s::text[]) m WHERE strpos(o.metric, m) > 0))))
         ORDER BY a.published_at DESC, a.id
-        """, {"after": marks["a"], "regions": regions, "metrics": metrics}).fetchall()
-    content.last_article_id = max([marks["a"], newest["a"], *(a["id"] for a in content.articles)])
+        """, {"after": marks["a"], "upto": upto.article, "regions": regions, "metrics": metrics}).fetchall()
     content.health = health
     return content
 

@@ -52,7 +52,7 @@ def store_rendering(conn: psycopg.Connection, period: str, full_html: str) -> in
 
 def enqueue(conn: psycopg.Connection, *, subscriber_id: int, period: str, recipient: str, subject: str,
             message_id: str, message: bytes, rendering_id: int | None, counts: dict[str, int],
-            last_change_id: int, last_article_id: int) -> bool:
+            change_mark: int, article_mark: int) -> bool:
     """Store a built digest as pending; False if this subscriber already has one for this period.
 
     The caller commits (a group of digests is stored in one transaction).
@@ -60,12 +60,12 @@ def enqueue(conn: psycopg.Connection, *, subscriber_id: int, period: str, recipi
     row = conn.execute(
         """
         INSERT INTO digests (subscriber_id, period, recipient, subject, message_id, message, rendering_id, counts,
-                             last_change_id, last_article_id)
+                             change_mark, article_mark)
         VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)
         ON CONFLICT DO NOTHING RETURNING id
         """,
         [subscriber_id, period, recipient, subject, message_id, message, rendering_id, json.dumps(counts),
-         last_change_id, last_article_id]).fetchone()
+         change_mark, article_mark]).fetchone()
     return row is not None
 
 

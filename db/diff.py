@@ -109,7 +109,8 @@ JOIN articles a ON a.id = o.article_id
 JOIN sources s ON s.id = a.source
 LEFT JOIN indicator_observations b ON b.id = c.baseline_observation_id
 WHERE (%(since)s::timestamptz IS NULL OR a.published_at >= %(since)s)
-  AND c.id > %(after)s AND (%(before)s::timestamptz IS NULL OR a.fetched_at < %(before)s)
+  AND c.commit_seq > %(after)s AND (%(upto)s::bigint IS NULL OR c.commit_seq <= %(upto)s)
+  AND (%(before)s::timestamptz IS NULL OR a.fetched_at < %(before)s)
   AND (cardinality(%(regions)s::text[]) = 0 OR o.region = ANY(%(regions)s))
   AND (cardinality(%(metrics)s::text[]) = 0
        OR EXISTS (SELECT 1 FROM unnest(%(metrics)s::text[]) m WHERE strpos(o.metric, m) > 0))
@@ -119,14 +120,15 @@ ORDER BY CASE c.outcome WHEN 'changed' THEN 0 WHEN 'new' THEN 1 ELSE 2 END, o.me
 
 
 def changes(conn: psycopg.Connection, *, since: date | None = None, after_change: int = 0,
-            fetched_before: datetime | None = None, regions: list[str] | None = None,
+            upto_change: int | None = None, fetched_before: datetime | None = None, regions: list[str] | None = None,
             metrics: list[str] | None = None) -> list[dict]:
     """Compared figures with their baseline and article: changed first, then new, then confirmed.
 
     `since` keeps figures of articles published on or after that day (Asia/Shanghai); `after_change` and
-    `fetched_before` bound a digest; `regions` and `metrics` are a subscriber's filters (a metric filter
+    `upto_change` (commit order, db.commit_order: never ids, which are not) and `fetched_before` bound a digest; `regions` and `metrics` are a subscriber's filters (a metric filter
     matches every metric that contains it).
     """
     since_at = datetime.combine(since, time(0), SHANGHAI) if since else None
-    return conn.execute(_CHANGES, {"since": since_at, "after": after_change, "before": fetched_before,
+    return conn.execute(_CHANGES, {"since": since_at, "after": after_change, "upto": upto_change,
+                                   "before": fetched_before,
                                    "regions": regions or [], "metrics": metrics or []}).fetchall()
