@@ -23,7 +23,7 @@ from alerts import tokens
 from alerts.digest import personalise_page
 from alerts.subscribers import unsubscribe
 from cywatch.config import Settings
-from db.connection import database_url
+from db.connection import connect, database_url
 
 _PAGES = Environment(loader=PackageLoader("alerts", "templates"), autoescape=select_autoescape(["html"]))
 _HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
@@ -124,7 +124,11 @@ def create_app(settings: Settings) -> Starlette:
 
 
 def serve(settings: Settings, host: str, port: int) -> None:
-    """Run the app under uvicorn until interrupted."""
+    """Run the app under uvicorn until interrupted; DatabaseUnavailable at once if the database is not there.
+
+    Checked before the server starts: the pool would wait 30 s and uvicorn would print its traceback.
+    """
     import uvicorn
 
+    connect(settings).close()
     uvicorn.run(create_app(settings), host=host, port=port, log_level="info")

@@ -510,7 +510,8 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         runs = conn.execute("SELECT * FROM runs ORDER BY run_date DESC LIMIT %s", [args.runs]).fetchall()
         health = conn.execute("SELECT * FROM source_health ORDER BY source").fetchall()
         box = {r["state"]: r for r in conn.execute(
-            "SELECT state, count(*) AS n, min(created_at) AS oldest FROM digests GROUP BY state")}
+            "SELECT state, count(*) AS n, min(created_at) AS oldest, max(lease_until) AS lease FROM digests "
+            "GROUP BY state")}
         subscribers = conn.execute("SELECT count(*) FILTER (WHERE unsubscribed_at IS NULL) AS active, "
                                    "count(*) FILTER (WHERE operator AND unsubscribed_at IS NULL) AS operators "
                                    "FROM subscribers").fetchone()
@@ -527,8 +528,11 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(render_table(["source", "name", "last run", "last success", "bad runs in a row", "detail"], [
         [h["source"], h["name"], h["last_status"] or "never", f"{h['last_ok']:%Y-%m-%d %H:%M}" if h["last_ok"] else "never",
          h["consecutive_bad"], (h["last_detail"] or "")[:60]] for h in health]))
-    pending, failed, unknown = (box.get(state, {}).get("n", 0) for state in ("pending", "failed", "unknown"))
-    print(f"\noutbox: {pending} pending, {failed} failed, {unknown} of unknown fate"
+    pending, sending, failed, unknown = (box.get(state, {}).get("n", 0)
+                                         for state in ("pending", "sending", "failed", "unknown"))
+    # rows of a sender that was killed stay `sending` until their lease ends; then the next digest resolves them
+    held = f" (lease until {box['sending']['lease']:%m-%d %H:%M})" if sending and box["sending"]["lease"] else ""
+    print(f"\noutbox: {pending} pending, {sending} being sent{held}, {failed} failed, {unknown} of unknown fate"
           f" ({box.get('sent', {}).get('n', 0)} sent); {subscribers['active']} active subscribers, "
           f"{subscribers['operators']} operators" + ("  → cywatch outbox" if failed or unknown else ""))
     upcoming = next_run(settings.schedule, settings.timezone)

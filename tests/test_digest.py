@@ -214,6 +214,8 @@ def test_a_send_interrupted_by_a_crash_is_resolved_by_the_next_run(db, env, stal
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
         assert db.execute("SELECT state FROM digests").fetchone()["state"] == "sending"
+        db.commit()
+        assert "0 pending, 1 being sent (lease until" in run_cli("status", env=env).stdout  # not "nothing"
         # the lease (10 minutes) runs out: rather than wait, move its end into the past
         db.execute("UPDATE digests SET lease_until = now() - interval '1 second'")
         db.commit()
@@ -440,6 +442,15 @@ def test_send_test_email_says_what_the_server_answered(env):
     wrong = run_cli("send-test-email", "me@example.org", env=env | {"SMTP_URL": "https://mailer:hunter2@example.org"})
     assert wrong.returncode == 2 and "SMTP_URL must look like" in wrong.stderr
     assert "hunter2" not in wrong.stdout + wrong.stderr
+
+
+def test_web_with_an_unreachable_database_says_so_in_one_line_at_once(env):
+    started = time.monotonic()
+    result = run_cli("web", "--port", str(free_port()), timeout=60,
+                     env=env | {"DATABASE_URL": f"postgresql://cywatch@127.0.0.1:{free_port()}/cywatch"})
+    assert time.monotonic() - started < 15
+    assert result.returncode == 2 and "Traceback" not in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1 and "DATABASE_URL=" in result.stderr, result.stderr
 
 
 # --- unsubscribing, over real HTTP ----------------------------------------------------------------------------
