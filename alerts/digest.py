@@ -268,7 +268,8 @@ def render_for_group(content: Content, period: Period, subscriber: dict, setting
 def _links(subscriber: dict, period: str, settings: Settings) -> dict[str, str]:
     """A subscriber's signed links: one-click unsubscribe, and the full digest behind "N more"."""
     secret = settings.signing_secret()
-    unsubscribe = tokens.make(secret, "unsubscribe", {"s": subscriber["id"], "e": subscriber["email"]})
+    unsubscribe = tokens.make(secret, "unsubscribe", {"s": subscriber["id"], "e": subscriber["email"],
+                                                      "g": subscriber["generation"]})
     full = tokens.make(secret, "digest", {"s": subscriber["id"], "p": period})
     return {"unsubscribe": f"{settings.public_url}/unsubscribe/{unsubscribe}",
             "full": f"{settings.public_url}/digest/{full}"}

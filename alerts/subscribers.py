@@ -84,7 +84,8 @@ def add(conn: psycopg.Connection, email: str, *, name: str | None = None, region
 
     A new subscriber gets daily digests of everything unless told otherwise. An address that unsubscribed
     stays unsubscribed unless `resubscribe`: the reader's one click must not be undone by a routine re-run
-    of a provisioning script. `clear_filters` drops stored region and metric filters not given again.
+    of a provisioning script. Resubscribing starts a new generation: unsubscribe links mailed before it
+    no longer work (they belong to the subscription the reader already left). `clear_filters` drops stored region and metric filters not given again.
     """
     if frequency not in (None, "daily", "weekly"):
         raise SubscriberError(f"frequency must be daily or weekly, not {frequency!r}")
@@ -102,7 +103,9 @@ def add(conn: psycopg.Connection, email: str, *, name: str | None = None, region
             metrics = coalesce(%(metrics)s::text[], subscribers.metrics),
             frequency = coalesce(%(frequency)s::text, subscribers.frequency),
             operator = coalesce(%(operator)s::boolean, subscribers.operator),
-            unsubscribed_at = CASE WHEN %(resubscribe)s THEN NULL ELSE subscribers.unsubscribed_at END
+            unsubscribed_at = CASE WHEN %(resubscribe)s THEN NULL ELSE subscribers.unsubscribed_at END,
+            generation = subscribers.generation
+                         + (%(resubscribe)s AND subscribers.unsubscribed_at IS NOT NULL)::int
         RETURNING (xmax = 0) AS created, frequency, operator, unsubscribed_at IS NOT NULL AS unsubscribed
         """,
         {"email": address, "name": clean_name(name), "regions": regions, "metrics": metrics,

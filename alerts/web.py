@@ -2,7 +2,8 @@
 
 GET /unsubscribe/TOKEN shows a confirmation form (a link scanner that follows the link unsubscribes no one);
 POST /unsubscribe/TOKEN unsubscribes, which is also what mail clients do for RFC 8058 one-click
-(List-Unsubscribe-Post). A tampered or expired token gets a 400 page that says so.
+(List-Unsubscribe-Post). A tampered or expired token gets a 400 page that says so, and so does a link
+from before the address subscribed again (`--resubscribe`): it names the subscription the reader left.
 """
 
 from __future__ import annotations
@@ -60,10 +61,13 @@ def create_app(settings: Settings) -> Starlette:
             return _page(400, "链接无效 · Invalid link", str(error),
                          note="Nothing was changed. Use the link of a more recent digest, or reply to it.")
         with state["pool"].connection() as conn:
-            row = conn.execute("SELECT id, email, unsubscribed_at FROM subscribers WHERE id = %s AND email = %s",
-                               [payload["s"], payload["e"]]).fetchone()
+            row = conn.execute("SELECT id, email, unsubscribed_at, generation FROM subscribers "
+                               "WHERE id = %s AND email = %s", [payload["s"], payload["e"]]).fetchone()
         if row is None:
             return _page(400, "链接无效 · Invalid link", "This subscription no longer exists.")
+        if payload.get("g", 0) != row["generation"]:  # links mailed before these were signed without one
+            return _page(400, "链接已失效 · Old link", f"This link is from before {row['email']} subscribed again.",
+                         note="Nothing was changed. Use the link of a more recent digest.")
         return row
 
     async def unsubscribe_form(request: Request) -> Response:
@@ -97,7 +101,7 @@ def create_app(settings: Settings) -> Starlette:
         def fetch() -> dict | None:
             with state["pool"].connection() as conn:
                 return conn.execute(
-                    "SELECT r.full_html, s.id, s.email FROM digests d JOIN digest_renderings r ON r.id = d.rendering_id "
+                    "SELECT r.full_html, s.id, s.email, s.generation FROM digests d JOIN digest_renderings r ON r.id = d.rendering_id "
                     "JOIN subscribers s ON s.id = d.subscriber_id WHERE d.subscriber_id = %s AND d.period = %s",
                     [payload["s"], payload["p"]]).fetchone()
 

@@ -514,3 +514,26 @@ def test_an_expired_unsubscribe_link_gets_a_clear_400(db, env, web):
                         issued_at=time.time() - tokens.UNSUBSCRIBE_MAX_AGE - 60)
     status, page = fetch(f"{web}/unsubscribe/{stale}")
     assert status == 400 and "this link has expired" in page
+
+
+def test_after_resubscribing_an_old_unsubscribe_link_no_longer_works(db, env, web):
+    seed(db, CORRIDORS)
+    add(env, "back@example.org")
+    with MailServer() as smtp:
+        digest(env | {"SMTP_URL": smtp.url()})
+    old = smtp.received[0].message["List-Unsubscribe"].strip("<>").replace(PUBLIC, web)
+    assert fetch(old, data=b"List-Unsubscribe=One-Click")[0] == 200
+    add(env, "back@example.org", "--resubscribe")
+    for data in (None, b"List-Unsubscribe=One-Click"):  # neither the form nor one-click unsubscribes now
+        status, page = fetch(old, data=data)
+        assert status == 400 and "from before back@example.org subscribed again" in page
+    state = db.execute("SELECT unsubscribed_at FROM subscribers").fetchone()
+    db.commit()
+    assert state["unsubscribed_at"] is None
+    seed(db, ("渝西规上工业增加值增长13.5%", "1—7月渝西地区规上工业增加值增长13.5%，成渝协同发展。"), with_baseline=False)
+    with MailServer() as smtp:
+        run_cli("digest", "--date", "2024-08-13", env=env | {"SMTP_URL": smtp.url()})
+    new = smtp.received[0].message["List-Unsubscribe"].strip("<>").replace(PUBLIC, web)
+    status, page = fetch(new, data=b"List-Unsubscribe=One-Click")
+    assert status == 200 and "will receive no more digests" in page
+    assert db.execute("SELECT unsubscribed_at FROM subscribers").fetchone()["unsubscribed_at"] is not None
