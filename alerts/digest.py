@@ -23,6 +23,7 @@ import psycopg
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from alerts import tokens
+from alerts.readable import for_readers, readable
 from alerts.subscribers import envelope_address
 from crawler.extract.numbers import format_change, humanize
 from cywatch.config import Settings
@@ -194,7 +195,7 @@ def gather(conn: psycopg.Connection, subscriber: dict, health: list[dict], upto:
 # --- rendering ----------------------------------------------------------------------------------------------
 
 _ENV = Environment(loader=PackageLoader("alerts", "templates"), autoescape=select_autoescape(["html"]),
-                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True)
+                   trim_blocks=True, lstrip_blocks=True, keep_trailing_newline=True, finalize=for_readers)
 _INLINER = css_inline.CSSInliner()
 
 
@@ -259,7 +260,7 @@ def render_for_group(content: Content, period: Period, subscriber: dict, setting
     shown = dict(subscriber) | {"email": _EMAIL}
     short = _context(content, period, shown, settings, settings.digest_limit, links)
     whole = _context(content, period, shown, settings, None, links)
-    return Template(period=period, subject=subject_of(content, period),
+    return Template(period=period, subject=readable(subject_of(content, period)),
                     text=_ENV.get_template("digest.txt").render(short),
                     html=_INLINER.inline(_ENV.get_template("digest.html").render(short)),
                     full_html=_INLINER.inline(_ENV.get_template("digest.html").render(whole | {"complete": True})))

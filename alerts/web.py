@@ -22,11 +22,13 @@ from starlette.routing import Route
 
 from alerts import tokens
 from alerts.digest import personalise_page
+from alerts.readable import for_readers
 from alerts.subscribers import unsubscribe
 from cywatch.config import Settings
 from db.connection import connect, database_url
 
-_PAGES = Environment(loader=PackageLoader("alerts", "templates"), autoescape=select_autoescape(["html"]))
+_PAGES = Environment(loader=PackageLoader("alerts", "templates"), autoescape=select_autoescape(["html"]),
+                     finalize=for_readers)
 _HEADERS = {"Referrer-Policy": "no-referrer", "X-Content-Type-Options": "nosniff",
             "Content-Security-Policy": "default-src 'none'; style-src 'unsafe-inline'; img-src https: data:; "
                                        "form-action 'self'; frame-ancestors 'none'",

@@ -537,3 +537,18 @@ def test_after_resubscribing_an_old_unsubscribe_link_no_longer_works(db, env, we
     status, page = fetch(new, data=b"List-Unsubscribe=One-Click")
     assert status == 200 and "will receive no more digests" in page
     assert db.execute("SELECT unsubscribed_at FROM subscribers").fetchone()["unsubscribed_at"] is not None
+
+
+def test_bidi_and_control_characters_in_scraped_text_never_reach_readers(db, env):
+    hostile = "\u202e", "\u2066", "\u200f", "\x1b", "\u2028"
+    title = "川渝省际高速\u202e路公\u2066通道增至18条\x1b"
+    seed(db, (title, "截至7月底，川渝省际\u202e高速公路通道\u200f增至18条。\u20281—7月重庆技术合同成交额420.3亿元。"))
+    add(env, "reader@example.org")
+    with MailServer() as smtp:
+        digest(env | {"SMTP_URL": smtp.url()})
+    [mail] = smtp.received
+    page = db.execute("SELECT full_html FROM digest_renderings").fetchone()["full_html"]  # what the web serves
+    shown = {"subject": str(mail.message["Subject"]), "text": mail.text(), "html": mail.html(), "web": page}
+    assert {part: [c for c in hostile if c in value] for part, value in shown.items()} == {p: [] for p in shown}
+    assert all("川渝省际高速路公通道增至18条" in shown[part] for part in ("text", "html", "web"))
+    assert "截至7月底，川渝省际高速公路通道增至18条。" in shown["text"]
