@@ -224,5 +224,5 @@ def test_status_shows_cycles_sources_outbox_and_the_next_run(db, env):
     out = result.stdout
     assert "recent cycles" in out and f"{DAY}  ok" in out
     assert "sources" in out and "重庆日报" in out
-    assert "outbox: 0 pending, 0 failed, 0 of unknown fate (1 sent)" in out
+    assert "outbox: 0 pending, 0 being sent, 0 failed, 0 of unknown fate (1 sent)" in out
     assert "next scheduled cycle:" in out and "07:30 CST" in out
