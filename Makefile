@@ -1,10 +1,12 @@
-# The two newcomer commands (README.md): `make run` and `make test`. Both set up .venv on first use.
+# The newcomer commands (README.md): `make run`, `make demo`, `make status`, `make test`. Each sets up .venv on
+# first use. They all use the checkout's own data dir, var/ (var/demo for the demo), as `cywatch` run from this
+# checkout does by default.
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
 export CYWATCH_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run demo test lint bench clean compose-tool
+.PHONY: run demo status shell test test-embedded lint bench clean compose-tool
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "chengyu-watch needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
@@ -12,27 +14,48 @@ $(BIN)/python:
 	$(BIN)/python -m pip install --quiet --upgrade pip
 
 $(VENV)/.installed: pyproject.toml | $(BIN)/python
-	$(BIN)/python -m pip install --quiet -e '.[test]'
+	$(BIN)/python -m pip install --quiet -e '.[test,embedded]'
 	@touch $@
+
+# FORCE=1 runs a day again that already finished (failed, say): cywatch run --force.
+FORCE_FLAG := $(if $(filter-out 0,$(FORCE)),--force)
 
 ## run: one full cycle (crawl the real sites, diff, digest) on the embedded defaults
 DEMO_EMAIL ?= you@example.com
 run: $(VENV)/.installed
 	@$(BIN)/cywatch subscribers add $(DEMO_EMAIL) --operator >/dev/null
-	@$(BIN)/cywatch run || echo "note: the cycle finished, but some steps failed (see above; cywatch status has the details)"
+	@$(BIN)/cywatch run $(FORCE_FLAG) || echo "note: the cycle finished, but some steps failed (see above; make status has the details)"
 
 ## demo: the same cycle offline, against the bundled copy of the sites (tests/fixtures/sites)
-DEMO_PORT ?= 8800
-demo: export CYWATCH_DATA_DIR = $(CURDIR)/var/demo
+# The mirror takes a free port (DEMO_PORT=N for a fixed one); the cycle runs only once the mirror serves.
+DEMO_PORT ?= 0
+DEMO_DATA_DIR ?= $(CURDIR)/var/demo
+demo: export CYWATCH_DATA_DIR = $(DEMO_DATA_DIR)
 demo: $(VENV)/.installed
 	@$(BIN)/cywatch subscribers add $(DEMO_EMAIL) --operator >/dev/null
-	@$(BIN)/cywatch mirror --port $(DEMO_PORT) >/dev/null & pid=$$!; sleep 1; \
-	  $(BIN)/cywatch run --date 2024-08-12 --mirror http://127.0.0.1:$(DEMO_PORT); status=$$?; \
-	  kill $$pid; exit $$status
+	@log=$$(mktemp); $(BIN)/cywatch mirror --port $(DEMO_PORT) >$$log 2>&1 & pid=$$!; \
+	  trap 'kill $$pid 2>/dev/null; rm -f $$log' EXIT; \
+	  for _ in $$(seq 100); do grep -q '^serving' $$log && break; kill -0 $$pid 2>/dev/null || break; sleep 0.1; done; \
+	  url=$$(sed -n 's/^serving .* at \(http:[^;]*\);.*/\1/p' $$log); \
+	  if [ -z "$$url" ]; then cat $$log >&2; echo "make demo: the mirror did not start; no cycle was run" >&2; exit 1; fi; \
+	  $(BIN)/cywatch run --date 2024-08-12 --mirror $$url $(FORCE_FLAG)
+
+## status: recent cycles, source health and the outbox of `make run` (make status DEMO=1: of `make demo`)
+status: $(VENV)/.installed
+	@$(if $(DEMO),CYWATCH_DATA_DIR=$(DEMO_DATA_DIR)) $(BIN)/cywatch status
+
+## shell: a shell with `cywatch` on PATH and this checkout's data dir (exit to leave)
+shell: $(VENV)/.installed
+	@echo "cywatch is on PATH; data dir $$CYWATCH_DATA_DIR; exit to leave"
+	@PATH="$(CURDIR)/$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $${SHELL:-/bin/sh}
 
 ## test: lint and the whole test suite (real PostgreSQL: local server or the embedded one)
 test: $(VENV)/.installed lint compose-tool
 	$(BIN)/python -m pytest -q
+
+## test-embedded: the tests marked `embedded`, forced onto the embedded PostgreSQL (the no-PostgreSQL path)
+test-embedded: $(VENV)/.installed compose-tool
+	CYWATCH_TEST_ADMIN_URL=postgresql://postgres@127.0.0.1:1/postgres $(BIN)/python -m pytest -q -m embedded
 
 # The compose tests validate docker-compose.yml with Debian's docker-compose; installed here when we may.
 compose-tool:

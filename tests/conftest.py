@@ -17,6 +17,7 @@ from pathlib import Path
 import psycopg
 import pytest
 from psycopg import sql
+from psycopg.conninfo import make_conninfo
 
 from cywatch.config import Settings
 from db.connection import connect
@@ -38,10 +39,9 @@ def _admin_url(tmp_root: Path) -> str:
         return server.get_uri()
 
 
-def _with_database(url: str, name: str) -> str:
-    base, _, query = url.partition("?")
-    base = base.rsplit("/", 1)[0] + "/" + name
-    return base + ("?" + query if query else "")
+def with_database(url: str, name: str) -> str:
+    """The same server's URL for another database, parsed as libpq parses it (a socket URL has '/' in it)."""
+    return make_conninfo(url, dbname=name)
 
 
 @pytest.fixture(scope="session")
@@ -51,7 +51,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     name = f"cywatch_test_{secrets.token_hex(4)}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = _with_database(admin, name)
+    url = with_database(admin, name)
     with connect(Settings(database_url=url, data_dir=tmp_path_factory.mktemp("data"))) as conn:
         migrate(conn)
     yield url

@@ -110,6 +110,15 @@ def test_with_every_source_down_operators_still_hear_and_the_run_fails(db, env):
     assert "信息源状态 (source health)" in mail.text() and "last run failed" in mail.text()
 
 
+def test_with_no_host_resolving_the_cycle_does_not_retry_and_points_to_the_demo(db, env):
+    # .invalid never resolves (RFC 6761): every request fails as it does with no network at all
+    result = run_cli("run", "--date", DAY, "--mirror", "http://cywatch-offline.invalid", env=env)
+    assert result.returncode == 1
+    assert "DNS lookup failed" in result.stdout
+    assert "Retrying" not in result.stderr and "Gave up retrying" not in result.stderr, result.stderr
+    assert result.stdout.rstrip().endswith("no network? `make demo` runs the same cycle offline")
+
+
 def test_a_step_that_breaks_is_recorded_and_the_next_steps_still_run(db, env):
     subscribe(env, "reader@example.org")
     # a real failure inside PostgreSQL, the kind a full disk or a bad upgrade gives: every diff insert refused

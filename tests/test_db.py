@@ -12,7 +12,9 @@ import pytest
 from psycopg import sql
 
 from db.migrate import available
-from tests.conftest import ROOT, run_cli
+from tests.conftest import ROOT, run_cli, with_database
+
+pytestmark = pytest.mark.embedded  # `make test-embedded` runs these on the embedded server too
 
 
 @pytest.fixture
@@ -21,7 +23,7 @@ def empty_database(database_url: str) -> str:
     name = f"cywatch_empty_{secrets.token_hex(4)}"
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = database_url.rsplit("/", 1)[0] + "/" + name
+    url = with_database(database_url, name)
     yield url
     with psycopg.connect(database_url, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
@@ -151,11 +153,21 @@ def test_no_form_of_database_url_prints_its_password(cli_env, url):
     assert "***" in result.stderr
 
 
+def test_in_a_checkout_the_default_data_dir_is_the_checkouts_var(cli_env):
+    env = {k: v for k, v in cli_env.items() if k != "CYWATCH_DATA_DIR"} | {"HOME": "/nonexistent"}
+    shown = subprocess.run([sys.executable, "-c", "from cywatch.config import Settings; "
+                            "print(Settings.from_env().data_dir)"], env=env, cwd="/", capture_output=True,
+                           text=True, timeout=60)
+    assert shown.stdout.strip() == str(ROOT / "var"), shown.stderr  # what `make run` uses, from any directory
+
+
 def test_without_database_url_an_embedded_postgres_keeps_data_across_restarts(tmp_path: Path, cli_env):
     env = {k: v for k, v in cli_env.items() if k != "DATABASE_URL"} | {"CYWATCH_DATA_DIR": str(tmp_path)}
     loaded = run_cli("baseline", "load", env=env, timeout=300)
     assert loaded.returncode == 0, loaded.stderr
+    assert f"creating an embedded PostgreSQL in {tmp_path / 'postgres'}" in loaded.stderr  # never silently
     shown = run_cli("baseline", "show", env=env, timeout=300)  # a new process: the server was stopped
     assert shown.returncode == 0, shown.stderr
+    assert "creating" not in shown.stderr
     assert "36 indicators" in shown.stdout
     assert (tmp_path / "postgres" / "PG_VERSION").exists()

@@ -22,12 +22,15 @@ from pathlib import Path
 
 import pytest
 import yaml
+from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
 from crawler.mirror import serving
 from db.baseline import SHANGHAI
 from tests.conftest import ROOT
 from tests.fixtures.sitegen import write_recent
 from tests.mail import MailServer, free_port
+
+pytestmark = pytest.mark.embedded  # `make test-embedded` runs these on the embedded server too
 
 COMPOSE = shutil.which("docker-compose")
 needs_compose = pytest.mark.skipif(COMPOSE is None, reason="docker-compose is not installed (make test installs "
@@ -73,9 +76,14 @@ def test_the_compose_file_is_valid_and_complete(tmp_path):
     assert 'ENTRYPOINT ["cywatch"]' in dockerfile  # exec form
 
 
-def _local(value: str, ports: dict[str, int]) -> str:
-    """A service address as seen from this host: @db:5432 -> @127.0.0.1:5432, mailpit:1025 -> 127.0.0.1:PORT."""
-    value = value.replace("@db:", "@127.0.0.1:")
+def _local(value: str, ports: dict[str, int], database_url: str) -> str:
+    """A service address as seen from this host: db:5432 -> the test server, mailpit:1025 -> 127.0.0.1:PORT.
+
+    The test server may be the embedded one, reached through a socket directory (host=/tmp/…), not TCP.
+    """
+    at = re.match(r"postgresql://([^@/]*)@db:5432/([^?]*)$", value)
+    if at:
+        return make_conninfo(database_url, user=at[1], dbname=at[2])
     for host, port in ports.items():
         value = re.sub(rf"//{host}:\d+", f"//127.0.0.1:{port}", value)
     return value
@@ -85,7 +93,7 @@ def _local(value: str, ports: dict[str, int]) -> str:
 def test_the_app_and_web_services_run_a_cycle_and_deliver(db, settings, tmp_path):
     today = datetime.now(SHANGHAI).date()
     write_recent(tmp_path / "sites", today)
-    database = settings.database_url.rsplit("/", 1)[1]
+    database = conninfo_to_dict(settings.database_url)["dbname"]
     soon = datetime.now(SHANGHAI) + timedelta(minutes=1)
     web_port = free_port()
     with serving(tmp_path / "sites") as mirror, MailServer() as smtp:
@@ -98,7 +106,8 @@ def test_the_app_and_web_services_run_a_cycle_and_deliver(db, settings, tmp_path
         services = resolved(env_file)["services"]
         envs = {}
         for name in ("app", "web"):
-            environment = {k: _local(str(v), {"mailpit": smtp.port}) for k, v in services[name]["environment"].items()}
+            environment = {k: _local(str(v), {"mailpit": smtp.port}, settings.database_url)
+                           for k, v in services[name]["environment"].items()}
             envs[name] = environment | {"CYWATCH_DATA_DIR": str(tmp_path / name), "PATH": "/usr/bin:/bin",
                                         "CYWATCH_DOWNLOAD_TIMEOUT": "3", "CYWATCH_PROGRESS_INTERVAL": "0"}
         web_command = [part.replace("0.0.0.0", "127.0.0.1") for part in services["web"]["command"]]
