@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CYWATCH_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run demo status shell test test-embedded lint bench clean compose-tool
+.PHONY: run demo status shell test test-embedded lint bench clean compose-tool browser-tool
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "chengyu-watch needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
@@ -50,7 +50,7 @@ shell: $(VENV)/.installed
 	@PATH="$(CURDIR)/$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $${SHELL:-/bin/sh}
 
 ## test: lint and the whole test suite (real PostgreSQL: local server or the embedded one)
-test: $(VENV)/.installed lint compose-tool
+test: $(VENV)/.installed lint compose-tool browser-tool
 	$(BIN)/python -m pytest -q
 
 ## test-embedded: the tests marked `embedded`, forced onto the embedded PostgreSQL (the no-PostgreSQL path)
@@ -63,6 +63,13 @@ compose-tool:
 	  { apt-get install -y -q docker-compose >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
 	    apt-get install -y -q docker-compose >/dev/null 2>&1; }; }; } || \
 	  echo "note: docker-compose is not installed (needs root and apt): the compose validation test will be skipped"
+
+# The digest-in-a-browser test drives Debian's chromium through chromium-driver; installed here when we may.
+browser-tool:
+	@command -v chromedriver >/dev/null 2>&1 || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
+	    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; }; }; } || \
+	  echo "note: chromium-driver is not installed (needs root and apt): the digest-in-a-browser test will be skipped"
 
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .

@@ -26,6 +26,7 @@ from alerts import tokens
 from alerts.readable import for_readers, readable
 from alerts.subscribers import envelope_address
 from crawler.extract.numbers import format_change, humanize
+from crawler.extract.periods import reader_period
 from cywatch.config import Settings
 from db import diff
 from db.baseline import SHANGHAI
@@ -46,11 +47,19 @@ class Period:
 def period_for(frequency: str, day: date) -> Period | None:
     """The period a digest built on `day` covers, or None when no digest is due (weekly, not Monday)."""
     if frequency == "daily":
-        return Period(day.isoformat(), f"{day.month}月{day.day}日", "daily")
+        return Period(day.isoformat(), f"{day.year}年{day.month}月{day.day}日", "daily")
     if day.weekday() != 0:
         return None
     year, week, _ = day.isocalendar()
     return Period(f"{year}-W{week:02d}", f"{year}年第{week}周", "weekly")
+
+
+# What a figure is, when it is not an amount: on the figure's line, since 20% → 18% may be a growth rate.
+KIND_LABELS = {"growth": "增速", "share": "占比", "rank": "排名", "change": "差值"}
+
+
+# A source's last run, Chinese first (the digest's one language policy: Chinese, then English).
+STATUS_LABELS = {"failed": "失败 failed", "blocked": "被拦截 blocked", "empty": "无新内容 empty", "ok": "正常 ok"}
 
 
 @dataclass
@@ -60,7 +69,7 @@ class Item:
     metric: str
     region: str
     kind: str
-    period: str | None
+    period: str | None  # as readers write it: 1—7月, 2024年上半年
     new: str
     old: str | None
     delta: str | None
@@ -75,6 +84,10 @@ class Item:
     link: str
     source: str
     published: str
+    kind_label: str = ""
+    old_period: str = ""  # the baseline figure's period, as readers write it
+    old_published: str = ""  # the baseline article's date
+    direction: str = ""  # up, down or "" (no change, or nothing to compare): colours the new value
     also_in: int = 0
 
 
@@ -115,6 +128,16 @@ def _delta(row: dict) -> str | None:
     return format_change(row["delta"], row["unit"], row["kind"], row["delta_ratio"])
 
 
+def _direction(row: dict) -> str:
+    """Which way a changed figure went for a reader: up, down; a rank going from 5 to 3 went up."""
+    if row["outcome"] != "changed" or not row["delta"]:
+        return ""
+    rising = row["delta"] > 0
+    if row["kind"] == "rank":
+        rising = not rising
+    return "up" if rising else "down"
+
+
 def _link(url: str, sentence: str, surface: str) -> str:
     """The article URL with a text fragment that scrolls supporting browsers to the figure."""
     at = sentence.find(surface)
@@ -127,17 +150,25 @@ def _item(row: dict) -> Item:
     sentence, surface = row["sentence"], row["surface"]
     at = sentence.find(surface)
     before, after = (sentence[:at], sentence[at + len(surface):]) if at >= 0 else (sentence, "")
-    old = None
+    published = row["published_at"].astimezone(SHANGHAI).date()
+    target = row["status"] == "target"
+    old, old_period, old_published = None, "", ""
     if row["baseline_value"] is not None:
         old = _with_qualifier(humanize(row["baseline_value"], row["baseline_unit"], row["kind"]),
                               row["baseline_qualifier"])
+        baseline_day = row["baseline_published_at"].astimezone(SHANGHAI).date()
+        old_period = reader_period(row["baseline_period"], baseline_day, target=target)
+        old_published = f"{baseline_day:%Y-%m-%d}"
     return Item(
-        metric=row["metric"], region=row["region"], kind=row["kind"], period=row["period"],
+        metric=row["metric"], region=row["region"], kind=row["kind"],
+        period=reader_period(row["period"], published, target=target),
         new=_with_qualifier(humanize(row["value"], row["unit"], row["kind"]), row["qualifier"]),
-        old=old, delta=_delta(row), period_relation=row["period_relation"], restated=row["restated"],
+        old=old, delta=_delta(row), kind_label=KIND_LABELS.get(row["kind"], ""), old_period=old_period,
+        old_published=old_published, direction=_direction(row),
+        period_relation=row["period_relation"], restated=row["restated"],
         status=row["status"], sentence_before=before, surface=surface if at >= 0 else "", sentence_after=after,
         title=row["title"], url=row["canonical_url"], link=_link(row["canonical_url"], sentence, surface),
-        source=row["source_name"], published=f"{row['published_at'].astimezone(SHANGHAI):%Y-%m-%d}")
+        source=row["source_name"], published=f"{published:%Y-%m-%d}")
 
 
 def _dedupe(rows: list[dict]) -> list[Item]:
@@ -251,7 +282,7 @@ def _context(content: Content, period: Period, subscriber: dict, settings: Setti
     return {"period": period, "subscriber": subscriber, "changed": changed, "more_changed": more_changed,
             "new": new, "more_new": more_new, "articles": articles, "more_articles": more_articles,
             "health": content.health, "confirmed": content.confirmed, "links": links,
-            "public_url": settings.public_url, "tz": SHANGHAI}
+            "public_url": settings.public_url, "tz": SHANGHAI, "status_labels": STATUS_LABELS}
 
 
 def render_for_group(content: Content, period: Period, subscriber: dict, settings: Settings) -> Template:

@@ -29,30 +29,40 @@ WHERE a.duplicate_of IS NULL
   AND NOT EXISTS (SELECT 1 FROM baselines b WHERE b.article_id = o.article_id)
 """
 
+# Where a figure's period really ends. A whole year that is not over when the article appears (今年以来,
+# an actual figure) runs to the publication day: two such figures of different dates are a later figure,
+# not a restatement. A named period (1—5月, 上半年) or a target's year is the same period whoever reports it.
+_PERIOD_END = """CASE WHEN {o}.status = 'actual' AND {o}.period ~ '^[0-9]{{4}}$'
+      AND ({o}.published_at AT TIME ZONE 'Asia/Shanghai')::date < {o}.period_end
+    THEN ({o}.published_at AT TIME ZONE 'Asia/Shanghai')::date ELSE {o}.period_end END"""
+
 _COMPUTE = """
 WITH current_baseline AS (
     SELECT id, article_id FROM baselines WHERE name = %(name)s ORDER BY version DESC LIMIT 1
 ),
 baseline_figures AS (  -- a few dozen rows: the newest figure of each key in the current baseline
-    SELECT DISTINCT ON (metric, region, kind, status, unit) id, value, period_end, metric, region, kind, status, unit
-    FROM indicator_observations WHERE article_id = (SELECT article_id FROM current_baseline)
+    SELECT DISTINCT ON (metric, region, kind, status, unit) id, value, BASELINE_END AS period_end, metric, region,
+           kind, status, unit
+    FROM indicator_observations b WHERE article_id = (SELECT article_id FROM current_baseline)
     ORDER BY metric, region, kind, status, unit, period_end DESC NULLS LAST, start_offset
+),
+pending AS (
+    SELECT p.*, PENDING_END AS effective_end FROM diff_pending d JOIN indicator_observations p ON p.id = d.id
 )
 INSERT INTO indicator_changes (observation_id, baseline_id, baseline_observation_id, previous_observation_id,
                                outcome, period_relation, restated, delta, delta_ratio, previous_delta)
 SELECT p.id, cb.id, b.id, prev.id,
        CASE WHEN b.id IS NULL THEN 'new' WHEN p.value = b.value THEN 'confirmed' ELSE 'changed' END,
        CASE WHEN b.id IS NULL THEN NULL
-            WHEN p.period_end IS NULL OR b.period_end IS NULL THEN 'unknown'
-            WHEN p.period_end = b.period_end THEN 'same'
-            WHEN p.period_end > b.period_end THEN 'later'
+            WHEN p.effective_end IS NULL OR b.period_end IS NULL THEN 'unknown'
+            WHEN p.effective_end = b.period_end THEN 'same'
+            WHEN p.effective_end > b.period_end THEN 'later'
             ELSE 'earlier' END,
-       coalesce(b.id IS NOT NULL AND p.period_end = b.period_end AND p.value <> b.value, false),
+       coalesce(b.id IS NOT NULL AND p.effective_end = b.period_end AND p.value <> b.value, false),
        p.value - b.value,
        CASE WHEN b.value <> 0 THEN (p.value - b.value) / abs(b.value) END,
        p.value - prev.value
-FROM diff_pending d
-JOIN indicator_observations p ON p.id = d.id
+FROM pending p
 LEFT JOIN current_baseline cb ON true
 LEFT JOIN baseline_figures b ON (b.metric, b.region, b.kind, b.status, b.unit) =
                                 (p.metric, p.region, p.kind, p.status, p.unit)
@@ -65,7 +75,7 @@ LEFT JOIN LATERAL (
     ORDER BY e.published_at DESC, e.id DESC LIMIT 1
 ) prev ON true
 ON CONFLICT (observation_id) DO NOTHING
-"""
+""".replace("BASELINE_END", _PERIOD_END.format(o="b")).replace("PENDING_END", _PERIOD_END.format(o="p"))
 
 
 class NoBaseline(LookupError):
@@ -100,7 +110,7 @@ SELECT c.id AS change_id, c.outcome, c.period_relation, c.restated, c.delta, c.d
        o.id AS observation_id, o.metric, o.region, o.kind, o.period, o.value, o.unit, o.qualifier, o.status,
        o.surface, o.sentence,
        b.value AS baseline_value, b.unit AS baseline_unit, b.qualifier AS baseline_qualifier,
-       b.period AS baseline_period, b.surface AS baseline_surface,
+       b.period AS baseline_period, b.surface AS baseline_surface, b.published_at AS baseline_published_at,
        a.id AS article_id, a.title, a.canonical_url, a.source, s.name AS source_name, a.published_at,
        a.fetched_at
 FROM indicator_changes c

@@ -107,7 +107,7 @@ def test_with_every_source_down_operators_still_hear_and_the_run_fails(db, env):
     assert "cqrb: nothing could be fetched: Connection was refused" in result.stdout
     [mail] = smtp.received
     assert mail.recipients == ["ops@example.org"]
-    assert "信息源状态 (source health)" in mail.text() and "last run failed" in mail.text()
+    assert "信息源状态 (source health)" in mail.text() and "最近一次 last run 失败 failed" in mail.text()
 
 
 def test_with_no_host_resolving_the_cycle_does_not_retry_and_points_to_the_demo(db, env):

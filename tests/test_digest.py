@@ -87,7 +87,12 @@ def test_crawl_then_digest_delivers_what_moved(db, env):
     [mail] = smtp.received
     assert mail.recipients == ["analyst@example.org"]
     text = mail.text()
-    assert "省际高速公路通道（川渝）: 增至16条 → 增至18条  +2条（+12.5%）" in text
+    # the old figure with its period and date, the new one with its period, as readers write them
+    assert "省际高速公路通道（川渝）: 增至16条（基线 baseline：上半年 · 2024-06-22）→ 增至18条（1—7月）  +2条（+12.5%）" \
+        in text
+    assert "技术合同成交额 · 增速（重庆）: 8.2%（基线 baseline：1—5月 · 2024-06-22）→ 9.1%（1—7月）" in text
+    assert "2024-01/2024-07" not in text and "#:~:text=" not in text  # no ISO ranges, no 250-character links
+    assert max(len(line) for line in text.splitlines() if "http" in line and "unsubscribe" not in line) < 120
     assert "截至7月底，川渝省际高速公路通道增至18条。" in text
     assert "https://epaper.cqrb.cn/cqrb/2024-08/10/003/content_rb_330103.htm" in text
     html = mail.html()
@@ -96,7 +101,7 @@ def test_crawl_then_digest_delivers_what_moved(db, env):
     message = mail.message
     assert message.get_content_type() == "multipart/alternative"
     assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
-    assert str(make_header(decode_header(message["Subject"]))).startswith("成渝观察 8月12日：")
+    assert str(make_header(decode_header(message["Subject"]))).startswith("成渝观察 2024年8月12日：")
     assert str(message["To"]) == "王分析 <analyst@example.org>"
     subscriber_id = db.execute("SELECT id FROM subscribers").fetchone()["id"]
     assert message["Message-ID"] == f"<digest.{DAY}.{subscriber_id}@example.org>"
@@ -322,7 +327,7 @@ def test_a_long_digest_is_shortened_with_n_more(db, env):
     with MailServer() as smtp:
         digest(env | {"SMTP_URL": smtp.url(), "CYWATCH_DIGEST_LIMIT": "2"})
     [mail] = smtp.received
-    assert re.search(rf"… \d+ more: {PUBLIC}/digest/[\w.-]+", mail.text())
+    assert re.search(rf"… 另有\d+项 \d+ more: {PUBLIC}/digest/[\w.-]+", mail.text())
 
 
 def test_subscriber_commands_validate_and_list(db, env):
@@ -400,6 +405,21 @@ def test_a_diff_before_any_baseline_loads_the_bundled_one_rather_than_call_every
     records = [json.loads(line) for line in result.stdout.splitlines()]
     corridors = next(r for r in records if r["metric"] == "省际高速公路通道")
     assert (corridors["outcome"], corridors["baseline_value"], corridors["value"]) == ("changed", 16, 18)
+
+
+def test_two_year_to_date_figures_of_different_dates_are_later_not_restated(db, env):
+    # the baseline (2024-06-22): 今年以来 … 重大合作事项100项; this article (2024-08-10): 今年以来 … 120项
+    seed(db, ("川渝合作", "今年以来，川渝共同实施重大合作事项120项。"))
+    [record] = [r for r in map(json.loads, run_cli("diff", "--json", env=env).stdout.splitlines())
+                if r["metric"] == "重大合作事项"]
+    assert (record["outcome"], record["restated"], record["period_relation"]) == ("changed", False, "later")
+    add(env, "reader@example.org")
+    with MailServer() as smtp:
+        digest(env | {"SMTP_URL": smtp.url()})
+    [mail] = smtp.received
+    line = next(line for line in mail.text().splitlines() if "重大合作事项" in line)
+    assert "100项（基线 baseline：今年以来 · 2024-06-22）→ 120项（今年以来）" in line
+    assert "restated" not in line and "更新期数据 later period" in line
 
 
 def test_a_figure_for_an_earlier_period_than_the_baseline_is_labelled_so(db, env):

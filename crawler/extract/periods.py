@@ -139,3 +139,39 @@ def period_mentions(text: str, start: int, end: int, published: date) -> list[Pe
             since = since and period[:4] != f"{published.year:04d}"  # 今年以来 is this year to date
             mentions.append(PeriodMention(period, match.start(), match.end(), target, since))
     return mentions
+
+
+_QUARTERS = {3: "一季度", 6: "二季度", 9: "三季度", 12: "四季度"}
+_CUMULATIVE = {3: "一季度", 6: "上半年", 9: "前三季度", 12: "全年"}
+
+
+def reader_period(period: str | None, published: date | None = None, *, target: bool = False) -> str:
+    """A stored period as Chinese reporting writes it: 2024-01/2024-07 -> 1—7月, 2024-01/2024-06 -> 上半年.
+
+    The year is written unless it is the year of `published` (the article's date, shown next to it). A
+    whole year not over at publication is 今年以来 for an actual figure (a target's year is just the year).
+    Never an ISO range: those wrap mid-token and readers do not write them.
+    """
+    if not period:
+        return ""
+    same_year = published is not None
+    if re.fullmatch(r"\d{4}", period):
+        year = int(period)
+        if same_year and year == published.year and not target:  # type: ignore[union-attr]
+            return "今年以来"
+        return f"{year}年"
+    found = re.fullmatch(r"(\d{4})-(\d{2})/(\d{4})-(\d{2})", period)
+    if not found or found[1] != found[3]:
+        return period
+    year, first, last = int(found[1]), int(found[2]), int(found[4])
+    if first == last:
+        name = f"{last}月"
+    elif first == 1 and last in _CUMULATIVE:
+        name = _CUMULATIVE[last]
+    elif last - first == 2 and last in _QUARTERS:
+        name = _QUARTERS[last]
+    elif (first, last) == (7, 12):
+        name = "下半年"
+    else:
+        name = f"{first}—{last}月"
+    return name if same_year and year == published.year else f"{year}年{name}"  # type: ignore[union-attr]
