@@ -17,6 +17,9 @@ COPY crawler crawler
 COPY db db
 COPY alerts alerts
 COPY scheduler scheduler
+# What `cywatch mirror` serves by default: the bundled copy of the sites, for an offline trial.
+COPY tests/fixtures/sites tests/fixtures/sites
+# Not the `embedded` extra (an embedded PostgreSQL): compose always gives the app a database server.
 RUN pip install . && python -c "import crawler.extract.lexicon as l; l.tokenizer()"
 USER cywatch
 VOLUME ["/data"]

@@ -29,6 +29,18 @@ class ConfigError(ValueError):
     """A setting is missing or malformed; the message names the variable."""
 
 
+PLACEHOLDER = "CHANGE-ME"  # what .env.example puts where the operator must decide
+
+
+def refuse_placeholders(env: Mapping[str, str]) -> None:
+    """ConfigError naming the first setting that still holds .env.example's placeholder (compose's `:?`
+    guards only see that a value is there)."""
+    for name, value in env.items():
+        if (name.startswith(("CYWATCH_", "POSTGRES_")) or name in ("DATABASE_URL", "PGPASSWORD", "SMTP_URL")) \
+                and PLACEHOLDER in value.upper():
+            raise ConfigError(f"{name} still holds the placeholder {PLACEHOLDER} of .env.example: set it in .env")
+
+
 @dataclass(frozen=True, slots=True)
 class Settings:
     """What the deployment says, resolved once per command."""
@@ -49,6 +61,7 @@ class Settings:
     def from_env(cls, env: Mapping[str, str] | None = None) -> Settings:
         """Settings from environment variables (see README.md, Configuration)."""
         env = os.environ if env is None else env
+        refuse_placeholders(env)
         data_dir = Path(env.get("CYWATCH_DATA_DIR") or _default_data_dir()).expanduser()
         try:
             timeout = float(env.get("CYWATCH_SMTP_TIMEOUT") or 30)

@@ -61,7 +61,9 @@ def test_the_compose_file_is_valid_and_complete(tmp_path):
     assert services["web"]["build"] and services["web"]["image"] == services["app"]["image"]
     app_env = services["app"]["environment"]
     assert app_env["DATABASE_URL"] == "postgresql://cywatch@db:5432/cywatch"  # no password in a URL
-    assert app_env["PGPASSWORD"] == "change-me"
+    assert app_env["PGPASSWORD"] == "CHANGE-ME"
+    assert "\nCOMPOSE_PROFILES=dev\n" in env_file.read_text()  # SMTP_URL=smtp://mailpit:1025 needs it
+    assert app_env["SMTP_URL"] == "smtp://mailpit:1025" and "dev" in services["mailpit"]["profiles"]
     for required in ("POSTGRES_PASSWORD", "CYWATCH_SECRET", "SMTP_URL", "CYWATCH_PUBLIC_URL"):
         missing = tmp_path / "missing.env"  # without it compose refuses to start, naming it
         missing.write_text("".join(line for line in (ROOT / ".env.example").read_text().splitlines(keepends=True)
@@ -70,10 +72,22 @@ def test_the_compose_file_is_valid_and_complete(tmp_path):
                                   str(ROOT / "docker-compose.yml"), "config"], capture_output=True, text=True,
                                  timeout=60)
         assert refused.returncode != 0 and required in refused.stderr
+    # as shipped, .env.example cannot start the app: each placeholder is refused with its name
+    placeholders = {k: str(v) for k, v in app_env.items() if "CHANGE-ME" in str(v)}
+    assert set(placeholders) == {"PGPASSWORD", "CYWATCH_SECRET", "CYWATCH_PUBLIC_URL"}
+    for name, value in placeholders.items():
+        refused = subprocess.run([sys.executable, "-m", "cywatch", "status"], env={"PATH": "/usr/bin:/bin", name: value},
+                                 cwd=ROOT, capture_output=True, text=True, timeout=60)
+        assert refused.returncode == 2 and refused.stderr.strip() == \
+            f"cywatch: {name} still holds the placeholder CHANGE-ME of .env.example: set it in .env", refused.stderr
     dockerfile = (ROOT / "Dockerfile").read_text()
     assert re.search(r"^FROM python:3\.\d+-slim", dockerfile, re.M)
     assert re.search(r"^USER cywatch$", dockerfile, re.M)
     assert 'ENTRYPOINT ["cywatch"]' in dockerfile  # exec form
+    assert "COPY tests/fixtures/sites tests/fixtures/sites" in dockerfile  # what `cywatch mirror` serves
+    assert "[embedded]" not in dockerfile  # the embedded PostgreSQL stays out of the image
+    ignored = (ROOT / ".dockerignore").read_text().split()
+    assert {".venv", "var", ".git"} <= set(ignored)  # 326 MB of .venv, a 0700 pgserver data dir
 
 
 def _local(value: str, ports: dict[str, int], database_url: str) -> str:
