@@ -27,13 +27,15 @@ class Added:
 
 
 def normalise_email(address: str) -> str:
-    """A syntactically valid address, normalised (domain in lower case); SubscriberError otherwise.
+    """A syntactically valid address, normalised (all in lower case); SubscriberError otherwise.
 
-    Internationalised domains are fine (they go out as IDNA); a non-ASCII local part is refused, because
-    it needs SMTPUTF8, which most relays do not offer, and a digest that can never be sent helps nobody.
+    The local part is folded too: UPPER@Example.ORG and upper@example.org are one reader (RFC 5321 lets a
+    server tell them apart; no mail provider does). Internationalised domains are fine (they go out as
+    IDNA); a non-ASCII local part is refused, because it needs SMTPUTF8, which most relays do not offer,
+    and a digest that can never be sent helps nobody.
     """
     try:
-        return validate_email(address.strip(), check_deliverability=False, allow_smtputf8=False).normalized
+        return validate_email(address.strip(), check_deliverability=False, allow_smtputf8=False).normalized.lower()
     except EmailNotValidError as error:
         raise SubscriberError(f"not a valid email address: {address!r} ({error})") from None
 

@@ -64,7 +64,7 @@ def create_app(settings: Settings) -> Starlette:
                          note="Nothing was changed. Use the link of a more recent digest, or reply to it.")
         with state["pool"].connection() as conn:
             row = conn.execute("SELECT id, email, unsubscribed_at, generation FROM subscribers "
-                               "WHERE id = %s AND email = %s", [payload["s"], payload["e"]]).fetchone()
+                               "WHERE id = %s AND email = lower(%s)", [payload["s"], payload["e"]]).fetchone()
         if row is None:
             return _page(400, "链接无效 · Invalid link", "This subscription no longer exists.")
         if payload.get("g", 0) != row["generation"]:  # links mailed before these were signed without one

@@ -112,7 +112,8 @@ class CrawlRunRecorder:
         else:
             status, detail = "ok", None
         if detail is None and c["errors"]:
-            detail = f"{c['errors']} errors; see the log"
+            detail = f"{c['errors']} error{'s' if c['errors'] != 1 else ''}; see " + \
+                self.crawler.settings.get("CYWATCH_ERROR_LOG", "the log")
         db = CrawlDatabase.of(self.crawler)
         if reason == "finished" and status in ("ok", "empty") and not c["errors"] and db.pending_validators:
             db.save_validators(db.pending_validators)  # only now may a 304 stand for "nothing new"

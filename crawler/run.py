@@ -7,6 +7,7 @@ import os
 import sys
 from dataclasses import dataclass
 from datetime import date, datetime
+from pathlib import Path
 
 from crawler.sources import SOURCES
 
@@ -69,6 +70,22 @@ def _progress_logging() -> None:
     progress.propagate = False
 
 
+def _error_log_path() -> Path:
+    """DATA_DIR/logs/crawl.log: the crawl's warnings and errors, where a run record's "N errors" points."""
+    from cywatch.config import Settings
+
+    path = Settings.from_env().data_dir / "logs" / "crawl.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def _log_errors_to(path: Path) -> None:
+    handler = logging.FileHandler(path, encoding="utf-8")
+    handler.setLevel(logging.WARNING)
+    handler.setFormatter(logging.Formatter("%(asctime)s %(name)s: %(message)s", "%Y-%m-%d %H:%M:%S"))
+    logging.getLogger().addHandler(handler)
+
+
 def crawl(names: list[str], since: date | None = None, until: date | None = None, *,
           mirror: str | None = None, verbose: bool = False,
           overrides: dict[str, str] | None = None) -> list[RunSummary]:
@@ -93,8 +110,11 @@ def crawl(names: list[str], since: date | None = None, until: date | None = None
         settings.set("LOG_FORMAT", "%(asctime)s %(name)s: %(message)s")
         settings.set("LOG_DATEFORMAT", "%H:%M:%S")
     _progress_logging()
+    error_log = _error_log_path()
+    settings.set("CYWATCH_ERROR_LOG", str(error_log), priority="cmdline")
     started = datetime.now().astimezone()
     process = CrawlerProcess(settings)
+    _log_errors_to(error_log)  # after Scrapy has set up logging, beside its own root handler
     for name in _DOWNLOAD_ERROR_LOGGERS:  # on the loggers: Scrapy replaces the root handler per crawler
         logging.getLogger(name).addFilter(_NetworkErrorsInOneLine())
     if not verbose:

@@ -30,6 +30,16 @@ def _date(text: str) -> date:
         raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
 
 
+def _positive(text: str) -> int:
+    try:
+        number = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a whole number: {text!r}") from None
+    if number < 1:
+        raise argparse.ArgumentTypeError(f"must be 1 or more, not {number}")
+    return number
+
+
 def _setting(text: str) -> str:
     if "=" not in text:
         raise argparse.ArgumentTypeError(f"expected NAME=VALUE, got {text!r}")
@@ -44,16 +54,25 @@ def _say(message: str) -> None:
 
 def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     """Print one JSON object per indicator per line for each FILE (plain-text tables are read as tables)."""
+    from alerts.subscribers import SubscriberError, canonical_regions
     from crawler.encoding import NotText, decode_document
     from crawler.extract import to_json_line
+    from crawler.extract.numbers import humanize
     from crawler.extract.tables import extract_document
     from crawler.parsing import SHANGHAI, publication_date
+    from cywatch.table import render_table
 
+    try:
+        region = canonical_regions([args.region])[0] if args.region else None
+    except SubscriberError as error:  # the same regions as subscribers' filters, or a clear refusal
+        _say(f"cywatch extract: --region: {error}")
+        return 2
     failed = 0
+    rows: list[list[object]] = []
     for name in args.files:
         path = Path(name)
         try:
-            data = path.read_bytes()
+            data = sys.stdin.buffer.read() if name == "-" else path.read_bytes()
         except FileNotFoundError:
             _say(f"cywatch extract: {name}: no such file")
             failed += 1
@@ -71,15 +90,24 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
         if not text.strip():
             _say(f"cywatch extract: {name}: empty, no indicators")
             continue
-        published, origin = (args.date, "") if args.date else publication_date(path.name, text) or (
+        published, origin = (args.date, "") if args.date else publication_date(
+            "" if name == "-" else path.name, text) or (
             datetime.now(SHANGHAI).date(), "as today: no date in the file name or its first lines")
-        records = extract_document(text, published, default_region=args.region)
+        records = extract_document(text, published, default_region=region)
         for record in records:
-            print(to_json_line({"doc": name, **record.to_dict()}))
+            if args.format == "json":
+                print(to_json_line({"doc": name, **record.to_dict()}))
+            else:
+                rows.append([name, record.metric, record.region, record.period or "", record.kind,
+                             humanize(record.value, record.unit, record.kind), record.qualifier or "",
+                             "目标" if record.status == "target" else ""])
         notes = [f"decoded as {encoding}"] if encoding not in ("utf-8", "utf-8-sig") else []
         if origin:
             notes.append(f"dated {published} {origin}; --date sets it")
-        _say(f"cywatch extract: {name}: {len(records)} indicators" + (f" ({'; '.join(notes)})" if notes else ""))
+        _say(f"cywatch extract: {name}: {len(records)} indicator{'' if len(records) == 1 else 's'}"
+             + (f" ({'; '.join(notes)})" if notes else ""))
+    if args.format == "table" and rows:
+        print(render_table(["doc", "metric", "region", "period", "kind", "value", "qualifier", "status"], rows))
     return 1 if failed else 0
 
 
@@ -296,7 +324,7 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
         _ensure_baseline(conn)
         compared = diff.compute(conn)
         rows = diff.changes(conn, since=args.since)
-    if args.json:
+    if args.format == "json":
         keys = ("outcome", "metric", "region", "kind", "period", "value", "unit", "qualifier", "baseline_value",
                 "baseline_qualifier", "baseline_period", "delta", "delta_ratio", "period_relation", "restated",
                 "status", "surface", "sentence", "title", "canonical_url", "source", "published_at")
@@ -551,19 +579,31 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- wiring -------------------------------------------------------------------------------------------------
 
+def _version() -> str:
+    from importlib.metadata import PackageNotFoundError, version
+
+    try:
+        return version("chengyu-watch")
+    except PackageNotFoundError:  # run from a source tree that was never installed
+        return "(not installed)"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every subcommand."""
     parser = argparse.ArgumentParser(
         prog="cywatch",
         description="Watch Chengdu–Chongqing (成渝) reporting and email which official figures moved.")
+    parser.add_argument("--version", action="version", version=f"cywatch {_version()}")
     commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
 
     extract = commands.add_parser("extract", help="print the indicators of text files as JSON lines")
-    extract.add_argument("files", nargs="+", metavar="FILE")
+    extract.add_argument("files", nargs="+", metavar="FILE", help="text or HTML files; - reads standard input")
     extract.add_argument("--date", type=_date, default=None,
                          help="publication date, for 今年/去年/1—5月 (default: a date in the file name or its "
                               "first lines, else today)")
     extract.add_argument("--region", default=None, help="what 全省/全市 mean when the text names no place")
+    extract.add_argument("--format", choices=["json", "table"], default="json",
+                         help="JSON lines (default) or a table")
     extract.set_defaults(handler=cmd_extract)
 
     db = commands.add_parser("db", help="database maintenance").add_subparsers(dest="db_command", required=True)
@@ -595,7 +635,10 @@ def build_parser() -> argparse.ArgumentParser:
 
     diff = commands.add_parser("diff", help="what moved against the baseline")
     diff.add_argument("--since", type=_date, help="only figures of articles published from this day on")
-    diff.add_argument("--json", action="store_true", help="JSON lines instead of a table")
+    diff.add_argument("--format", choices=["table", "json"], default="table",
+                      help="a table (default) or JSON lines")
+    diff.add_argument("--json", dest="format", action="store_const", const="json",
+                      help="the same as --format json (kept for scripts)")
     diff.set_defaults(handler=cmd_diff)
 
     hist = commands.add_parser("history", help="a metric over time, from the baseline on")
@@ -644,8 +687,10 @@ def build_parser() -> argparse.ArgumentParser:
     resend.add_argument("id", type=int)
 
     web = commands.add_parser("web", help="serve the unsubscribe endpoint")
-    web.add_argument("--host", default=os.environ.get("CYWATCH_WEB_HOST", "127.0.0.1"))
-    web.add_argument("--port", type=int, default=int(os.environ.get("CYWATCH_WEB_PORT", "8080")))
+    web.add_argument("--host", default=os.environ.get("CYWATCH_WEB_HOST", "127.0.0.1"),
+                     help="address to listen on (default: $CYWATCH_WEB_HOST or 127.0.0.1)")
+    web.add_argument("--port", type=int, default=int(os.environ.get("CYWATCH_WEB_PORT", "8080")),
+                     help="port to listen on (default: $CYWATCH_WEB_PORT or 8080)")
     web.set_defaults(handler=cmd_web)
 
     run = commands.add_parser("run", help="one full cycle: crawl, diff, digest")
@@ -660,7 +705,7 @@ def build_parser() -> argparse.ArgumentParser:
     sched.set_defaults(handler=cmd_scheduler)
 
     status = commands.add_parser("status", help="recent cycles, source health, the outbox, the next run")
-    status.add_argument("--runs", type=int, default=7, help="how many recent cycles (default: 7)")
+    status.add_argument("--runs", type=_positive, default=7, help="how many recent cycles (default: 7)")
     status.set_defaults(handler=cmd_status)
 
     mirror = commands.add_parser("mirror", help="serve a local copy of the sites for offline crawls")

@@ -10,6 +10,7 @@ import subprocess
 import sys
 import time
 from collections.abc import Iterator
+from pathlib import Path
 
 import pytest
 
@@ -236,8 +237,11 @@ def test_a_page_that_keeps_failing_is_an_error_and_is_fetched_again_next_time(db
     mirror.fail("/" + article_path(lost), *["status:503"] * 4)  # every try of this crawl
     first = crawl(cli_env, mirror.url, "sc_fgw")
     assert "could not fetch" in first.stderr and "503" in first.stderr
-    run = db.execute("SELECT status, errors FROM crawl_runs").fetchone()
+    run = db.execute("SELECT status, errors, detail FROM crawl_runs").fetchone()
     assert run["errors"] == 1  # not a clean run: its lists' validators are not kept, its window not passed
+    log = Path(cli_env["CYWATCH_DATA_DIR"]) / "logs" / "crawl.log"
+    assert run["detail"] == f"1 error; see {log}"  # which log, and "1 error"
+    assert "could not fetch" in log.read_text() and real_url(lost).split("://")[1] in log.read_text()
     assert db.execute("SELECT count(*) AS n FROM http_validators").fetchone()["n"] == 0
     assert db.execute("SELECT count(*) AS n FROM articles WHERE canonical_url = %s",
                       [real_url(lost)]).fetchone()["n"] == 0

@@ -171,3 +171,27 @@ def test_without_database_url_an_embedded_postgres_keeps_data_across_restarts(tm
     assert "creating" not in shown.stderr
     assert "36 indicators" in shown.stdout
     assert (tmp_path / "postgres" / "PG_VERSION").exists()
+
+
+def test_email_case_twins_stored_before_are_merged_into_one_reader(empty_database, cli_env):
+    env = cli_env | {"DATABASE_URL": empty_database}
+    assert run_cli("db", "migrate", env=env).returncode == 0
+    with psycopg.connect(empty_database, autocommit=True) as conn:  # the state before 0007: two readers
+        conn.execute("DELETE FROM schema_migrations WHERE version = 7")
+        older, newer = (conn.execute("INSERT INTO subscribers (email, operator, unsubscribed_at) VALUES (%s, %s, %s) "
+                                     "RETURNING id", row).fetchone()[0]
+                        for row in (("Upper@Example.org", False, None), ("upper@example.org", True, "2024-08-01")))
+        for subscriber, period in ((older, "2024-08-10"), (newer, "2024-08-10"), (newer, "2024-08-11")):
+            conn.execute("INSERT INTO digests (subscriber_id, period, recipient, subject, message_id, message) "
+                         "VALUES (%s, %s, 'x', 's', %s, 'm')", [subscriber, period, f"<{subscriber}.{period}>"])
+    migrated = run_cli("db", "migrate", env=env)
+    assert migrated.returncode == 0 and "applied 0007_case_insensitive_emails" in migrated.stdout, migrated.stderr
+    with psycopg.connect(empty_database) as conn:
+        [(kept, email, operator, unsubscribed)] = conn.execute(
+            "SELECT id, email, operator, unsubscribed_at IS NOT NULL FROM subscribers").fetchall()
+        periods = [r[0] for r in conn.execute("SELECT period FROM digests WHERE subscriber_id = %s ORDER BY period",
+                                              [kept])]
+    assert (kept, email, operator, unsubscribed) == (older, "upper@example.org", True, True)  # the click stands
+    assert periods == ["2024-08-10", "2024-08-11"]  # the twin's history moved over; its second copy went
+    added = run_cli("subscribers", "add", "UPPER@EXAMPLE.ORG", "--name", "王", env=env)
+    assert added.returncode == 0 and added.stdout.startswith("updated upper@example.org"), added.stdout
