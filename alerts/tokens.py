@@ -43,6 +43,7 @@ def read(secret: str, purpose: str, token: str, max_age: int) -> dict[str, objec
     try:
         return _serializer(secret, purpose).loads(token, max_age=max_age)
     except SignatureExpired:
-        raise InvalidToken("this link has expired") from None
+        raise InvalidToken("链接已过期。 This link has expired.") from None
     except BadSignature:
-        raise InvalidToken("this link is not valid (it may have been altered or cut short)") from None
+        raise InvalidToken("链接无效（可能被改动或截断）。 "
+                           "This link is not valid (it may have been altered or cut short).") from None

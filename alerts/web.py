@@ -61,15 +61,18 @@ def create_app(settings: Settings) -> Starlette:
             payload = tokens.read(secret, "unsubscribe", token, tokens.UNSUBSCRIBE_MAX_AGE)
         except tokens.InvalidToken as error:
             return _page(400, "链接无效 · Invalid link", str(error),
-                         note="Nothing was changed. Use the link of a more recent digest, or reply to it.")
+                         note="没有任何更改。请使用较新一期摘要中的链接，或回复该邮件。 "
+                              "Nothing was changed. Use the link of a more recent digest, or reply to it.")
         with state["pool"].connection() as conn:
             row = conn.execute("SELECT id, email, unsubscribed_at, generation FROM subscribers "
                                "WHERE id = %s AND email = lower(%s)", [payload["s"], payload["e"]]).fetchone()
         if row is None:
-            return _page(400, "链接无效 · Invalid link", "This subscription no longer exists.")
+            return _page(400, "链接无效 · Invalid link", "此订阅已不存在。 This subscription no longer exists.")
         if payload.get("g", 0) != row["generation"]:  # links mailed before these were signed without one
-            return _page(400, "链接已失效 · Old link", f"This link is from before {row['email']} subscribed again.",
-                         note="Nothing was changed. Use the link of a more recent digest.")
+            return _page(400, "链接已失效 · Old link",
+                         f"此链接早于 {row['email']} 重新订阅。 This link is from before {row['email']} subscribed again.",
+                         note="没有任何更改。请使用较新一期摘要中的链接。 Nothing was changed. "
+                              "Use the link of a more recent digest.")
         return row
 
     async def unsubscribe_form(request: Request) -> Response:
@@ -77,8 +80,9 @@ def create_app(settings: Settings) -> Starlette:
         if isinstance(found, HTMLResponse):
             return found
         if found["unsubscribed_at"]:
-            return _page(200, "已退订 · Unsubscribed", f"{found['email']} no longer receives digests.")
-        return _page(200, "退订 · Unsubscribe", f"Stop sending chengyu-watch digests to {found['email']}?",
+            return _page(200, "已退订 · Unsubscribed", f"{found['email']} 已不再接收摘要。 {found['email']} no longer receives digests.")
+        return _page(200, "退订 · Unsubscribe", f"不再向 {found['email']} 发送成渝观察摘要？ "
+                     f"Stop sending chengyu-watch digests to {found['email']}?",
                      form=request.url.path, button="退订 Unsubscribe")
 
     async def unsubscribe_post(request: Request) -> Response:
@@ -91,8 +95,8 @@ def create_app(settings: Settings) -> Starlette:
                 unsubscribe(conn, found["id"])
 
         await run_in_threadpool(act)
-        return _page(200, "已退订 · Unsubscribed", f"{found['email']} will receive no more digests.",
-                     note="Changed your mind? Ask the operator to add you again.")
+        return _page(200, "已退订 · Unsubscribed", f"{found['email']} 将不再收到摘要。 {found['email']} will receive no more digests.",
+                     note="改变主意了？请联系管理员重新添加。 Changed your mind? Ask the operator to add you again.")
 
     async def full_digest(request: Request) -> Response:
         try:
@@ -109,7 +113,7 @@ def create_app(settings: Settings) -> Starlette:
 
         row = await run_in_threadpool(fetch)
         if row is None:
-            return _page(404, "找不到 · Not found", "This digest is no longer kept.")
+            return _page(404, "找不到 · Not found", "这期摘要已不再保存。 This digest is no longer kept.")
         page = personalise_page(row["full_html"], row, str(payload["p"]), settings)
         return HTMLResponse(page, headers=_HEADERS)
 

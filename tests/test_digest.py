@@ -515,7 +515,7 @@ def test_one_click_unsubscribe_over_http(db, env, web):
         "unsubscribed_at"] is None
     db.commit()
     status, page = fetch(link, data=b"List-Unsubscribe=One-Click")  # RFC 8058 one-click POST
-    assert status == 200 and "will receive no more digests" in page
+    assert status == 200 and "leave@example.org 将不再收到摘要。 leave@example.org will receive no more digests." in page
     status, page = fetch(link[:-3] + "xyz", data=b"")
     assert status == 400 and "not valid" in page
     # the next digest goes to the one who stayed only
@@ -533,7 +533,7 @@ def test_an_expired_unsubscribe_link_gets_a_clear_400(db, env, web):
     stale = tokens.make("test-secret", "unsubscribe", {"s": subscriber["id"], "e": subscriber["email"]},
                         issued_at=time.time() - tokens.UNSUBSCRIBE_MAX_AGE - 60)
     status, page = fetch(f"{web}/unsubscribe/{stale}")
-    assert status == 400 and "this link has expired" in page
+    assert status == 400 and "链接已过期。 This link has expired." in page  # Chinese first, English second
 
 
 def test_after_resubscribing_an_old_unsubscribe_link_no_longer_works(db, env, web):
