@@ -176,8 +176,8 @@ def test_without_database_url_an_embedded_postgres_keeps_data_across_restarts(tm
 def test_email_case_twins_stored_before_are_merged_into_one_reader(empty_database, cli_env):
     env = cli_env | {"DATABASE_URL": empty_database}
     assert run_cli("db", "migrate", env=env).returncode == 0
-    with psycopg.connect(empty_database, autocommit=True) as conn:  # the state before 0007: two readers
-        conn.execute("DELETE FROM schema_migrations WHERE version = 7")
+    with psycopg.connect(empty_database, autocommit=True) as conn:  # the state before 0009: two readers
+        conn.execute("DELETE FROM schema_migrations WHERE version = 9")
         older, newer = (conn.execute("INSERT INTO subscribers (email, operator, unsubscribed_at) VALUES (%s, %s, %s) "
                                      "RETURNING id", row).fetchone()[0]
                         for row in (("Upper@Example.org", False, None), ("upper@example.org", True, "2024-08-01")))
@@ -185,7 +185,7 @@ def test_email_case_twins_stored_before_are_merged_into_one_reader(empty_databas
             conn.execute("INSERT INTO digests (subscriber_id, period, recipient, subject, message_id, message) "
                          "VALUES (%s, %s, 'x', 's', %s, 'm')", [subscriber, period, f"<{subscriber}.{period}>"])
     migrated = run_cli("db", "migrate", env=env)
-    assert migrated.returncode == 0 and "applied 0007_case_insensitive_emails" in migrated.stdout, migrated.stderr
+    assert migrated.returncode == 0 and "applied 0009_case_insensitive_emails" in migrated.stdout, migrated.stderr
     with psycopg.connect(empty_database) as conn:
         [(kept, email, operator, unsubscribed)] = conn.execute(
             "SELECT id, email, operator, unsubscribed_at IS NOT NULL FROM subscribers").fetchall()
