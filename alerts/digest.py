@@ -89,6 +89,9 @@ class Item:
     old_published: str = ""  # the baseline article's date
     direction: str = ""  # up, down or "" (no change, or nothing to compare): colours the new value
     also_in: int = 0
+    match: str = "exact"  # exact, inferred (named otherwise than the baseline), possible (for review), none
+    match_reason: str = ""
+    baseline_metric: str = ""  # the baseline's name for an inferred or possible match
 
 
 @dataclass
@@ -166,6 +169,8 @@ def _item(row: dict) -> Item:
         old=old, delta=_delta(row), kind_label=KIND_LABELS.get(row["kind"], ""), old_period=old_period,
         old_published=old_published, direction=_direction(row),
         period_relation=row["period_relation"], restated=row["restated"],
+        match=row.get("match") or "exact", match_reason=row.get("match_reason") or "",
+        baseline_metric=row.get("baseline_metric") or "",
         status=row["status"], sentence_before=before, surface=surface if at >= 0 else "", sentence_after=after,
         title=row["title"], url=row["canonical_url"], link=_link(row["canonical_url"], sentence, surface),
         source=row["source_name"], published=f"{published:%Y-%m-%d}")

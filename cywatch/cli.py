@@ -327,6 +327,7 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     if args.format == "json":
         keys = ("outcome", "metric", "region", "kind", "period", "value", "unit", "qualifier", "baseline_value",
                 "baseline_qualifier", "baseline_period", "delta", "delta_ratio", "period_relation", "restated",
+                "match", "match_score", "match_reason", "baseline_metric",
                 "status", "surface", "sentence", "title", "canonical_url", "source", "published_at")
         for row in rows:
             print(to_json_line({k: row[k] for k in keys}))

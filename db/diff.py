@@ -11,10 +11,13 @@ Re-published copies and the baseline's own article are not compared.
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from datetime import date, datetime, time
+from decimal import Decimal
 
 import psycopg
 
+from crawler.extract.identity import DEFAULT_OPTIONS, Match, MatchOptions, batch, best_match
 from db.baseline import DEFAULT_NAME, SHANGHAI
 
 # What has not been compared yet, settled in a temporary table before anything is inserted: read while the
@@ -50,7 +53,7 @@ pending AS (
     SELECT p.*, PENDING_END AS effective_end FROM diff_pending d JOIN indicator_observations p ON p.id = d.id
 )
 INSERT INTO indicator_changes (observation_id, baseline_id, baseline_observation_id, previous_observation_id,
-                               outcome, period_relation, restated, delta, delta_ratio, previous_delta)
+                               outcome, period_relation, restated, delta, delta_ratio, previous_delta, match)
 SELECT p.id, cb.id, b.id, prev.id,
        CASE WHEN b.id IS NULL THEN 'new' WHEN p.value = b.value THEN 'confirmed' ELSE 'changed' END,
        CASE WHEN b.id IS NULL THEN NULL
@@ -61,7 +64,8 @@ SELECT p.id, cb.id, b.id, prev.id,
        coalesce(b.id IS NOT NULL AND p.effective_end = b.period_end AND p.value <> b.value, false),
        p.value - b.value,
        CASE WHEN b.value <> 0 THEN (p.value - b.value) / abs(b.value) END,
-       p.value - prev.value
+       p.value - prev.value,
+       CASE WHEN b.id IS NULL THEN 'none' ELSE 'exact' END
 FROM pending p
 LEFT JOIN current_baseline cb ON true
 LEFT JOIN baseline_figures b ON (b.metric, b.region, b.kind, b.status, b.unit) =
@@ -82,8 +86,11 @@ class NoBaseline(LookupError):
     """There is no baseline to compare with; the message says how to load one."""
 
 
-def compute(conn: psycopg.Connection, baseline: str = DEFAULT_NAME) -> int:
+def compute(conn: psycopg.Connection, baseline: str = DEFAULT_NAME, options: MatchOptions = DEFAULT_OPTIONS) -> int:
     """Compare every observation not compared yet; returns how many were compared now.
+
+    Figures that meet no baseline figure on the exact key go through the identity matcher (`options`):
+    an inferred match is compared like an exact one; a possible one stays `new`, with its candidate.
 
     NoBaseline when none is loaded: a comparison made then would record every figure as new, for good.
     """
@@ -99,18 +106,113 @@ def compute(conn: psycopg.Connection, baseline: str = DEFAULT_NAME) -> int:
         conn.execute(_PENDING)
         conn.execute("ANALYZE diff_pending")
         compared = conn.execute(_COMPUTE, {"name": baseline}).rowcount
+        infer_matches(conn, baseline, options)
         # Inside a caller's transaction this block is a savepoint, and SET LOCAL would outlive it.
         conn.execute("SET LOCAL enable_sort TO DEFAULT")
         conn.execute("SET LOCAL jit TO DEFAULT")
         return compared
 
 
+# The figures of this comparison that met nothing exactly, and the current baseline's figures.
+_UNMATCHED = """
+SELECT c.id AS change_id, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, o.value, o.sentence,
+       o.start_offset AS start, o.sentence_start
+FROM diff_pending d JOIN indicator_changes c ON c.observation_id = d.id
+JOIN indicator_observations o ON o.id = c.observation_id
+WHERE c.outcome = 'new'
+"""
+_BASELINE_FIGURES = """
+SELECT o.id, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, o.value, o.sentence,
+       o.start_offset AS start, o.sentence_start
+FROM indicator_observations o
+WHERE o.article_id = (SELECT article_id FROM baselines WHERE name = %s ORDER BY version DESC LIMIT 1)
+ORDER BY o.start_offset, o.id
+"""
+# An inferred match is compared as the exact pass compares: outcome, delta, period relation, restatement.
+_APPLY_INFERRED = """
+UPDATE indicator_changes c SET
+    baseline_observation_id = b.id, match = 'inferred', match_score = %(score)s, match_reason = %(reason)s,
+    outcome = CASE WHEN p.value = b.value THEN 'confirmed' ELSE 'changed' END,
+    period_relation = CASE WHEN PENDING_END IS NULL OR BASELINE_END IS NULL THEN 'unknown'
+                           WHEN PENDING_END = BASELINE_END THEN 'same'
+                           WHEN PENDING_END > BASELINE_END THEN 'later' ELSE 'earlier' END,
+    restated = coalesce(PENDING_END = BASELINE_END AND p.value <> b.value, false),
+    delta = p.value - b.value,
+    delta_ratio = CASE WHEN b.value <> 0 THEN (p.value - b.value) / abs(b.value) END
+FROM indicator_observations p, indicator_observations b
+WHERE c.id = %(change)s AND p.id = c.observation_id AND b.id = %(baseline)s
+""".replace("BASELINE_END", _PERIOD_END.format(o="b")).replace("PENDING_END", _PERIOD_END.format(o="p"))
+_APPLY_POSSIBLE = """
+UPDATE indicator_changes SET match = 'possible', candidate_observation_id = %(baseline)s,
+       match_score = %(score)s, match_reason = %(reason)s
+WHERE id = %(change)s
+"""
+
+
+def infer_matches(conn: psycopg.Connection, baseline: str = DEFAULT_NAME,
+                  options: MatchOptions = DEFAULT_OPTIONS) -> tuple[int, int]:
+    """Match the figures of this comparison that met no baseline figure exactly; returns (inferred, possible).
+
+    Runs inside `compute`'s transaction, on its pending figures. The baseline has a few dozen figures; each
+    unmatched figure is scored against those of its kind, unit and status (crawler.extract.identity).
+    Figures alike in every field the matcher reads are scored once.
+    """
+    candidates = [_Figure(**row) for row in conn.execute(_BASELINE_FIGURES, [baseline]).fetchall()]
+    by_shape: dict[tuple[str, str, str], list[int]] = {}
+    for index, figure in enumerate(candidates):
+        by_shape.setdefault((figure.kind, figure.unit, figure.status), []).append(index)
+    seen: dict[tuple[object, ...], Match | None] = {}
+    inferred = possible = 0
+    for row in conn.execute(_UNMATCHED).fetchall():
+        change = row.pop("change_id")
+        figure = _Figure(**row)
+        shape = by_shape.get((figure.kind, figure.unit, figure.status))
+        if not shape:
+            continue
+        key = (figure.metric, figure.metric_raw, figure.region, figure.kind, figure.unit, figure.status,
+               figure.value, batch(figure), figure.sentence)
+        if key not in seen:
+            pool = [candidates[i] for i in shape]
+            found = best_match(figure, pool, options)
+            seen[key] = found and Match(shape[found.index], found.score, found.verdict, found.reason)
+        match = seen[key]
+        if match is None:
+            continue
+        params = {"change": change, "baseline": candidates[match.index].id, "score": match.score,
+                  "reason": match.reason}
+        if match.verdict == "possible":
+            conn.execute(_APPLY_POSSIBLE, params)
+            possible += 1
+        else:
+            conn.execute(_APPLY_INFERRED, params)
+            inferred += 1
+    return inferred, possible
+
+
+@dataclass(frozen=True, slots=True)
+class _Figure:
+    """A stored observation as the identity matcher reads it."""
+
+    metric: str
+    metric_raw: str
+    region: str
+    kind: str
+    unit: str
+    status: str
+    value: Decimal
+    sentence: str
+    start: int
+    sentence_start: int
+    id: int = 0
+
+
 _CHANGES = """
 SELECT c.id AS change_id, c.outcome, c.period_relation, c.restated, c.delta, c.delta_ratio, c.previous_delta,
-       o.id AS observation_id, o.metric, o.region, o.kind, o.period, o.value, o.unit, o.qualifier, o.status,
+       c.match, c.match_score, c.match_reason, o.id AS observation_id, o.metric, o.region, o.kind, o.period, o.value, o.unit, o.qualifier, o.status,
        o.surface, o.sentence,
        b.value AS baseline_value, b.unit AS baseline_unit, b.qualifier AS baseline_qualifier,
        b.period AS baseline_period, b.surface AS baseline_surface, b.published_at AS baseline_published_at,
+       coalesce(b.metric, cand.metric) AS baseline_metric,
        a.id AS article_id, a.title, a.canonical_url, a.source, s.name AS source_name, a.published_at,
        a.fetched_at
 FROM indicator_changes c
@@ -118,6 +220,7 @@ JOIN indicator_observations o ON o.id = c.observation_id
 JOIN articles a ON a.id = o.article_id
 JOIN sources s ON s.id = a.source
 LEFT JOIN indicator_observations b ON b.id = c.baseline_observation_id
+LEFT JOIN indicator_observations cand ON cand.id = c.candidate_observation_id
 WHERE (%(since)s::timestamptz IS NULL OR a.published_at >= %(since)s)
   AND c.commit_seq > %(after)s AND (%(upto)s::bigint IS NULL OR c.commit_seq <= %(upto)s)
   AND (%(before)s::timestamptz IS NULL OR a.fetched_at < %(before)s)

@@ -572,3 +572,20 @@ def test_bidi_and_control_characters_in_scraped_text_never_reach_readers(db, env
     assert {part: [c for c in hostile if c in value] for part, value in shown.items()} == {p: [] for p in shown}
     assert all("川渝省际高速路公通道增至18条" in shown[part] for part in ("text", "html", "web"))
     assert "截至7月底，川渝省际高速公路通道增至18条。" in shown["text"]
+
+
+def test_a_figure_restated_in_other_words_meets_its_baseline_figure(db, env):
+    """The baseline's 省际高速公路通道 restated as 省际高速公路: compared, marked inferred, in the digest."""
+    seed(db, ("川渝间高速公路再添新线", "截至7月底，川渝两地省际高速公路达到18条。"
+                                    "两地共同实施的两批重大项目总计320个。"))
+    result = run_cli("diff", "--format", "json", env=env)
+    assert result.returncode == 0, result.stderr
+    rows = {r["metric"]: r for r in map(json.loads, result.stdout.splitlines())}
+    road = rows["省际高速公路"]
+    assert (road["outcome"], road["match"], road["baseline_value"], road["value"]) == ("changed", "inferred", 16, 18)
+    assert "metric" in road["match_reason"]
+    add(env, "reader@example.org")
+    with MailServer() as smtp:
+        digest(env | {"SMTP_URL": smtp.url()})
+    text = smtp.received[0].text()
+    assert "推断匹配：基线称“省际高速公路通道”" in text and "16条" in text and "18条" in text
