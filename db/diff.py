@@ -119,7 +119,10 @@ SELECT c.id AS change_id, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.st
        o.start_offset AS start, o.sentence_start
 FROM diff_pending d JOIN indicator_changes c ON c.observation_id = d.id
 JOIN indicator_observations o ON o.id = c.observation_id
-WHERE c.outcome = 'new'
+WHERE c.outcome = 'new' AND EXISTS (  -- only figures the baseline has a figure of the same shape for
+    SELECT 1 FROM indicator_observations b
+    WHERE b.article_id = (SELECT article_id FROM baselines WHERE name = %s ORDER BY version DESC LIMIT 1)
+      AND (b.kind, b.unit, b.status) = (o.kind, o.unit, o.status))
 """
 _BASELINE_FIGURES = """
 SELECT o.id, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, o.value, o.sentence,
@@ -162,31 +165,34 @@ def infer_matches(conn: psycopg.Connection, baseline: str = DEFAULT_NAME,
     for index, figure in enumerate(candidates):
         by_shape.setdefault((figure.kind, figure.unit, figure.status), []).append(index)
     seen: dict[tuple[object, ...], Match | None] = {}
-    inferred = possible = 0
-    for row in conn.execute(_UNMATCHED).fetchall():
-        change = row.pop("change_id")
-        figure = _Figure(**row)
-        shape = by_shape.get((figure.kind, figure.unit, figure.status))
-        if not shape:
-            continue
-        key = (figure.metric, figure.metric_raw, figure.region, figure.kind, figure.unit, figure.status,
-               figure.value, batch(figure), figure.sentence)
-        if key not in seen:
-            pool = [candidates[i] for i in shape]
-            found = best_match(figure, pool, options)
-            seen[key] = found and Match(shape[found.index], found.score, found.verdict, found.reason)
-        match = seen[key]
-        if match is None:
-            continue
-        params = {"change": change, "baseline": candidates[match.index].id, "score": match.score,
-                  "reason": match.reason}
-        if match.verdict == "possible":
-            conn.execute(_APPLY_POSSIBLE, params)
-            possible += 1
-        else:
-            conn.execute(_APPLY_INFERRED, params)
-            inferred += 1
-    return inferred, possible
+    updates: dict[str, list[dict[str, object]]] = {"inferred": [], "possible": []}
+    with conn.cursor(name="diff_unmatched") as unmatched:  # streamed: a reprocess may leave millions
+        unmatched.itersize = 5000
+        for row in unmatched.execute(_UNMATCHED, [baseline]):
+            match = _match_one(row, candidates, by_shape, seen, options)
+            if match is not None:
+                updates["possible" if match.verdict == "possible" else "inferred"].append(
+                    {"change": row["change_id"], "baseline": candidates[match.index].id, "score": match.score,
+                     "reason": match.reason})
+    with conn.cursor() as cursor:
+        cursor.executemany(_APPLY_INFERRED, updates["inferred"])
+        cursor.executemany(_APPLY_POSSIBLE, updates["possible"])
+    return len(updates["inferred"]), len(updates["possible"])
+
+
+def _match_one(row: dict[str, object], candidates: list[_Figure], by_shape: dict[tuple[str, str, str], list[int]],
+               seen: dict[tuple[object, ...], Match | None], options: MatchOptions) -> Match | None:
+    """The identity match of one unmatched figure, as an index into `candidates` (cached by what it reads)."""
+    figure = _Figure(**{k: v for k, v in row.items() if k != "change_id"})  # type: ignore[arg-type]
+    shape = by_shape.get((figure.kind, figure.unit, figure.status))
+    if not shape:
+        return None
+    key = (figure.metric, figure.metric_raw, figure.region, figure.kind, figure.unit, figure.status,
+           figure.value, batch(figure), figure.sentence)
+    if key not in seen:
+        found = best_match(figure, [candidates[i] for i in shape], options)
+        seen[key] = found and Match(shape[found.index], found.score, found.verdict, found.reason)
+    return seen[key]
 
 
 @dataclass(frozen=True, slots=True)
