@@ -17,7 +17,7 @@ from decimal import Decimal
 
 import psycopg
 
-from crawler.extract.identity import DEFAULT_OPTIONS, Match, MatchOptions, batch, best_match
+from crawler.extract.identity import DEFAULT_OPTIONS, Match, MatchOptions, batch, best_match, could_match
 from db.baseline import DEFAULT_NAME, SHANGHAI
 
 # What has not been compared yet, settled in a temporary table before anything is inserted: read while the
@@ -106,23 +106,38 @@ def compute(conn: psycopg.Connection, baseline: str = DEFAULT_NAME, options: Mat
         conn.execute(_PENDING)
         conn.execute("ANALYZE diff_pending")
         compared = conn.execute(_COMPUTE, {"name": baseline}).rowcount
-        infer_matches(conn, baseline, options)
         # Inside a caller's transaction this block is a savepoint, and SET LOCAL would outlive it.
-        conn.execute("SET LOCAL enable_sort TO DEFAULT")
+        conn.execute("SET LOCAL enable_sort TO DEFAULT")  # the identity pass groups and sorts
         conn.execute("SET LOCAL jit TO DEFAULT")
+        infer_matches(conn, baseline, options)
         return compared
 
 
 # The figures of this comparison that met nothing exactly, and the current baseline's figures.
-_UNMATCHED = """
-SELECT c.id AS change_id, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, o.value, o.sentence,
-       o.start_offset AS start, o.sentence_start
+# Unmatched figures whose kind, unit and status a baseline figure shares, in a region it could be (the same
+# or unknown on one side), grouped by what the matcher reads of their names: ruled out group by group.
+_UNMATCHED_GROUPS = """
+CREATE TEMP TABLE diff_unmatched ON COMMIT DROP AS
+SELECT c.id AS change_id, o.id AS observation_id,
+       dense_rank() OVER (ORDER BY o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status) AS grp
 FROM diff_pending d JOIN indicator_changes c ON c.observation_id = d.id
 JOIN indicator_observations o ON o.id = c.observation_id
-WHERE c.outcome = 'new' AND EXISTS (  -- only figures the baseline has a figure of the same shape for
+WHERE c.outcome = 'new' AND EXISTS (
     SELECT 1 FROM indicator_observations b
     WHERE b.article_id = (SELECT article_id FROM baselines WHERE name = %s ORDER BY version DESC LIMIT 1)
-      AND (b.kind, b.unit, b.status) = (o.kind, o.unit, o.status))
+      AND (b.kind, b.unit, b.status) = (o.kind, o.unit, o.status)
+      AND (b.region = o.region OR b.region = '' OR o.region = ''))
+"""
+_GROUPS = """
+SELECT DISTINCT ON (u.grp) u.grp, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, o.value,
+       o.sentence, o.start_offset AS start, o.sentence_start
+FROM diff_unmatched u JOIN indicator_observations o ON o.id = u.observation_id ORDER BY u.grp
+"""
+_UNMATCHED = """
+SELECT u.change_id, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, o.value, o.sentence,
+       o.start_offset AS start, o.sentence_start
+FROM diff_unmatched u JOIN indicator_observations o ON o.id = u.observation_id
+WHERE u.grp = ANY(%s)
 """
 _BASELINE_FIGURES = """
 SELECT o.id, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, o.value, o.sentence,
@@ -166,9 +181,13 @@ def infer_matches(conn: psycopg.Connection, baseline: str = DEFAULT_NAME,
         by_shape.setdefault((figure.kind, figure.unit, figure.status), []).append(index)
     seen: dict[tuple[object, ...], Match | None] = {}
     updates: dict[str, list[dict[str, object]]] = {"inferred": [], "possible": []}
-    with conn.cursor(name="diff_unmatched") as unmatched:  # streamed: a reprocess may leave millions
+    conn.execute("DROP TABLE IF EXISTS pg_temp.diff_unmatched")
+    conn.execute(_UNMATCHED_GROUPS, [baseline])
+    hopeful = [group["grp"] for group in conn.execute(_GROUPS).fetchall()
+               if could_match(_Figure(**{k: v for k, v in group.items() if k != "grp"}), candidates, options)]
+    with conn.cursor(name="diff_unmatched_rows") as unmatched:  # streamed: a reprocess may leave millions
         unmatched.itersize = 5000
-        for row in unmatched.execute(_UNMATCHED, [baseline]):
+        for row in unmatched.execute(_UNMATCHED, [hopeful]):
             match = _match_one(row, candidates, by_shape, seen, options)
             if match is not None:
                 updates["possible" if match.verdict == "possible" else "inferred"].append(

@@ -89,10 +89,26 @@ def best_match(figure: Figure, candidates: Sequence[Figure], options: MatchOptio
     return best
 
 
-def _compatible(figure: Figure, candidate: Figure) -> bool:
+def could_match(figure: Figure, candidates: Sequence[Figure], options: MatchOptions = DEFAULT_OPTIONS) -> bool:
+    """Whether any candidate could reach `possible` for a figure of these names, whatever its value and sentence.
+
+    An upper bound of `best_match` (context words add at most 0.1; magnitude and an unknown region only
+    lower a score), so that figures alike in name, region, kind, unit and status are ruled out together.
+    """
+    for candidate in candidates:
+        if not _compatible(figure, candidate, check_batch=False):
+            continue
+        if figure.metric == candidate.metric and figure.region == candidate.region:
+            return True
+        if min(1.0, _name_similarity(figure, candidate) + 0.1) >= options.possible:
+            return True
+    return False
+
+
+def _compatible(figure: Figure, candidate: Figure, check_batch: bool = True) -> bool:
     if (figure.kind, figure.unit, figure.status) != (candidate.kind, candidate.unit, candidate.status):
         return False
-    first, second = batch(figure), batch(candidate)
+    first, second = (batch(figure), batch(candidate)) if check_batch else (None, None)
     if first and second and first != second:
         return False  # 第三批25个共建事项 is not the 第二批 of the same name
     if figure.region and candidate.region and figure.region != candidate.region:
@@ -167,13 +183,17 @@ def _common_prefix(a: str, b: str) -> int:
     return n
 
 
-def _score(figure: Figure, candidate: Figure) -> tuple[float, str]:
+def _name_similarity(figure: Figure, candidate: Figure) -> float:
     names = [(figure.metric, candidate.metric), (figure.metric_raw or figure.metric, candidate.metric),
              (figure.metric, candidate.metric_raw or candidate.metric),
              (figure.metric_raw or figure.metric, candidate.metric_raw or candidate.metric)]
     lex = lexicon()
     forms = {name: lex.canonical_metric(lex.identity_form(name)) for pair in names for name in pair}
-    similarity = max(metric_similarity(forms[a], forms[b]) for a, b in names)
+    return max(metric_similarity(forms[a], forms[b]) for a, b in names)
+
+
+def _score(figure: Figure, candidate: Figure) -> tuple[float, str]:
+    similarity = _name_similarity(figure, candidate)
     reasons = [f"metric {similarity:.2f}"]
     score = similarity
     if not figure.region or not candidate.region:
