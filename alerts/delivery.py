@@ -19,10 +19,10 @@ import psycopg
 from alerts import outbox
 from alerts.digest import Period, gather, period_for, personalise, render_for_group, source_trouble
 from alerts.subscribers import envelope_address
-from alerts.transport import FileSender, SmtpSender, parse_smtp_url
-from cywatch.config import Settings
+from alerts.transport import FileSender, SmtpSender
 from db import diff
 from db.commit_order import Marks, committed_marks
+from settings import Settings
 
 log = logging.getLogger("cywatch.digest")
 
@@ -84,7 +84,7 @@ def _build_group(conn: psycopg.Connection, settings: Settings, period: Period | 
     """Gather and render once for subscribers whose digests hold the same thing; store one each."""
     assert period is not None
     first = members[0]
-    content = gather(conn, first, health, upto)
+    content = gather(conn, first, health, upto, settings.zone)
     if not content.worth_sending(first["operator"]):
         return
     template = render_for_group(content, period, first, settings)
@@ -121,8 +121,10 @@ def send_due(conn: psycopg.Connection, settings: Settings, report: Report,
     report.requeued += requeued
     report.unknown += unknown
     sender_address = parseaddr(settings.mail_from)[1]
-    if settings.smtp_url:
-        transport = SmtpSender(parse_smtp_url(settings.smtp_url, settings.smtp_timeout, settings.smtp_ca_file))
+    smtp = settings.smtp
+    transport: SmtpSender | FileSender
+    if smtp is not None:
+        transport = SmtpSender(smtp)
     else:
         report.written_to = settings.data_dir / "outbox"
         transport = FileSender(report.written_to)
@@ -136,7 +138,7 @@ def send_due(conn: psycopg.Connection, settings: Settings, report: Report,
                     return
                 tried.add(row["id"])
                 try:
-                    _send_one(conn, transport, sender_address, row, claimer, report)
+                    _send_one(conn, transport, sender_address, row, claimer, report, settings.smtp_retry_after)
                 except outbox.LeaseLost as lost:  # too slow: another run has it now, and sends it
                     transport.close()  # a transaction cut before DATA delivers nothing
                     log.warning("%s: %s", row["recipient"], lost)
@@ -145,7 +147,7 @@ def send_due(conn: psycopg.Connection, settings: Settings, report: Report,
 
 
 def _send_one(conn: psycopg.Connection, transport: SmtpSender | FileSender, sender_address: str, row: dict,
-              claimer: str, report: Report) -> None:
+              claimer: str, report: Report, retry_base: float) -> None:
     """Send one claimed digest and record what became of it."""
     outbox.renew(conn, row["id"], claimer)
     outcome = transport.send(sender_address, row["recipient"], bytes(row["message"]), period=row["period"],
@@ -158,7 +160,7 @@ def _send_one(conn: psycopg.Connection, transport: SmtpSender | FileSender, send
         recorded = outbox.mark_unknown(conn, row["id"], claimer, outcome.reply)
         report.unknown += recorded
     elif outcome.kind == "retry":
-        state = outbox.mark_retry(conn, row["id"], claimer, row["attempts"], outcome.reply)
+        state = outbox.mark_retry(conn, row["id"], claimer, row["attempts"], outcome.reply, retry_base)
         recorded = state is not None
         if recorded:
             (report.failed if state == "failed" else report.retrying).append(line)

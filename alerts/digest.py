@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 from dataclasses import dataclass, field
-from datetime import date, datetime
+from datetime import date, datetime, tzinfo
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -27,10 +27,9 @@ from alerts.readable import for_readers, readable
 from alerts.subscribers import envelope_address
 from crawler.extract.numbers import format_change, humanize
 from crawler.extract.periods import reader_period
-from cywatch.config import Settings
 from db import diff
-from db.baseline import SHANGHAI
 from db.commit_order import Marks
+from settings import Settings
 
 HEALTH_THRESHOLD = 2  # runs in a row that found nothing, failed or were blocked
 
@@ -149,17 +148,17 @@ def _link(url: str, sentence: str, surface: str) -> str:
     return f"{url}#:~:text={fragment}"
 
 
-def _item(row: dict) -> Item:
+def _item(row: dict, zone: tzinfo) -> Item:
     sentence, surface = row["sentence"], row["surface"]
     at = sentence.find(surface)
     before, after = (sentence[:at], sentence[at + len(surface):]) if at >= 0 else (sentence, "")
-    published = row["published_at"].astimezone(SHANGHAI).date()
+    published = row["published_at"].astimezone(zone).date()
     target = row["status"] == "target"
     old, old_period, old_published = None, "", ""
     if row["baseline_value"] is not None:
         old = _with_qualifier(humanize(row["baseline_value"], row["baseline_unit"], row["kind"]),
                               row["baseline_qualifier"])
-        baseline_day = row["baseline_published_at"].astimezone(SHANGHAI).date()
+        baseline_day = row["baseline_published_at"].astimezone(zone).date()
         old_period = reader_period(row["baseline_period"], baseline_day, target=target)
         old_published = f"{baseline_day:%Y-%m-%d}"
     return Item(
@@ -176,7 +175,7 @@ def _item(row: dict) -> Item:
         source=row["source_name"], published=f"{published:%Y-%m-%d}")
 
 
-def _dedupe(rows: list[dict]) -> list[Item]:
+def _dedupe(rows: list[dict], zone: tzinfo) -> list[Item]:
     """The same figure stated in several articles is one item ("also in N more")."""
     seen: dict[tuple, Item] = {}
     for row in rows:
@@ -184,7 +183,7 @@ def _dedupe(rows: list[dict]) -> list[Item]:
         if key in seen:
             seen[key].also_in += 1
         else:
-            seen[key] = _item(row)
+            seen[key] = _item(row, zone)
     return list(seen.values())
 
 
@@ -195,20 +194,21 @@ def source_trouble(conn: psycopg.Connection) -> list[dict]:
         "ORDER BY source", [HEALTH_THRESHOLD]).fetchall()
 
 
-def gather(conn: psycopg.Connection, subscriber: dict, health: list[dict], upto: Marks) -> Content:
+def gather(conn: psycopg.Connection, subscriber: dict, health: list[dict], upto: Marks, zone: tzinfo) -> Content:
     """What is new for a subscriber since their last digest, filtered by their preferences.
 
     `subscriber` carries its watermarks (`mark_change`, `mark_article`: what its last digest covered), as
     alerts.delivery selects them; `upto` is `db.commit_order.committed_marks`, read once per run: the
     digest covers what lies between, in commit order, and what is numbered later waits for the next one.
-    `health` is `source_trouble`, the same for every digest of a run.
+    `health` is `source_trouble`, the same for every digest of a run; dates are given in `zone`
+    (CYWATCH_TIMEZONE).
     """
     marks = {"c": subscriber["mark_change"], "a": subscriber["mark_article"]}
     regions, metrics = list(subscriber["regions"]), list(subscriber["metrics"])
     rows = diff.changes(conn, after_change=marks["c"], upto_change=upto.change, regions=regions, metrics=metrics)
     content = Content(change_mark=max(marks["c"], upto.change), article_mark=max(marks["a"], upto.article))
-    content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"])
-    content.new = _dedupe([r for r in rows if r["outcome"] == "new"])
+    content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"], zone)
+    content.new = _dedupe([r for r in rows if r["outcome"] == "new"], zone)
     content.confirmed = sum(1 for r in rows if r["outcome"] == "confirmed")
     content.articles = conn.execute(
         """
@@ -287,7 +287,7 @@ def _context(content: Content, period: Period, subscriber: dict, settings: Setti
     return {"period": period, "subscriber": subscriber, "changed": changed, "more_changed": more_changed,
             "new": new, "more_new": more_new, "articles": articles, "more_articles": more_articles,
             "health": content.health, "confirmed": content.confirmed, "links": links,
-            "public_url": settings.public_url, "tz": SHANGHAI, "status_labels": STATUS_LABELS}
+            "public_url": settings.public_url, "tz": settings.zone, "status_labels": STATUS_LABELS}
 
 
 def render_for_group(content: Content, period: Period, subscriber: dict, settings: Settings) -> Template:
@@ -326,7 +326,7 @@ def personalise(template: Template, subscriber: dict, settings: Settings, *, now
     message["From"] = Address(display_name=display, addr_spec=address)
     message["To"] = Address(display_name=subscriber.get("name") or "", addr_spec=envelope_address(subscriber["email"]))
     message["Subject"] = template.subject
-    message["Date"] = format_datetime(now or datetime.now(SHANGHAI))
+    message["Date"] = format_datetime(now or datetime.now(settings.zone))
     message["Message-ID"] = f"<digest.{template.period.key}.{subscriber['id']}@{domain}>"
     message["List-Id"] = f"chengyu-watch digest <digest.{domain}>"
     message["List-Unsubscribe"] = f"<{links['unsubscribe']}>"

@@ -17,7 +17,6 @@ not send it).
 from __future__ import annotations
 
 import json
-import os
 import uuid
 from datetime import timedelta
 from typing import LiteralString
@@ -38,9 +37,9 @@ def new_claimer() -> str:
     return str(uuid.uuid4())
 
 
-def retry_after(attempts: int) -> timedelta:
-    """Delay before a digest that got a 4xx is tried again: CYWATCH_SMTP_RETRY_AFTER (300 s) doubled per try."""
-    base = float(os.environ.get("CYWATCH_SMTP_RETRY_AFTER", "300"))
+def retry_after(attempts: int, base: float) -> timedelta:
+    """Delay before a digest that got a 4xx is tried again: `base` seconds (CYWATCH_SMTP_RETRY_AFTER) doubled
+    per try, at most 6 hours."""
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
@@ -139,14 +138,17 @@ def mark_sent(conn: psycopg.Connection, digest_id: int, claimer: str, delivered_
                            "lease_until = NULL, delivered_to = %s, last_error = NULL", [delivered_to or reply])
 
 
-def mark_retry(conn: psycopg.Connection, digest_id: int, claimer: str, attempts: int, reply: str) -> str | None:
+def mark_retry(conn: psycopg.Connection, digest_id: int, claimer: str, attempts: int, reply: str,
+               retry_base: float) -> str | None:
     """Back to pending after a 4xx or a network error (failed after MAX_ATTEMPTS); returns the new state.
+
+    The next try waits `retry_after(attempts, retry_base)`.
 
     None: the claim was lost meanwhile, and the process that holds it now decides.
     """
     state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
     recorded = _update_claimed(conn, digest_id, claimer, "state = %s, stage = NULL, lease_until = NULL, "
-                               "last_error = %s, next_attempt_at = now() + %s", [state, reply, retry_after(attempts)])
+                               "last_error = %s, next_attempt_at = now() + %s", [state, reply, retry_after(attempts, retry_base)])
     return state if recorded else None
 
 

@@ -20,49 +20,11 @@ import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from urllib.parse import parse_qs, quote, unquote, urlsplit
+from urllib.parse import quote
 
-from cywatch.config import ConfigError
+from settings.smtp import SmtpConfig, parse_smtp_url
 
-
-@dataclass(frozen=True, slots=True)
-class SmtpConfig:
-    """Where and how to connect."""
-
-    host: str
-    port: int
-    security: str  # ssl, starttls (required), auto (if offered), none
-    username: str | None
-    password: str | None
-    timeout: float
-    ca_file: str | None
-
-    def describe(self) -> str:
-        """The server, for messages (never the password)."""
-        return f"{'smtps' if self.security == 'ssl' else 'smtp'}://{self.host}:{self.port}"
-
-
-def parse_smtp_url(url: str, timeout: float = 30.0, ca_file: str | None = None) -> SmtpConfig:
-    """An SmtpConfig from SMTP_URL; ConfigError explains what is wrong with it."""
-    parts = urlsplit(url)  # the URL holds the password: no message below repeats it
-    if parts.scheme not in ("smtp", "smtps") or not parts.hostname:
-        problem = "it names no host" if parts.scheme in ("smtp", "smtps") else f"its scheme is {parts.scheme!r}"
-        raise ConfigError(f"SMTP_URL must look like smtp://user:pass@host:587 or smtps://host:465 ({problem})")
-    try:
-        parts.port  # noqa: B018 - parsed here so that a bad port is a ConfigError, not a traceback
-    except ValueError:
-        raise ConfigError("SMTP_URL: the port is not a number between 0 and 65535") from None
-    user = unquote(parts.username) if parts.username else None
-    password = unquote(parts.password) if parts.password else None
-    option = parse_qs(parts.query).get("starttls", [""])[0].lower()
-    if parts.scheme == "smtps":
-        security, port = "ssl", parts.port or 465
-    else:
-        port = parts.port or (587 if user else 25)
-        security = {"off": "none", "require": "starttls"}.get(option, "starttls" if user else "auto")
-    if user and security == "none":
-        raise ConfigError("SMTP_URL: credentials are never sent without TLS; drop ?starttls=off")
-    return SmtpConfig(parts.hostname, port, security, user, password, timeout, ca_file)
+__all__ = ["FileSender", "Outcome", "SmtpConfig", "SmtpSender", "parse_smtp_url"]
 
 
 @dataclass(frozen=True, slots=True)

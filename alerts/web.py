@@ -24,8 +24,8 @@ from alerts import tokens
 from alerts.digest import personalise_page
 from alerts.readable import for_readers
 from alerts.subscribers import unsubscribe
-from cywatch.config import Settings
 from db.connection import connect, database_url
+from settings import Settings
 
 _PAGES = Environment(loader=PackageLoader("alerts", "templates"), autoescape=select_autoescape(["html"]),
                      finalize=for_readers)

@@ -62,7 +62,7 @@ def seed_articles(conn, count: int = 40) -> None:
     """Relevant articles with figures, stored as the pipeline stores them (the fixture texts, varied)."""
     from crawler.extract import extract_indicators
     from db.articles import Article, store_article
-    from db.baseline import SHANGHAI
+    from settings import SITES_TIMEZONE as SHANGHAI
     from tests.fixtures.sitegen import ARTICLES
 
     bodies = [a for a in ARTICLES if a.expect.relevant and a.expect.indicators]
@@ -79,10 +79,10 @@ def bench_digests(admin: str, subscribers: int) -> None:
     from aiosmtpd.controller import Controller
 
     from alerts.delivery import Report, build, send_due
-    from cywatch.config import Settings
     from db import baseline, diff
     from db.connection import connect
     from db.migrate import migrate
+    from settings import Settings
     from tests.mail import free_port
 
     url, name = fresh_database(admin)
@@ -121,10 +121,10 @@ def bench_digests(admin: str, subscribers: int) -> None:
 
 
 def bench_diff(admin: str, observations: int) -> None:
-    from cywatch.config import Settings
     from db import baseline, diff
     from db.connection import connect
     from db.migrate import migrate
+    from settings import Settings
 
     url, name = fresh_database(admin)
     try:

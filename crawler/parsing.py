@@ -6,13 +6,12 @@ import logging
 import re
 from collections.abc import Sequence
 from datetime import date, datetime, time
-from zoneinfo import ZoneInfo
 
 from parsel import Selector, SelectorList
 
 from crawler.items import INDENT, TableLayout
+from settings import SITES_TIMEZONE as SHANGHAI  # the sites write their local time, with no zone
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 _SPACE = re.compile(r"[\s\u3000\xa0]+")
 # Lines that are page furniture, not article text: editors' credits, share and print links.
 TRAILER = re.compile(r"^(?:责任编辑|责编|编辑|美编|审核|校对|监制|来源)\s*[:：\s]|扫一扫在手机打开|【打印】|【关闭】|"

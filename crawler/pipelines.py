@@ -16,10 +16,10 @@ import psycopg
 from scrapy.crawler import Crawler
 
 from crawler import relevance
+from crawler.deployment import deployment
 from crawler.extract.tables import extract_document
 from crawler.items import ArticleItem
 from crawler.sources import source
-from cywatch.config import Settings
 from db.articles import Article, Stored, store_article
 from db.connection import connect
 
@@ -41,7 +41,7 @@ class StorePipeline:
 
     def open_spider(self) -> None:
         """Connect on the storing thread."""
-        self.conn = self.executor.submit(connect, Settings.from_env()).result()
+        self.conn = self.executor.submit(connect, deployment(self.crawler)).result()
 
     def close_spider(self) -> None:
         """Finish pending work and close the connection."""

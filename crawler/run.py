@@ -1,15 +1,27 @@
-"""Running the spiders: `cywatch crawl` (one process; Scrapy's reactor cannot restart within one)."""
+"""Running the spiders (one process per crawl: Scrapy's reactor cannot restart within one).
+
+`crawl()` is what `cywatch crawl` runs. `python -m crawler.run [NAME ...] [--since D] [--until D]
+[--mirror URL]` is the module entry point the daily cycle starts in a process of its own; it prints one line
+per source and exits 0 when every source ended ok or empty, 1 when one failed or was blocked, 2 on bad usage,
+settings or an unreachable database. The outcomes themselves are the `crawl_runs` rows (`summaries`).
+"""
 
 from __future__ import annotations
 
+import argparse
+import dataclasses
 import logging
-import os
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 
+from crawler.deployment import scrapy_settings
+from crawler.extract import lexicon
 from crawler.sources import SOURCES
+from db.connection import DatabaseUnavailable, connect
+from settings import ConfigError, Settings, values
 
 
 @dataclass(frozen=True, slots=True)
@@ -70,11 +82,9 @@ def _progress_logging() -> None:
     progress.propagate = False
 
 
-def _error_log_path() -> Path:
+def _error_log_path(settings: Settings) -> Path:
     """DATA_DIR/logs/crawl.log: the crawl's warnings and errors, where a run record's "N errors" points."""
-    from cywatch.config import Settings
-
-    path = Settings.from_env().data_dir / "logs" / "crawl.log"
+    path = settings.data_dir / "logs" / "crawl.log"
     path.parent.mkdir(parents=True, exist_ok=True)
     return path
 
@@ -86,34 +96,35 @@ def _log_errors_to(path: Path) -> None:
     logging.getLogger().addHandler(handler)
 
 
-def crawl(names: list[str], since: date | None = None, until: date | None = None, *,
-          mirror: str | None = None, verbose: bool = False,
-          overrides: dict[str, str] | None = None) -> list[RunSummary]:
+def crawl(settings: Settings, names: Sequence[str], since: date | None = None, until: date | None = None, *,
+          verbose: bool = False, overrides: dict[str, str] | None = None) -> list[RunSummary]:
     """Crawl the named sources (all when empty) at once; returns each source's run summary.
 
-    `overrides` are Scrapy settings (NAME -> value), as `scrapy crawl -s NAME=VALUE` takes them.
+    The deployment's `settings` (a mirror among them) are laid over crawler/settings.py at `cmdline`
+    priority; `overrides` are Scrapy settings (NAME -> value), as `scrapy crawl -s NAME=VALUE` takes them,
+    and come last.
     """
     unknown = [n for n in names if n not in SOURCES]
     if unknown:
         raise ValueError(f"unknown source(s): {', '.join(unknown)}; known: {', '.join(SOURCES)}")
-    if mirror:
-        os.environ["CYWATCH_MIRROR"] = mirror  # read by crawler/settings.py
     from scrapy.crawler import CrawlerProcess
-    from scrapy.utils.project import get_project_settings
+    from scrapy.settings import Settings as ScrapySettings
 
-    os.environ.setdefault("SCRAPY_SETTINGS_MODULE", "crawler.settings")
-    settings = get_project_settings()
-    for name, value in (overrides or {}).items():
-        settings.set(name, value, priority="cmdline")
+    scrapy = ScrapySettings()
+    scrapy.setmodule("crawler.settings", priority="project")
+    scrapy.setdict(scrapy_settings(settings), priority="cmdline")
     if not verbose:  # Scrapy's log: problems only; progress comes from the run recorder
-        settings.set("LOG_LEVEL", "ERROR")
-        settings.set("LOG_FORMAT", "%(asctime)s %(name)s: %(message)s")
-        settings.set("LOG_DATEFORMAT", "%H:%M:%S")
+        scrapy.set("LOG_LEVEL", "ERROR", priority="cmdline")
+        scrapy.set("LOG_FORMAT", "%(asctime)s %(name)s: %(message)s", priority="cmdline")
+        scrapy.set("LOG_DATEFORMAT", "%H:%M:%S", priority="cmdline")
+    for name, value in (overrides or {}).items():
+        scrapy.set(name, value, priority="cmdline")
     _progress_logging()
-    error_log = _error_log_path()
-    settings.set("CYWATCH_ERROR_LOG", str(error_log), priority="cmdline")
+    error_log = _error_log_path(settings)
+    scrapy.set("CYWATCH_ERROR_LOG", str(error_log), priority="cmdline")
+    lexicon.set_cache_dir(settings.data_dir / "cache")
     started = datetime.now().astimezone()
-    process = CrawlerProcess(settings)
+    process = CrawlerProcess(scrapy)
     _log_errors_to(error_log)  # after Scrapy has set up logging, beside its own root handler
     for name in _DOWNLOAD_ERROR_LOGGERS:  # on the loggers: Scrapy replaces the root handler per crawler
         logging.getLogger(name).addFilter(_NetworkErrorsInOneLine())
@@ -123,15 +134,12 @@ def crawl(names: list[str], since: date | None = None, until: date | None = None
     for name in names or list(SOURCES):
         process.crawl(name, **args)
     process.start()
-    return summaries(started, names or list(SOURCES))
+    return summaries(settings, started, list(names) or list(SOURCES))
 
 
-def summaries(since: datetime, names: list[str]) -> list[RunSummary]:
+def summaries(settings: Settings, since: datetime, names: list[str]) -> list[RunSummary]:
     """The crawl_runs of these sources that started after `since`, one per source (the newest)."""
-    from cywatch.config import Settings
-    from db.connection import connect
-
-    with connect(Settings.from_env()) as conn:
+    with connect(settings) as conn:
         rows = conn.execute(
             "SELECT DISTINCT ON (source) source, status, pages, not_modified, new_articles, relevant_articles, "
             "indicators, errors, detail FROM crawl_runs WHERE started_at >= %s AND source = ANY(%s) "
@@ -139,3 +147,39 @@ def summaries(since: datetime, names: list[str]) -> list[RunSummary]:
     found = {r["source"]: RunSummary(**r) for r in rows}
     return [found.get(n) or RunSummary(n, "failed", 0, 0, 0, 0, 0, 1, "did not start (see the log above)")
             for n in names]
+
+
+def _day(text: str) -> date:
+    try:
+        return date.fromisoformat(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"not a date (YYYY-MM-DD): {text!r}") from None
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """`python -m crawler.run`: crawl with the settings of the environment; see the module's description."""
+    parser = argparse.ArgumentParser(prog="python -m crawler.run", description="Crawl the sources once.")
+    parser.add_argument("sources", nargs="*", metavar="NAME", help=f"{', '.join(SOURCES)} (default: all)")
+    parser.add_argument("--since", type=_day)
+    parser.add_argument("--until", type=_day)
+    parser.add_argument("--mirror", metavar="URL", help="crawl a mirror at URL (default: $CYWATCH_MIRROR)")
+    args = parser.parse_args(argv)
+    try:
+        settings = Settings.from_env()
+        if args.mirror:
+            try:
+                settings = dataclasses.replace(settings, mirror=values.http_url(args.mirror))
+            except ValueError as error:
+                raise ConfigError(f"--mirror {error}, got {args.mirror!r}") from None
+        runs = crawl(settings, args.sources, args.since, args.until)
+    except (ConfigError, DatabaseUnavailable, ValueError) as error:
+        print(f"crawler.run: {error}", file=sys.stderr)
+        return 2
+    for run in runs:
+        print(f"{run.source}: {run.status}, {run.new_articles} new, {run.indicators} indicators"
+              + (f" ({run.detail})" if run.detail else ""))
+    return 0 if all(r.status in ("ok", "empty") for r in runs) else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

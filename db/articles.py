@@ -21,6 +21,7 @@ from decimal import Decimal
 import psycopg
 
 from crawler.extract import Indicator
+from settings import SITES_TIMEZONE
 
 
 @dataclass(frozen=True, slots=True)
@@ -102,10 +103,11 @@ def store_article(conn: psycopg.Connection, article: Article, indicators: Iterab
             """
             SELECT id FROM articles
             WHERE source = %s AND normalized_title = %s AND id <> %s AND duplicate_of IS NULL
-              AND (published_at AT TIME ZONE 'Asia/Shanghai')::date = (%s::timestamptz AT TIME ZONE 'Asia/Shanghai')::date
+              AND (published_at AT TIME ZONE %s)::date = (%s::timestamptz AT TIME ZONE %s)::date
             ORDER BY id LIMIT 1
             """,
-            [article.source, normalize_title(article.title), article_id, article.published_at]).fetchone()
+            [article.source, normalize_title(article.title), article_id, SITES_TIMEZONE.key, article.published_at,
+             SITES_TIMEZONE.key]).fetchone()
         if original:
             conn.execute("UPDATE articles SET duplicate_of = %s WHERE id = %s", [original["id"], article_id])
             return Stored(article_id, new=True, duplicate_of=original["id"])

@@ -12,14 +12,13 @@ import tomllib
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from importlib import resources
-from zoneinfo import ZoneInfo
 
 import psycopg
 
 from crawler.extract import extract_indicators
 from db.articles import Article, store_article
+from settings import SITES_TIMEZONE
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 DEFAULT_NAME = "default"
 
 
@@ -69,7 +68,7 @@ def load(conn: psycopg.Connection, baseline: BaselineSource, name: str = DEFAULT
         if existing:
             return LoadResult(name, existing["version"], False, existing["n"])
         indicators = extract_indicators(baseline.text, baseline.published)
-        published_at = datetime.combine(baseline.published, time(6, 0), SHANGHAI)
+        published_at = datetime.combine(baseline.published, time(6, 0), SITES_TIMEZONE)
         article = Article(source=baseline.source, canonical_url=f"urn:sha256:{digest}", title=baseline.title,
                           published_at=published_at, body=baseline.text, origin="file", relevant=True,
                           metadata={"loaded_from": baseline.label})

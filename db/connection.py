@@ -16,7 +16,7 @@ import psycopg
 from psycopg.conninfo import conninfo_to_dict
 from psycopg.rows import dict_row
 
-from cywatch.config import Settings
+from settings import Settings
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -135,7 +135,9 @@ def connect(settings: Settings, *, autocommit: bool = False) -> psycopg.Connecti
             "the URL does not parse as meant (libpq's own message would quote part of the password)"
         raise DatabaseUnavailable(f"cannot connect to the database at DATABASE_URL={redact(url)}: {reason}") \
             from error
-    conn.execute("SET TIME ZONE 'Asia/Shanghai'")  # dates people read are Chinese dates
+    # The session's time zone is CYWATCH_TIMEZONE: dates people read, and days turned into instants in SQL
+    # (`day::timestamptz`), are the deployment's.
+    conn.execute("SELECT set_config('TimeZone', %s, false)", [settings.timezone])
     if not autocommit:
         conn.commit()
     return conn

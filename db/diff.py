@@ -12,13 +12,13 @@ Re-published copies and the baseline's own article are not compared.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import date, datetime, time
+from datetime import date, datetime
 from decimal import Decimal
 
 import psycopg
 
 from crawler.extract.identity import DEFAULT_OPTIONS, Match, MatchOptions, batch, best_match, could_match
-from db.baseline import DEFAULT_NAME, SHANGHAI
+from db.baseline import DEFAULT_NAME
 
 # What has not been compared yet, settled in a temporary table before anything is inserted: read while the
 # insert below adds to indicator_changes, the "not yet compared" test would scan a growing table once per
@@ -246,7 +246,7 @@ JOIN articles a ON a.id = o.article_id
 JOIN sources s ON s.id = a.source
 LEFT JOIN indicator_observations b ON b.id = c.baseline_observation_id
 LEFT JOIN indicator_observations cand ON cand.id = c.candidate_observation_id
-WHERE (%(since)s::timestamptz IS NULL OR a.published_at >= %(since)s)
+WHERE (%(since)s::date IS NULL OR a.published_at >= %(since)s::date::timestamptz)
   AND c.commit_seq > %(after)s AND (%(upto)s::bigint IS NULL OR c.commit_seq <= %(upto)s)
   AND (%(before)s::timestamptz IS NULL OR a.fetched_at < %(before)s)
   AND (cardinality(%(regions)s::text[]) = 0 OR o.region = ANY(%(regions)s))
@@ -262,11 +262,11 @@ def changes(conn: psycopg.Connection, *, since: date | None = None, after_change
             metrics: list[str] | None = None) -> list[dict]:
     """Compared figures with their baseline and article: changed first, then new, then confirmed.
 
-    `since` keeps figures of articles published on or after that day (Asia/Shanghai); `after_change` and
-    `upto_change` (commit order, db.commit_order: never ids, which are not) and `fetched_before` bound a digest; `regions` and `metrics` are a subscriber's filters (a metric filter
-    matches every metric that contains it).
+    `since` keeps figures of articles published on or after that day (from its midnight in the session's
+    time zone, CYWATCH_TIMEZONE: see db.connection); `after_change` and `upto_change` (commit order,
+    db.commit_order: never ids, which are not) and `fetched_before` bound a digest; `regions` and `metrics`
+    are a subscriber's filters (a metric filter matches every metric that contains it).
     """
-    since_at = datetime.combine(since, time(0), SHANGHAI) if since else None
-    return conn.execute(_CHANGES, {"since": since_at, "after": after_change, "upto": upto_change,
+    return conn.execute(_CHANGES, {"since": since, "after": after_change, "upto": upto_change,
                                    "before": fetched_before,
                                    "regions": regions or [], "metrics": metrics or []}).fetchall()

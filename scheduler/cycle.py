@@ -14,7 +14,6 @@ from __future__ import annotations
 import contextlib
 import json
 import logging
-import os
 import signal
 import subprocess
 import sys
@@ -26,9 +25,9 @@ from datetime import date, datetime
 
 import psycopg
 
-from cywatch.config import Settings
 from db.connection import connect
 from db.migrate import migrate
+from settings import Settings
 
 log = logging.getLogger("cywatch.cycle")
 STEPS = ("crawl", "diff", "digest")
@@ -102,8 +101,8 @@ def _save(conn: psycopg.Connection, day: date, steps: dict[str, dict], **fields:
                  [json.dumps(steps, default=str), *fields.values(), day])
 
 
-def run_cycle(settings: Settings, day: date, *, force: bool = False, mirror: str | None = None,
-              stop: StopRequest | None = None, lock_wait: float | None = None) -> CycleResult:
+def run_cycle(settings: Settings, day: date, *, force: bool = False, stop: StopRequest | None = None,
+              lock_wait: float | None = None) -> CycleResult:
     """Run (or resume) the cycle of `day`; see the module's description.
 
     Another cycle holding the lock is waited for (up to `lock_wait` seconds; None: without limit); then the
@@ -148,7 +147,7 @@ def run_cycle(settings: Settings, day: date, *, force: bool = False, mirror: str
             steps[name] = {"status": "running", "started": datetime.now().astimezone().isoformat()}
             _save(conn, day, steps)
             log.info("%s: %s …", day, name)
-            outcome = _run_step(name, conn, settings, day, mirror, stop)
+            outcome = _run_step(name, conn, settings, day, stop)
             steps[name] |= outcome | {"finished": datetime.now().astimezone().isoformat()}
             _save(conn, day, steps)
             if outcome["status"] == "interrupted":
@@ -166,14 +165,13 @@ def run_cycle(settings: Settings, day: date, *, force: bool = False, mirror: str
 
 # --- the steps ------------------------------------------------------------------------------------------------
 
-def _run_step(name: str, conn: psycopg.Connection, settings: Settings, day: date, mirror: str | None,
-              stop: StopRequest) -> dict:
+def _run_step(name: str, conn: psycopg.Connection, settings: Settings, day: date, stop: StopRequest) -> dict:
     """One step; an exception fails that step (recorded with its reason) and the cycle goes on to the next.
 
     The digest must still go out when the diff broke: operators hear about it, readers get what was new.
     """
     try:
-        return _STEPS[name](conn, settings, day, mirror, stop)
+        return _STEPS[name](conn, settings, day, stop)
     except Exception as error:  # recorded, logged with its traceback, and the next step runs
         log.exception("%s: the %s step failed", day, name)  # its transaction was ended by _transactions
         return {"status": "failed", "detail": f"{type(error).__name__}: {' '.join(str(error).split())}"}
@@ -191,23 +189,25 @@ def _transactions(conn: psycopg.Connection) -> Iterator[None]:
             conn.autocommit = True
 
 
-def _crawl(conn: psycopg.Connection, settings: Settings, day: date, mirror: str | None,
-           stop: StopRequest) -> dict:
-    """`cywatch crawl --until DAY` in a process of its own; its per-source runs are the counts."""
+def _crawl(conn: psycopg.Connection, settings: Settings, day: date, stop: StopRequest) -> dict:
+    """`python -m crawler.run --until DAY` in a process of its own; its per-source runs are the counts.
+
+    The child reads the same environment (it inherits it); a mirror given on the command line is passed on.
+    """
     from crawler.run import summaries
     from crawler.sources import SOURCES
 
     since = datetime.now().astimezone()
-    command = [sys.executable, "-m", "cywatch", "crawl", "--until", day.isoformat()]
-    if mirror:
-        command += ["--mirror", mirror]
-    child = subprocess.Popen(command, env=os.environ.copy(), stdout=sys.stderr)
+    command = [sys.executable, "-m", "crawler.run", "--until", day.isoformat()]
+    if settings.mirror:
+        command += ["--mirror", settings.mirror]
+    child = subprocess.Popen(command, stdout=sys.stderr)
     stop.watch(child)
     try:
         code = child.wait()
     finally:
         stop.watch(None)
-    runs = summaries(since, list(SOURCES))
+    runs = summaries(settings, since, list(SOURCES))
     sources = {r.source: {"status": r.status, "new": r.new_articles, "relevant": r.relevant_articles,
                           "indicators": r.indicators, "errors": r.errors, "detail": r.detail} for r in runs}
     if stop.requested:
@@ -217,7 +217,7 @@ def _crawl(conn: psycopg.Connection, settings: Settings, day: date, mirror: str 
             "new": sum(r.new_articles for r in runs), "indicators": sum(r.indicators for r in runs)}
 
 
-def _diff(conn: psycopg.Connection, settings: Settings, day: date, mirror: str | None, stop: StopRequest) -> dict:
+def _diff(conn: psycopg.Connection, settings: Settings, day: date, stop: StopRequest) -> dict:
     from db import diff
 
     with _transactions(conn):
@@ -229,7 +229,7 @@ def _diff(conn: psycopg.Connection, settings: Settings, day: date, mirror: str |
     return {"status": "ok", "compared": compared, "outcomes": counts}
 
 
-def _digest(conn: psycopg.Connection, settings: Settings, day: date, mirror: str | None, stop: StopRequest) -> dict:
+def _digest(conn: psycopg.Connection, settings: Settings, day: date, stop: StopRequest) -> dict:
     from alerts.delivery import run
 
     with _transactions(conn):

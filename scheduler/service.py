@@ -1,6 +1,6 @@
 """`cywatch scheduler`: run the daily cycle on a cron schedule (APScheduler 3.11, a blocking scheduler).
 
-- CYWATCH_SCHEDULE (cron, default `30 7 * * *`) in CYWATCH_TIMEZONE (default Asia/Shanghai).
+- CYWATCH_SCHEDULE (cron, default `30 7 * * *`) in CYWATCH_TIMEZONE (see settings/).
 - coalesce, max_instances=1, and a misfire grace of hours: APScheduler's default of one second silently
   skips a run that starts a little late.
 - On start it catches up: if today's scheduled time has passed and today's cycle has not finished, it runs
@@ -23,8 +23,8 @@ from apscheduler.events import EVENT_JOB_MISSED, JobEvent
 from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
-from cywatch.config import ConfigError, Settings
 from scheduler.cycle import StopRequest, run_cycle, summary
+from settings import ConfigError, Settings
 
 log = logging.getLogger("cywatch.scheduler")
 MISFIRE_GRACE = 6 * 3600  # seconds a late run may still start
@@ -63,16 +63,16 @@ def today_finished(settings: Settings, day: object) -> bool:
     return bool(row and row["finished_at"])
 
 
-def serve(settings: Settings, schedule: str, timezone: str, mirror: str | None) -> int:
-    """Run the scheduler until SIGTERM or SIGINT."""
-    zone = ZoneInfo(timezone)
+def serve(settings: Settings, schedule: str) -> int:
+    """Run the scheduler until SIGTERM or SIGINT (cycles in settings.timezone, crawling settings.mirror)."""
+    zone, timezone = settings.zone, settings.timezone
     cron = trigger(schedule, timezone)
     stop = StopRequest()
     failures: list[str] = []
 
     def cycle() -> None:
         day = datetime.now(zone).date()
-        result = run_cycle(settings, day, mirror=mirror, stop=stop, lock_wait=LOCK_WAIT)
+        result = run_cycle(settings, day, stop=stop, lock_wait=LOCK_WAIT)
         for line in summary(result).splitlines():
             log.info("%s", line)
         if result.status == "failed":

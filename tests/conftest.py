@@ -19,16 +19,15 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
-from cywatch.config import Settings
 from db.connection import connect
 from db.migrate import migrate
+from settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
-DEFAULT_ADMIN_URL = "postgresql://postgres@127.0.0.1:5432/postgres"
 
 
 def _admin_url(tmp_root: Path) -> str:
-    url = os.environ.get("CYWATCH_TEST_ADMIN_URL", DEFAULT_ADMIN_URL)
+    url = Settings.from_env().test_admin_url
     try:
         psycopg.connect(url, connect_timeout=3).close()
         return url

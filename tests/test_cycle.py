@@ -7,14 +7,16 @@ import subprocess
 import sys
 import time
 from datetime import datetime, timedelta
+from zoneinfo import ZoneInfo
 
 import pytest
 
 from crawler.mirror import serving
-from db.baseline import SHANGHAI
 from tests.conftest import ROOT, run_cli
 from tests.fixtures.sitegen import ARTICLES, SITES, WINDOW, real_url, write_recent
 from tests.mail import MailServer
+
+SHANGHAI = ZoneInfo("Asia/Shanghai")  # CYWATCH_TIMEZONE's default, which the tests keep
 
 DAY = WINDOW[1].isoformat()
 STORED = sorted(real_url(a) for a in ARTICLES if a.expect.stored)

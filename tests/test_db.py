@@ -155,7 +155,7 @@ def test_no_form_of_database_url_prints_its_password(cli_env, url):
 
 def test_in_a_checkout_the_default_data_dir_is_the_checkouts_var(cli_env):
     env = {k: v for k, v in cli_env.items() if k != "CYWATCH_DATA_DIR"} | {"HOME": "/nonexistent"}
-    shown = subprocess.run([sys.executable, "-c", "from cywatch.config import Settings; "
+    shown = subprocess.run([sys.executable, "-c", "from settings import Settings; "
                             "print(Settings.from_env().data_dir)"], env=env, cwd="/", capture_output=True,
                            text=True, timeout=60)
     assert shown.stdout.strip() == str(ROOT / "var"), shown.stderr  # what `make run` uses, from any directory

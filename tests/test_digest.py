@@ -27,7 +27,7 @@ from crawler.extract import extract_indicators
 from crawler.mirror import serving
 from db import baseline
 from db.articles import Article, store_article
-from db.baseline import SHANGHAI
+from settings import SITES_TIMEZONE as SHANGHAI
 from tests.conftest import ROOT, run_cli
 from tests.fixtures.sitegen import SITES, WINDOW
 from tests.mail import MailServer, free_port

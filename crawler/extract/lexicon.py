@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import functools
 import logging
-import os
 import re
 import tempfile
 import tomllib
@@ -162,16 +161,21 @@ def lexicon() -> Lexicon:
                    metrics.get("never_merge", {}).get("scopes", []), metrics.get("synonyms", {}))
 
 
+_CACHE_DIR: list[Path] = [Path(tempfile.gettempdir()) / "cache"]
+
+
+def set_cache_dir(folder: Path) -> None:
+    """Where jieba keeps the cache of its main dictionary (the data dir's cache/, as the stages say; the
+    system's temporary directory otherwise). Takes effect for a tokenizer not built yet."""
+    _CACHE_DIR[0] = folder
+
+
 @functools.cache
 def tokenizer() -> jieba.Tokenizer:
-    """The process-wide jieba tokenizer, with the lexicons as its user dictionary.
-
-    jieba writes a cache of its main dictionary; it goes to CYWATCH_DATA_DIR/cache when that is set, else
-    to the system's temporary directory.
-    """
+    """The process-wide jieba tokenizer, with the lexicons as its user dictionary (see set_cache_dir)."""
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
-    cache_dir = Path(os.environ.get("CYWATCH_DATA_DIR") or tempfile.gettempdir()) / "cache"
+    cache_dir = _CACHE_DIR[0]
     try:
         cache_dir.mkdir(parents=True, exist_ok=True)
         tok.tmp_dir = str(cache_dir)

@@ -27,10 +27,11 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler.deployment import deployment
 from crawler.items import ArticleItem
 from crawler.ledger import Ledger
 from crawler.pages import UNDECODABLE, incomplete
-from crawler.parsing import SHANGHAI, at_midnight, body_content, clean, first_matching, meta, parse_datetime
+from crawler.parsing import at_midnight, body_content, clean, first_matching, meta, parse_datetime
 from crawler.sources import Source, source
 from crawler.storage import CrawlDatabase
 
@@ -69,7 +70,7 @@ class SourceSpider(scrapy.Spider):
         spider.failure_kinds = Counter()
         crawler.signals.connect(spider.item_stored, signal=signals.item_scraped)
         crawler.signals.connect(spider.item_failed, signal=signals.item_error)  # counted as a store error
-        today = datetime.now(SHANGHAI).date()
+        today = datetime.now(deployment(crawler).zone).date()  # today where the deployment is
         spider.until = date.fromisoformat(spider._until_arg) if spider._until_arg else today
         spider.explicit_since = spider._since_arg is not None
         if spider._since_arg:
