@@ -60,7 +60,7 @@ def main() -> None:
 
     import psycopg
 
-    from crawler.mirror import serving
+    from devtools.mirror import serving
     from tests.fixtures.sitegen import generate_many
 
     admin = os.environ.get("DATABASE_URL")

@@ -21,7 +21,7 @@ from crawler.extract import lexicon
 from settings import Settings
 
 SETTING = "CYWATCH_SETTINGS"  # the Settings object itself, for the crawler's components
-MIRROR_HANDLER = "crawler.mirror.MirrorDownloadHandler"
+MIRROR_HANDLER = "devtools.mirror.MirrorDownloadHandler"
 
 
 def scrapy_settings(settings: Settings) -> dict[str, Any]:

@@ -233,7 +233,7 @@ def _with_mirror(settings: Settings, mirror: str | None) -> Settings:
 
 def cmd_mirror(args: argparse.Namespace, settings: Settings) -> int:
     """Serve a mirror folder (HOST/PATH) on 127.0.0.1 until interrupted."""
-    from crawler.mirror import MirrorServer
+    from devtools.mirror import MirrorServer
 
     root = Path(args.root)
     if not root.is_dir():

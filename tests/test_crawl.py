@@ -14,7 +14,7 @@ from pathlib import Path
 
 import pytest
 
-from crawler.mirror import MirrorServer, serving
+from devtools.mirror import MirrorServer, serving
 from tests.conftest import ROOT, run_cli
 from tests.fixtures.sitegen import ARTICLES, SITES, WINDOW, article_path, real_url
 

@@ -6,7 +6,7 @@ import shutil
 from decimal import Decimal
 from pathlib import Path
 
-from crawler.mirror import serving
+from devtools.mirror import serving
 from tests.conftest import ROOT
 from tests.fixtures.sitegen import SITES
 from tests.test_crawl import crawl

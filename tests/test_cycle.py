@@ -11,7 +11,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
-from crawler.mirror import serving
+from devtools.mirror import serving
 from tests.conftest import ROOT, run_cli
 from tests.fixtures.sitegen import ARTICLES, SITES, WINDOW, real_url, write_recent
 from tests.mail import MailServer

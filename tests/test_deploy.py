@@ -25,7 +25,7 @@ import pytest
 import yaml
 from psycopg.conninfo import conninfo_to_dict, make_conninfo
 
-from crawler.mirror import serving
+from devtools.mirror import serving
 from tests.conftest import ROOT
 from tests.fixtures.sitegen import write_recent
 from tests.mail import MailServer, free_port

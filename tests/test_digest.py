@@ -24,9 +24,9 @@ import pytest
 import trustme
 
 from crawler.extract import extract_indicators
-from crawler.mirror import serving
 from db import baseline
 from db.articles import Article, store_article
+from devtools.mirror import serving
 from settings import SITES_TIMEZONE as SHANGHAI
 from tests.conftest import ROOT, run_cli
 from tests.fixtures.sitegen import SITES, WINDOW

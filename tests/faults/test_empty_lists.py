@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-from crawler.mirror import serving
 from crawler.spiders.sc_fgw import LISTS
+from devtools.mirror import serving
 from tests.faults.crawling import UNTIL, crawl, lost_and_duplicated
 from tests.fixtures.sitegen import SITES
 

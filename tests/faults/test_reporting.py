@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import re
 
-from crawler.mirror import serving
 from crawler.sources import SOURCES
 from crawler.spiders.sc_gov import LISTS as SC_GOV_LISTS
+from devtools.mirror import serving
 from tests.conftest import run_cli
 from tests.faults.crawling import ARTICLES, UNTIL, article, crawl, lost_and_duplicated, path
 from tests.fixtures.sitegen import SITES

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from crawler.mirror import serving
+from devtools.mirror import serving
 from tests.faults.crawling import UNTIL, article, crawl, lost_and_duplicated, path
 from tests.fixtures.sitegen import SITES
 

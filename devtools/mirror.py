@@ -3,6 +3,7 @@
 With CYWATCH_MIRROR=http://127.0.0.1:PORT every request for https://HOST/PATH?QUERY is sent to
 http://127.0.0.1:PORT/HOST/PATH?QUERY, while everything else (robots.txt, the duplicate filter, the
 stored URLs) keeps seeing the real URL: the rewrite happens in the download handler, below all middleware.
+crawler/deployment.py installs that handler only when a mirror is configured; no stage imports this module.
 
 `MirrorServer` serves such a copy from a folder laid out HOST/PATH (tests/fixtures/sites/), on 127.0.0.1,
 with ETags (so conditional requests get 304), a request log, a measure of how many requests of each host
@@ -40,7 +41,7 @@ def mirror_url(mirror: str, url: str) -> str:
 
 
 class MirrorDownloadHandler(PoliteDownloadHandler):
-    """The polite HTTP handler, sending each request to the mirror when CYWATCH_MIRROR is set.
+    """The polite HTTP handler, sending each request to the mirror that CYWATCH_MIRROR (or --mirror) names.
 
     The per-site cap counts the real site (the request's URL), not the mirror's address.
     """
