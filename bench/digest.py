@@ -79,6 +79,7 @@ def bench_digests(admin: str, subscribers: int) -> None:
     from aiosmtpd.controller import Controller
 
     from alerts.delivery import Report, build, send_due
+    from crawler.baseline import load as load_baseline
     from db import baseline, diff
     from db.connection import connect
     from db.migrate import migrate
@@ -95,7 +96,7 @@ def bench_digests(admin: str, subscribers: int) -> None:
                             mail_from="成渝观察 <digest@example.org>")
         with connect(settings) as conn:
             migrate(conn)
-            baseline.load(conn, baseline.bundled())
+            load_baseline(conn, baseline.bundled())
             seed_articles(conn)
             diff.compute(conn)
             conn.execute("INSERT INTO subscribers (email, name) SELECT 'reader' || i || '@example.org', '读者' || i "
@@ -121,6 +122,7 @@ def bench_digests(admin: str, subscribers: int) -> None:
 
 
 def bench_diff(admin: str, observations: int) -> None:
+    from crawler.baseline import load as load_baseline
     from db import baseline, diff
     from db.connection import connect
     from db.migrate import migrate
@@ -130,7 +132,7 @@ def bench_diff(admin: str, observations: int) -> None:
     try:
         with connect(Settings(database_url=url, data_dir=Path(tempfile.mkdtemp()))) as conn:
             migrate(conn)
-            baseline.load(conn, baseline.bundled())
+            load_baseline(conn, baseline.bundled())
             articles = max(observations // 200, 1)
             conn.execute(
                 "INSERT INTO articles (source, canonical_url, title, normalized_title, published_at, body, content_hash,"

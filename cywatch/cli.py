@@ -140,6 +140,7 @@ def cmd_db_migrate(args: argparse.Namespace, settings: Settings) -> int:
 
 def cmd_baseline_load(args: argparse.Namespace, settings: Settings) -> int:
     """Store the baseline article (the bundled one, or FILE) as a named baseline version."""
+    from crawler.baseline import load
     from crawler.encoding import NotText, decode_document
     from db import baseline
 
@@ -160,7 +161,7 @@ def cmd_baseline_load(args: argparse.Namespace, settings: Settings) -> int:
             return 2
         source = baseline.BaselineSource(text, args.date, args.source, args.title, args.file)
     with open_db(settings) as conn:
-        result = baseline.load(conn, source, args.name)
+        result = load(conn, source, args.name)
     if result.created:
         print(f"baseline {result.name!r} version {result.version}: {result.indicators} indicators "
               f"from {source.label}")
@@ -316,9 +317,9 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
 
 def _ensure_baseline(conn: psycopg.Connection) -> None:
     """Load the bundled baseline (2024-06-22) when none is loaded; there is nothing to compare with otherwise."""
-    from db import baseline
+    from crawler.baseline import ensure_loaded
 
-    loaded = baseline.ensure_loaded(conn)
+    loaded = ensure_loaded(conn)
     if loaded is not None:
         _say(f"no baseline was loaded: loaded the bundled one ({loaded.indicators} figures, version {loaded.version})")
 

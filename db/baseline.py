@@ -3,19 +3,23 @@
 The project ships one baseline, the 重庆日报 report of 2024-06-22 on the 成渝 joint meeting (`db/baseline/`).
 Loading the same text again changes nothing; loading a corrected text creates the next version and keeps
 the earlier ones. A baseline's observations can never be changed afterwards (a trigger forbids it).
+
+This module stores what it is given: the figures are extracted above it (crawler/baseline.py), between
+`find` and `store`, in one transaction.
 """
 
 from __future__ import annotations
 
 import hashlib
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime, time
 from importlib import resources
 
 import psycopg
 
-from crawler.extract import extract_indicators
+from crawler.extract import Indicator
 from db.articles import Article, store_article
 from settings import SITES_TIMEZONE
 
@@ -54,42 +58,45 @@ class LoadResult:
     indicators: int
 
 
-def load(conn: psycopg.Connection, baseline: BaselineSource, name: str = DEFAULT_NAME) -> LoadResult:
-    """Store a baseline version unless the same text (and facts) is already a version of `name`."""
-    digest = hashlib.sha256("\x1f".join(
+def _content_hash(baseline: BaselineSource) -> str:
+    return hashlib.sha256("\x1f".join(
         [baseline.text, baseline.published.isoformat(), baseline.source, baseline.title]).encode()).hexdigest()
-    with conn.transaction():
-        conn.execute("SELECT pg_advisory_xact_lock(hashtext('baseline:' || %s))", [name])
-        existing = conn.execute(
-            "SELECT b.version, count(o.id) AS n FROM baselines b "
-            "LEFT JOIN indicator_observations o ON o.article_id = b.article_id "
-            "WHERE b.name = %s AND b.content_hash = %s GROUP BY b.version",
-            [name, digest]).fetchone()
-        if existing:
-            return LoadResult(name, existing["version"], False, existing["n"])
-        indicators = extract_indicators(baseline.text, baseline.published)
-        published_at = datetime.combine(baseline.published, time(6, 0), SITES_TIMEZONE)
-        article = Article(source=baseline.source, canonical_url=f"urn:sha256:{digest}", title=baseline.title,
-                          published_at=published_at, body=baseline.text, origin="file", relevant=True,
-                          metadata={"loaded_from": baseline.label})
-        stored = store_article(conn, article, indicators)
-        version = conn.execute("SELECT coalesce(max(version), 0) + 1 AS v FROM baselines WHERE name = %s",
-                               [name]).fetchone()["v"]
-        conn.execute("INSERT INTO baselines (name, version, article_id, content_hash) VALUES (%s, %s, %s, %s)",
-                     [name, version, stored.article_id, digest])
-        count = conn.execute("SELECT count(*) AS n FROM indicator_observations WHERE article_id = %s",
-                             [stored.article_id]).fetchone()["n"]
-        return LoadResult(name, version, True, count)
 
 
-def ensure_loaded(conn: psycopg.Connection, name: str = DEFAULT_NAME) -> LoadResult | None:
-    """Load the bundled baseline as `name` if no version of `name` exists; None when one does.
+def find(conn: psycopg.Connection, baseline: BaselineSource, name: str = DEFAULT_NAME) -> LoadResult | None:
+    """The version of `name` that already holds this text (and facts), or None.
 
-    Never loads over an existing baseline: an operator's own (or corrected) version stays the current one.
+    Takes the lock of `name` until the end of the caller's transaction, so that a `store` after it in the
+    same transaction cannot race another loader.
     """
-    if version_info(conn, name) is not None:
-        return None
-    return load(conn, bundled(), name)
+    conn.execute("SELECT pg_advisory_xact_lock(hashtext('baseline:' || %s))", [name])
+    existing = conn.execute(
+        "SELECT b.version, count(o.id) AS n FROM baselines b "
+        "LEFT JOIN indicator_observations o ON o.article_id = b.article_id "
+        "WHERE b.name = %s AND b.content_hash = %s GROUP BY b.version",
+        [name, _content_hash(baseline)]).fetchone()
+    return LoadResult(name, existing["version"], False, existing["n"]) if existing else None
+
+
+def store(conn: psycopg.Connection, baseline: BaselineSource, indicators: Sequence[Indicator],
+          name: str = DEFAULT_NAME) -> LoadResult:
+    """Store the baseline article and its (already extracted) figures as the next version of `name`.
+
+    Call it in the transaction of a `find` that found nothing; the caller commits.
+    """
+    digest = _content_hash(baseline)
+    published_at = datetime.combine(baseline.published, time(6, 0), SITES_TIMEZONE)
+    article = Article(source=baseline.source, canonical_url=f"urn:sha256:{digest}", title=baseline.title,
+                      published_at=published_at, body=baseline.text, origin="file", relevant=True,
+                      metadata={"loaded_from": baseline.label})
+    stored = store_article(conn, article, indicators)
+    version = conn.execute("SELECT coalesce(max(version), 0) + 1 AS v FROM baselines WHERE name = %s",
+                           [name]).fetchone()["v"]
+    conn.execute("INSERT INTO baselines (name, version, article_id, content_hash) VALUES (%s, %s, %s, %s)",
+                 [name, version, stored.article_id, digest])
+    count = conn.execute("SELECT count(*) AS n FROM indicator_observations WHERE article_id = %s",
+                         [stored.article_id]).fetchone()["n"]
+    return LoadResult(name, version, True, count)
 
 
 def version_info(conn: psycopg.Connection, name: str = DEFAULT_NAME, version: int | None = None) -> dict | None:

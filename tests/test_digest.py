@@ -23,6 +23,7 @@ from pathlib import Path
 import pytest
 import trustme
 
+from crawler.baseline import load as load_baseline
 from crawler.extract import extract_indicators
 from db import baseline
 from db.articles import Article, store_article
@@ -46,7 +47,7 @@ def env(cli_env: dict[str, str]) -> dict[str, str]:
 def seed(db, *texts: tuple[str, str], with_baseline: bool = True) -> None:
     """The baseline, then articles stored as the crawler's pipeline stores them."""
     if with_baseline:
-        baseline.load(db, baseline.bundled())
+        load_baseline(db, baseline.bundled())
     for title, body in texts:
         published = datetime.combine(date(2024, 8, 10), clock(9), SHANGHAI)
         text = f"{title}\n\n{body}"
@@ -299,7 +300,7 @@ def test_dry_run_writes_files_and_stores_and_sends_nothing(db, env, tmp_path):
 
 
 def test_nothing_new_means_no_email(db, env):
-    baseline.load(db, baseline.bundled())
+    load_baseline(db, baseline.bundled())
     add(env, "quiet@example.org")
     with MailServer() as smtp:
         result = digest(env | {"SMTP_URL": smtp.url()})
