@@ -71,8 +71,10 @@ browser-tool:
 	    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; }; }; } || \
 	  echo "note: chromium-driver is not installed (needs root and apt): the digest-in-a-browser test will be skipped"
 
+## lint: ruff, and the layer contracts of pyproject.toml (import-linter)
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
+	$(BIN)/lint-imports
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/extract.py
