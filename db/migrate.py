@@ -79,11 +79,3 @@ def migrate(conn: psycopg.Connection) -> list[Migration]:
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", [_LOCK_KEY])
         conn.autocommit = False
-
-
-def pending(conn: psycopg.Connection) -> list[Migration]:
-    """Migrations not yet applied to this database."""
-    if conn.execute("SELECT to_regclass('schema_migrations') AS t").fetchone()["t"] is None:
-        return available()
-    applied = {row["version"] for row in conn.execute("SELECT version FROM schema_migrations")}
-    return [m for m in available() if m.version not in applied]

@@ -41,11 +41,6 @@ class WorkingText:
         o_end = self.origin[end - 1] + 1 if end > start else o_start
         return o_start, o_end
 
-    def original_slice(self, start: int, end: int) -> str:
-        """The original text behind a working-text span."""
-        o_start, o_end = self.span_to_original(start, end)
-        return self.original[o_start:o_end]
-
 
 def normalise(original: str) -> WorkingText:
     """NFKC-normalise and simplify `original`, keeping a character map back to it."""
