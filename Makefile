@@ -71,10 +71,11 @@ browser-tool:
 	    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; }; }; } || \
 	  echo "note: chromium-driver is not installed (needs root and apt): the digest-in-a-browser test will be skipped"
 
-## lint: ruff, and the layer contracts of pyproject.toml (import-linter)
+## lint: ruff, the layer contracts of pyproject.toml (import-linter), and mypy ([tool.mypy])
 lint: $(VENV)/.installed
 	$(BIN)/ruff check .
 	$(BIN)/lint-imports
+	$(BIN)/mypy
 
 bench: $(VENV)/.installed
 	$(BIN)/python bench/extract.py

@@ -22,6 +22,7 @@ from alerts.subscribers import envelope_address
 from alerts.transport import FileSender, SmtpSender
 from db import diff
 from db.commit_order import Marks, committed_marks
+from db.connection import Connection, Row
 from settings import Settings
 
 log = logging.getLogger("cywatch.digest")
@@ -43,7 +44,7 @@ class Report:
     dry_run: list[Path] = field(default_factory=list)
 
 
-def build(conn: psycopg.Connection, settings: Settings, day: date, report: Report,
+def build(conn: Connection, settings: Settings, day: date, report: Report,
           dry_run: Path | None = None) -> None:
     """Build the due digest of every active subscriber that has none for its period.
 
@@ -59,7 +60,7 @@ def build(conn: psycopg.Connection, settings: Settings, day: date, report: Repor
         """).fetchall()
     done = {r["subscriber_id"] for r in conn.execute("SELECT subscriber_id FROM digests WHERE period = ANY(%s)",
                                                      [[p.key for p in _periods(day)]])}
-    groups: dict[tuple, list[dict]] = {}
+    groups: dict[tuple[object, ...], list[Row]] = {}
     for subscriber in subscribers:
         period = period_for(subscriber["frequency"], day)
         if period is None or (subscriber["id"] in done and not dry_run):
@@ -79,8 +80,8 @@ def build(conn: psycopg.Connection, settings: Settings, day: date, report: Repor
             report.failed.extend(f"{m['email']}: could not build the digest: {error}" for m in members)
 
 
-def _build_group(conn: psycopg.Connection, settings: Settings, period: Period | None, members: list[dict],
-                 health: list[dict], upto: Marks, report: Report, dry_run: Path | None) -> None:
+def _build_group(conn: Connection, settings: Settings, period: Period | None, members: list[Row],
+                 health: list[Row], upto: Marks, report: Report, dry_run: Path | None) -> None:
     """Gather and render once for subscribers whose digests hold the same thing; store one each."""
     assert period is not None
     first = members[0]
@@ -114,7 +115,7 @@ def _periods(day: date) -> list[Period]:
     return [p for p in (period_for("daily", day), period_for("weekly", day)) if p]
 
 
-def send_due(conn: psycopg.Connection, settings: Settings, report: Report,
+def send_due(conn: Connection, settings: Settings, report: Report,
              should_stop: Callable[[], bool] = lambda: False) -> None:
     """Send every digest that is due, until none is left to claim (or a stop is requested between two)."""
     requeued, unknown = outbox.resolve_expired(conn)
@@ -146,7 +147,7 @@ def send_due(conn: psycopg.Connection, settings: Settings, report: Report,
         transport.close()
 
 
-def _send_one(conn: psycopg.Connection, transport: SmtpSender | FileSender, sender_address: str, row: dict,
+def _send_one(conn: Connection, transport: SmtpSender | FileSender, sender_address: str, row: Row,
               claimer: str, report: Report, retry_base: float) -> None:
     """Send one claimed digest and record what became of it."""
     outbox.renew(conn, row["id"], claimer)
@@ -174,7 +175,7 @@ def _send_one(conn: psycopg.Connection, transport: SmtpSender | FileSender, send
     log.info("%s %s: %s", row["recipient"], outcome.kind, outcome.reply)
 
 
-def run(conn: psycopg.Connection, settings: Settings, day: date, dry_run: Path | None = None,
+def run(conn: Connection, settings: Settings, day: date, dry_run: Path | None = None,
         should_stop: Callable[[], bool] = lambda: False) -> Report:
     """The whole digest step for `day`."""
     report = Report()

@@ -16,10 +16,10 @@ from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, parseaddr
+from typing import Any
 from urllib.parse import quote
 
 import css_inline
-import psycopg
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from alerts import tokens
@@ -29,6 +29,7 @@ from crawler.extract.numbers import format_change, humanize
 from crawler.extract.periods import reader_period
 from db import diff
 from db.commit_order import Marks
+from db.connection import Connection, Row
 from settings import Settings
 
 HEALTH_THRESHOLD = 2  # runs in a row that found nothing, failed or were blocked
@@ -99,8 +100,8 @@ class Content:
 
     changed: list[Item] = field(default_factory=list)
     new: list[Item] = field(default_factory=list)
-    articles: list[dict] = field(default_factory=list)
-    health: list[dict] = field(default_factory=list)
+    articles: list[Row] = field(default_factory=list)
+    health: list[Row] = field(default_factory=list)
     confirmed: int = 0
     change_mark: int = 0  # watermarks in commit order (db.commit_order): what this digest covers
     article_mark: int = 0
@@ -124,13 +125,13 @@ def _with_qualifier(value: str, qualifier: str | None) -> str:
     return qualifier + value
 
 
-def _delta(row: dict) -> str | None:
+def _delta(row: Row) -> str | None:
     if row["delta"] is None or row["outcome"] != "changed":
         return None
     return format_change(row["delta"], row["unit"], row["kind"], row["delta_ratio"])
 
 
-def _direction(row: dict) -> str:
+def _direction(row: Row) -> str:
     """Which way a changed figure went for a reader: up, down; a rank going from 5 to 3 went up."""
     if row["outcome"] != "changed" or not row["delta"]:
         return ""
@@ -148,7 +149,7 @@ def _link(url: str, sentence: str, surface: str) -> str:
     return f"{url}#:~:text={fragment}"
 
 
-def _item(row: dict, zone: tzinfo) -> Item:
+def _item(row: Row, zone: tzinfo) -> Item:
     sentence, surface = row["sentence"], row["surface"]
     at = sentence.find(surface)
     before, after = (sentence[:at], sentence[at + len(surface):]) if at >= 0 else (sentence, "")
@@ -175,9 +176,9 @@ def _item(row: dict, zone: tzinfo) -> Item:
         source=row["source_name"], published=f"{published:%Y-%m-%d}")
 
 
-def _dedupe(rows: list[dict], zone: tzinfo) -> list[Item]:
+def _dedupe(rows: list[Row], zone: tzinfo) -> list[Item]:
     """The same figure stated in several articles is one item ("also in N more")."""
-    seen: dict[tuple, Item] = {}
+    seen: dict[tuple[object, ...], Item] = {}
     for row in rows:
         key = (row["metric"], row["region"], row["kind"], row["status"], row["value"], row["unit"], row["period"])
         if key in seen:
@@ -187,14 +188,14 @@ def _dedupe(rows: list[dict], zone: tzinfo) -> list[Item]:
     return list(seen.values())
 
 
-def source_trouble(conn: psycopg.Connection) -> list[dict]:
+def source_trouble(conn: Connection) -> list[Row]:
     """Sources whose last run failed or was blocked, or that found nothing HEALTH_THRESHOLD runs in a row."""
     return conn.execute(
         "SELECT * FROM source_health WHERE last_status IN ('failed', 'blocked') OR consecutive_bad >= %s "
         "ORDER BY source", [HEALTH_THRESHOLD]).fetchall()
 
 
-def gather(conn: psycopg.Connection, subscriber: dict, health: list[dict], upto: Marks, zone: tzinfo) -> Content:
+def gather(conn: Connection, subscriber: Row, health: list[Row], upto: Marks, zone: tzinfo) -> Content:
     """What is new for a subscriber since their last digest, filtered by their preferences.
 
     `subscriber` carries its watermarks (`mark_change`, `mark_article`: what its last digest covered), as
@@ -274,9 +275,9 @@ def subject_of(content: Content, period: Period) -> str:
     return f"成渝观察 {period.label}：" + "、".join(parts)
 
 
-def _context(content: Content, period: Period, subscriber: dict, settings: Settings, limit: int | None,
+def _context(content: Content, period: Period, subscriber: Row, settings: Settings, limit: int | None,
              links: dict[str, str]) -> dict[str, object]:
-    def cut(items: list) -> tuple[list, int]:
+    def cut(items: list[Any]) -> tuple[list[Any], int]:
         if limit is None or len(items) <= limit:
             return items, 0
         return items[:limit], len(items) - limit
@@ -290,7 +291,7 @@ def _context(content: Content, period: Period, subscriber: dict, settings: Setti
             "public_url": settings.public_url, "tz": settings.zone, "status_labels": STATUS_LABELS}
 
 
-def render_for_group(content: Content, period: Period, subscriber: dict, settings: Settings) -> Template:
+def render_for_group(content: Content, period: Period, subscriber: Row, settings: Settings) -> Template:
     """Render the digest once for every subscriber who shares `subscriber`'s content and filters."""
     links = {"unsubscribe": _UNSUBSCRIBE, "full": _FULL}
     shown = dict(subscriber) | {"email": _EMAIL}
@@ -302,7 +303,7 @@ def render_for_group(content: Content, period: Period, subscriber: dict, setting
                     full_html=_INLINER.inline(_ENV.get_template("digest.html").render(whole | {"complete": True})))
 
 
-def _links(subscriber: dict, period: str, settings: Settings) -> dict[str, str]:
+def _links(subscriber: Row, period: str, settings: Settings) -> dict[str, str]:
     """A subscriber's signed links: one-click unsubscribe, and the full digest behind "N more"."""
     secret = settings.signing_secret()
     unsubscribe = tokens.make(secret, "unsubscribe", {"s": subscriber["id"], "e": subscriber["email"],
@@ -312,12 +313,12 @@ def _links(subscriber: dict, period: str, settings: Settings) -> dict[str, str]:
             "full": f"{settings.public_url}/digest/{full}"}
 
 
-def _fill(text: str, subscriber: dict, links: dict[str, str], *, in_html: bool) -> str:
+def _fill(text: str, subscriber: Row, links: dict[str, str], *, in_html: bool) -> str:
     address = html.escape(subscriber["email"]) if in_html else subscriber["email"]
     return text.replace(_EMAIL, address).replace(_UNSUBSCRIBE, links["unsubscribe"]).replace(_FULL, links["full"])
 
 
-def personalise(template: Template, subscriber: dict, settings: Settings, *, now: datetime | None = None) -> Rendered:
+def personalise(template: Template, subscriber: Row, settings: Settings, *, now: datetime | None = None) -> Rendered:
     """One subscriber's email from a group's rendering: their address, their signed links, their Message-ID."""
     links = _links(subscriber, template.period.key, settings)
     display, address = parseaddr(settings.mail_from)
@@ -337,6 +338,6 @@ def personalise(template: Template, subscriber: dict, settings: Settings, *, now
     return Rendered(template.subject, message)
 
 
-def personalise_page(template_html: str, subscriber: dict, period: str, settings: Settings) -> str:
+def personalise_page(template_html: str, subscriber: Row, period: str, settings: Settings) -> str:
     """A stored full digest (with placeholders) as one subscriber sees it behind "N more"."""
     return _fill(template_html, subscriber, _links(subscriber, period, settings), in_html=True)

@@ -21,8 +21,9 @@ import uuid
 from datetime import timedelta
 from typing import LiteralString
 
-import psycopg
 from psycopg import sql
+
+from db.connection import Connection, Row, one
 
 LEASE = timedelta(minutes=10)
 MAX_ATTEMPTS = 8
@@ -43,13 +44,13 @@ def retry_after(attempts: int, base: float) -> timedelta:
     return timedelta(seconds=min(base * 2 ** max(attempts - 1, 0), 6 * 3600))
 
 
-def store_rendering(conn: psycopg.Connection, period: str, full_html: str) -> int:
+def store_rendering(conn: Connection, period: str, full_html: str) -> int:
     """Keep a group's full digest (with placeholders) once; returns its id."""
-    return conn.execute("INSERT INTO digest_renderings (period, full_html) VALUES (%s, %s) RETURNING id",
-                        [period, full_html]).fetchone()["id"]
+    return int(one(conn.execute("INSERT INTO digest_renderings (period, full_html) VALUES (%s, %s) RETURNING id",
+                                [period, full_html]))["id"])
 
 
-def enqueue(conn: psycopg.Connection, *, subscriber_id: int, period: str, recipient: str, subject: str,
+def enqueue(conn: Connection, *, subscriber_id: int, period: str, recipient: str, subject: str,
             message_id: str, message: bytes, rendering_id: int | None, counts: dict[str, int],
             change_mark: int, article_mark: int) -> bool:
     """Store a built digest as pending; False if this subscriber already has one for this period.
@@ -68,7 +69,7 @@ def enqueue(conn: psycopg.Connection, *, subscriber_id: int, period: str, recipi
     return row is not None
 
 
-def resolve_expired(conn: psycopg.Connection) -> tuple[int, int]:
+def resolve_expired(conn: Connection) -> tuple[int, int]:
     """Rows whose sender died: (sent again, marked unknown)."""
     requeued = conn.execute(
         "UPDATE digests SET state = 'pending', stage = NULL, lease_until = NULL, next_attempt_at = now(), "
@@ -82,7 +83,7 @@ def resolve_expired(conn: psycopg.Connection) -> tuple[int, int]:
     return requeued, unknown
 
 
-def claim(conn: psycopg.Connection, claimer: str, batch: int = 20, tried: set[int] | None = None) -> list[dict]:
+def claim(conn: Connection, claimer: str, batch: int = 20, tried: set[int] | None = None) -> list[Row]:
     """Take up to `batch` digests that are due, leased to `claimer`; those in `tried` wait for a later run."""
     rows = conn.execute(
         """
@@ -96,7 +97,7 @@ def claim(conn: psycopg.Connection, claimer: str, batch: int = 20, tried: set[in
     return rows
 
 
-def _update_claimed(conn: psycopg.Connection, digest_id: int, claimer: str, assignments: LiteralString,
+def _update_claimed(conn: Connection, digest_id: int, claimer: str, assignments: LiteralString,
                     params: list[object], *, within_lease: bool = False) -> bool:
     """Apply `assignments` (SQL of this module) to a digest this claimer still holds; False if it lost it.
 
@@ -109,20 +110,20 @@ def _update_claimed(conn: psycopg.Connection, digest_id: int, claimer: str, assi
     return bool(done)
 
 
-def release(conn: psycopg.Connection, digest_ids: list[int], claimer: str) -> None:
+def release(conn: Connection, digest_ids: list[int], claimer: str) -> None:
     """Give claimed digests back untouched (a stop was requested before they were tried)."""
     for digest_id in digest_ids:
         _update_claimed(conn, digest_id, claimer, "state = 'pending', stage = NULL, lease_until = NULL, "
                         "claimed_by = NULL, attempts = attempts - 1", [])
 
 
-def renew(conn: psycopg.Connection, digest_id: int, claimer: str) -> None:
+def renew(conn: Connection, digest_id: int, claimer: str) -> None:
     """Extend the lease just before a message is sent; LeaseLost if another process has taken it over."""
     if not _update_claimed(conn, digest_id, claimer, "lease_until = now() + %s", [LEASE]):
         raise LeaseLost(f"digest {digest_id} was taken over by another process")
 
 
-def mark_stage(conn: psycopg.Connection, digest_id: int, claimer: str, stage: str) -> None:
+def mark_stage(conn: Connection, digest_id: int, claimer: str, stage: str) -> None:
     """Record how far a send got (committed at once: it must survive a crash).
 
     LeaseLost if the row was taken over, or its lease ended meanwhile: a run that takes it over then must
@@ -132,13 +133,13 @@ def mark_stage(conn: psycopg.Connection, digest_id: int, claimer: str, stage: st
         raise LeaseLost(f"digest {digest_id} was taken over by another process (or its lease ended)")
 
 
-def mark_sent(conn: psycopg.Connection, digest_id: int, claimer: str, delivered_to: str, reply: str) -> bool:
+def mark_sent(conn: Connection, digest_id: int, claimer: str, delivered_to: str, reply: str) -> bool:
     """The server accepted the message (False: the claim was lost meanwhile, and nothing was recorded)."""
     return _update_claimed(conn, digest_id, claimer, "state = 'sent', stage = NULL, sent_at = now(), "
                            "lease_until = NULL, delivered_to = %s, last_error = NULL", [delivered_to or reply])
 
 
-def mark_retry(conn: psycopg.Connection, digest_id: int, claimer: str, attempts: int, reply: str,
+def mark_retry(conn: Connection, digest_id: int, claimer: str, attempts: int, reply: str,
                retry_base: float) -> str | None:
     """Back to pending after a 4xx or a network error (failed after MAX_ATTEMPTS); returns the new state.
 
@@ -152,19 +153,19 @@ def mark_retry(conn: psycopg.Connection, digest_id: int, claimer: str, attempts:
     return state if recorded else None
 
 
-def mark_unknown(conn: psycopg.Connection, digest_id: int, claimer: str, reply: str) -> bool:
+def mark_unknown(conn: Connection, digest_id: int, claimer: str, reply: str) -> bool:
     """No reply after DATA: it may have been delivered, so it waits for `cywatch outbox resend ID`."""
     return _update_claimed(conn, digest_id, claimer, "state = 'unknown', stage = NULL, lease_until = NULL, "
                            "last_error = %s", [f"{reply}; `cywatch outbox resend ID` sends it again"])
 
 
-def mark_failed(conn: psycopg.Connection, digest_id: int, claimer: str, reply: str) -> bool:
+def mark_failed(conn: Connection, digest_id: int, claimer: str, reply: str) -> bool:
     """Refused for good (a 5xx, or a message that cannot be sent at all); False if the claim was lost."""
     return _update_claimed(conn, digest_id, claimer, "state = 'failed', stage = NULL, lease_until = NULL, "
                            "last_error = %s", [reply])
 
 
-def resend(conn: psycopg.Connection, digest_id: int) -> bool:
+def resend(conn: Connection, digest_id: int) -> bool:
     """Queue a failed or unknown digest again, with a fresh count of attempts; False if there is none such."""
     done = conn.execute("UPDATE digests SET state = 'pending', stage = NULL, attempts = 0, next_attempt_at = now() "
                         "WHERE id = %s AND state IN ('failed', 'unknown')", [digest_id]).rowcount
@@ -172,7 +173,7 @@ def resend(conn: psycopg.Connection, digest_id: int) -> bool:
     return bool(done)
 
 
-def listing(conn: psycopg.Connection, include_sent: bool = False) -> list[dict]:
+def listing(conn: Connection, include_sent: bool = False) -> list[Row]:
     """Outbox rows (not sent ones unless asked), oldest first."""
     return conn.execute(
         "SELECT id, recipient, period, state, attempts, next_attempt_at, last_error, sent_at, delivered_to "

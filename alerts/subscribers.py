@@ -5,10 +5,10 @@ from __future__ import annotations
 import unicodedata
 from dataclasses import dataclass
 
-import psycopg
 from email_validator import EmailNotValidError, validate_email
 
 from crawler.extract.lexicon import lexicon
+from db.connection import Connection, Row, one
 
 
 class SubscriberError(ValueError):
@@ -79,7 +79,7 @@ def canonical_metrics(names: list[str]) -> list[str]:
     return sorted({lex.canonical_metric(name.strip()) for name in names if name.strip()})
 
 
-def add(conn: psycopg.Connection, email: str, *, name: str | None = None, regions: list[str] | None = None,
+def add(conn: Connection, email: str, *, name: str | None = None, regions: list[str] | None = None,
         metrics: list[str] | None = None, frequency: str | None = None, operator: bool | None = None,
         resubscribe: bool = False, clear_filters: bool = False) -> Added:
     """Add a subscriber, or update the preferences given (None: keep what is stored) of an existing one.
@@ -94,7 +94,7 @@ def add(conn: psycopg.Connection, email: str, *, name: str | None = None, region
     address = normalise_email(email)
     regions = canonical_regions(regions) if regions else ([] if clear_filters else None)
     metrics = canonical_metrics(metrics) if metrics else ([] if clear_filters else None)
-    row = conn.execute(
+    row = one(conn.execute(
         """
         INSERT INTO subscribers (email, name, regions, metrics, frequency, operator)
         VALUES (%(email)s, %(name)s::text, coalesce(%(regions)s::text[], '{}'), coalesce(%(metrics)s::text[], '{}'),
@@ -112,19 +112,19 @@ def add(conn: psycopg.Connection, email: str, *, name: str | None = None, region
         """,
         {"email": address, "name": clean_name(name), "regions": regions, "metrics": metrics,
          "frequency": frequency, "operator": operator, "resubscribe": resubscribe},
-    ).fetchone()
+    ))
     conn.commit()
     return Added(address, bool(row["created"]), row["frequency"], row["operator"], row["unsubscribed"])
 
 
-def remove(conn: psycopg.Connection, email: str) -> bool:
+def remove(conn: Connection, email: str) -> bool:
     """Delete a subscriber and their digests; False if there was none."""
     deleted = conn.execute("DELETE FROM subscribers WHERE email = %s", [normalise_email(email)]).rowcount
     conn.commit()
     return bool(deleted)
 
 
-def unsubscribe(conn: psycopg.Connection, subscriber_id: int) -> str | None:
+def unsubscribe(conn: Connection, subscriber_id: int) -> str | None:
     """Mark a subscriber unsubscribed (kept, so that the address is not mailed again); returns the email."""
     row = conn.execute(
         "UPDATE subscribers SET unsubscribed_at = coalesce(unsubscribed_at, now()) WHERE id = %s RETURNING email",
@@ -133,6 +133,6 @@ def unsubscribe(conn: psycopg.Connection, subscriber_id: int) -> str | None:
     return row["email"] if row else None
 
 
-def all_subscribers(conn: psycopg.Connection) -> list[dict]:
+def all_subscribers(conn: Connection) -> list[Row]:
     """Every subscriber, active first, by address."""
     return conn.execute("SELECT * FROM subscribers ORDER BY unsubscribed_at IS NOT NULL, email").fetchall()

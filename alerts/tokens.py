@@ -25,9 +25,11 @@ def _serializer(secret: str, purpose: str, issued_at: float | None = None) -> UR
     if issued_at is None:
         return URLSafeTimedSerializer(secret, salt=f"chengyu-watch/{purpose}", signer_kwargs=SIGNER_OPTIONS)
 
+    stamp = int(issued_at)
+
     class Backdated(TimestampSigner):
         def get_timestamp(self) -> int:
-            return int(issued_at)
+            return stamp
 
     return URLSafeTimedSerializer(secret, salt=f"chengyu-watch/{purpose}", signer=Backdated,
                                   signer_kwargs=SIGNER_OPTIONS)
@@ -41,7 +43,8 @@ def make(secret: str, purpose: str, payload: dict[str, object], issued_at: float
 def read(secret: str, purpose: str, token: str, max_age: int) -> dict[str, object]:
     """The payload of a valid token; InvalidToken if it was altered or is older than max_age seconds."""
     try:
-        return _serializer(secret, purpose).loads(token, max_age=max_age)
+        payload: dict[str, object] = _serializer(secret, purpose).loads(token, max_age=max_age)
+        return payload
     except SignatureExpired:
         raise InvalidToken("链接已过期。 This link has expired.") from None
     except BadSignature:

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import cast
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from psycopg.rows import dict_row
@@ -24,7 +25,7 @@ from alerts import tokens
 from alerts.digest import personalise_page
 from alerts.readable import for_readers
 from alerts.subscribers import unsubscribe
-from db.connection import connect, database_url
+from db.connection import Connection, Row, connect, database_url
 from settings import Settings
 
 _PAGES = Environment(loader=PackageLoader("alerts", "templates"), autoescape=select_autoescape(["html"]),
@@ -43,12 +44,12 @@ def _page(status: int, title: str, message: str, **extra: str) -> HTMLResponse:
 def create_app(settings: Settings) -> Starlette:
     """The ASGI application, with a connection pool opened for its lifetime."""
     secret = settings.signing_secret()
-    state: dict[str, ConnectionPool] = {}
+    state: dict[str, ConnectionPool[Connection]] = {}
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
-        pool = ConnectionPool(database_url(settings), min_size=1, max_size=4, kwargs={"row_factory": dict_row},
-                              open=False)
+        pool = cast("ConnectionPool[Connection]", ConnectionPool(
+            database_url(settings), min_size=1, max_size=4, kwargs={"row_factory": dict_row}, open=False))
         await run_in_threadpool(pool.open, True, 30)
         state["pool"] = pool
         try:
@@ -56,7 +57,7 @@ def create_app(settings: Settings) -> Starlette:
         finally:
             await run_in_threadpool(pool.close)
 
-    def _subscriber(token: str) -> dict | HTMLResponse:
+    def _subscriber(token: str) -> Row | HTMLResponse:
         try:
             payload = tokens.read(secret, "unsubscribe", token, tokens.UNSUBSCRIBE_MAX_AGE)
         except tokens.InvalidToken as error:
@@ -104,7 +105,7 @@ def create_app(settings: Settings) -> Starlette:
         except tokens.InvalidToken as error:
             return _page(400, "链接无效 · Invalid link", str(error))
 
-        def fetch() -> dict | None:
+        def fetch() -> Row | None:
             with state["pool"].connection() as conn:
                 return conn.execute(
                     "SELECT r.full_html, s.id, s.email, s.generation FROM digests d JOIN digest_renderings r ON r.id = d.rendering_id "

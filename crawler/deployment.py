@@ -53,7 +53,7 @@ def deployment(crawler: Crawler) -> Settings:
     if found is None:
         found = Settings.from_env()
         crawler._cywatch_settings = found  # type: ignore[attr-defined]
-    return found  # type: ignore[no-any-return]
+    return found
 
 
 class FromEnvironment:

@@ -23,7 +23,7 @@ def clean(text: str | None) -> str:
     return _SPACE.sub(" ", text or "").strip()
 
 
-def paragraphs(container: Selector | SelectorList) -> list[str]:
+def paragraphs(container: Selector | SelectorList[Selector]) -> list[str]:
     """The paragraphs of an article body: its <p> elements, or its lines when it has none; no furniture."""
     return body_content(container)[0]
 
@@ -134,7 +134,7 @@ def at_midnight(day: date) -> datetime:
 
 
 def first_matching(page: Selector, selectors: Sequence[str], what: str, url: str,
-                   logger: logging.Logger | logging.LoggerAdapter) -> SelectorList:
+                   logger: logging.Logger | logging.LoggerAdapter[logging.Logger]) -> SelectorList[Selector]:
     """The elements of the first CSS selector that matches; a clear log line when none does.
 
     The sites' markup is known from public scrapers, not from live requests: when a layout changes, the

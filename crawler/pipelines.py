@@ -21,7 +21,7 @@ from crawler.extract.tables import extract_document
 from crawler.items import ArticleItem
 from crawler.sources import source
 from db.articles import Article, Stored, store_article
-from db.connection import connect
+from db.connection import Connection, connect
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +33,7 @@ class StorePipeline:
         self.crawler = crawler
         self.threshold = Decimal(str(crawler.settings.getfloat("CYWATCH_RELEVANCE_THRESHOLD")))
         self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
-        self.conn: psycopg.Connection | None = None
+        self.conn: Connection | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:

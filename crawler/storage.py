@@ -10,11 +10,10 @@ from __future__ import annotations
 from collections.abc import Iterable
 from datetime import date
 
-import psycopg
 from scrapy.crawler import Crawler
 
 from crawler.deployment import deployment
-from db.connection import connect
+from db.connection import Connection, connect, one
 from db.migrate import migrate
 from settings import Settings
 
@@ -24,7 +23,7 @@ class CrawlDatabase:
 
     def __init__(self, settings: Settings) -> None:
         self.settings = settings
-        self._conn: psycopg.Connection | None = None
+        self._conn: Connection | None = None
         # validators of list pages fetched in this run, saved by the run recorder if the run ends well
         self.pending_validators: dict[str, tuple[str | None, str | None]] = {}
 
@@ -38,7 +37,7 @@ class CrawlDatabase:
         return existing
 
     @property
-    def conn(self) -> psycopg.Connection:
+    def conn(self) -> Connection:
         if self._conn is None:
             conn = connect(self.settings)
             migrate(conn)
@@ -70,10 +69,11 @@ class CrawlDatabase:
         ended, and so stores exactly what was missed. The latest `until`, not the latest run: a backfill of
         past days must not pull the next daily crawl back to them.
         """
-        row = self.conn.execute(
+        row = one(self.conn.execute(
             "SELECT max(until) AS until FROM crawl_runs WHERE source = %s AND status IN ('ok', 'empty') "
-            "AND errors = 0", [source]).fetchone()
-        return row["until"]
+            "AND errors = 0", [source]))
+        until: date | None = row["until"]
+        return until
 
     def latest_clean_since(self, source: str) -> date | None:
         """The latest `since` among clean crawls of a source: where the windows validators stand for may begin.
@@ -92,13 +92,13 @@ class CrawlDatabase:
         row = self.conn.execute(
             "SELECT status, errors FROM crawl_runs WHERE source = %s AND status <> 'running' "
             "ORDER BY started_at DESC LIMIT 1", [source]).fetchone()
-        return bool(row) and row["status"] in ("ok", "empty") and row["errors"] == 0
+        return row is not None and row["status"] in ("ok", "empty") and row["errors"] == 0
 
     # --- runs ------------------------------------------------------------------------------------------
 
     def lock_source(self, source: str) -> bool:
         """Take the session lock that keeps two crawls of one source apart; False if another holds it."""
-        row = self.conn.execute("SELECT pg_try_advisory_lock(hashtext('crawl:' || %s)) AS ok", [source]).fetchone()
+        row = one(self.conn.execute("SELECT pg_try_advisory_lock(hashtext('crawl:' || %s)) AS ok", [source]))
         return bool(row["ok"])
 
     def start_run(self, source: str, since: date, until: date) -> int:
@@ -107,10 +107,10 @@ class CrawlDatabase:
             "UPDATE crawl_runs SET status = 'failed', finished_at = coalesce(finished_at, now()), "
             "detail = 'interrupted: the process ended before the crawl finished' "
             "WHERE source = %s AND status = 'running'", [source])
-        row = self.conn.execute(
+        row = one(self.conn.execute(
             "INSERT INTO crawl_runs (source, since, until) VALUES (%s, %s, %s) RETURNING id",
-            [source, since, until]).fetchone()
-        return row["id"]
+            [source, since, until]))
+        return int(row["id"])
 
     def finish_run(self, run_id: int, *, status: str, pages: int, not_modified: int, new: int, relevant: int,
                    indicators: int, errors: int, detail: str | None) -> None:

@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 from settings import Settings
 
 if TYPE_CHECKING:
-    import psycopg
+    from db.connection import Connection, Row
 
 Handler = Callable[[argparse.Namespace, Settings], int]
 
@@ -112,7 +112,7 @@ def cmd_extract(args: argparse.Namespace, settings: Settings) -> int:
 
 # --- db -----------------------------------------------------------------------------------------------------
 
-def open_db(settings: Settings) -> psycopg.Connection:
+def open_db(settings: Settings) -> Connection:
     """A connection to a database whose schema is up to date."""
     from db.connection import connect
     from db.migrate import migrate
@@ -287,7 +287,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     fields = ("metric", "region", "kind", "status", "period", "value", "unit", "qualifier", "step", "surface",
               "sentence", "published_at", "source", "title", "canonical_url", "baseline")
 
-    def cell(row: dict, key: str) -> object:
+    def cell(row: Row, key: str) -> object:
         """A CSV cell: exact decimals, ISO dates, and scraped text that a spreadsheet cannot run as a formula."""
         value = row[key]
         if isinstance(value, Decimal):
@@ -315,7 +315,7 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
     return 0
 
 
-def _ensure_baseline(conn: psycopg.Connection) -> None:
+def _ensure_baseline(conn: Connection) -> None:
     """Load the bundled baseline (2024-06-22) when none is loaded; there is nothing to compare with otherwise."""
     from crawler.baseline import ensure_loaded
 
@@ -352,7 +352,7 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     def value(v: object, unit: str, kind: str, qualifier: str | None) -> str:
         return "" if v is None else (qualifier or "") + humanize(v, unit, kind)  # type: ignore[arg-type]
 
-    def delta(row: dict) -> str:
+    def delta(row: Row) -> str:
         if row["delta"] is None or row["outcome"] != "changed":
             return ""
         return format_change(row["delta"], row["unit"], row["kind"], row["delta_ratio"])
@@ -552,6 +552,7 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     """Recent cycles, each source's health, the outbox, and the next scheduled run."""
     from cywatch.table import render_table
+    from db.connection import one
     from scheduler.service import next_run
 
     with open_db(settings) as conn:
@@ -560,9 +561,9 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
         box = {r["state"]: r for r in conn.execute(
             "SELECT state, count(*) AS n, min(created_at) AS oldest, max(lease_until) AS lease FROM digests "
             "GROUP BY state")}
-        subscribers = conn.execute("SELECT count(*) FILTER (WHERE unsubscribed_at IS NULL) AS active, "
-                                   "count(*) FILTER (WHERE operator AND unsubscribed_at IS NULL) AS operators "
-                                   "FROM subscribers").fetchone()
+        subscribers = one(conn.execute(
+            "SELECT count(*) FILTER (WHERE unsubscribed_at IS NULL) AS active, "
+            "count(*) FILTER (WHERE operator AND unsubscribed_at IS NULL) AS operators FROM subscribers"))
     print("recent cycles")
     if runs:
         print(render_table(["date", "status", "try", "started", "finished", "crawl", "diff", "digest"], [
@@ -753,7 +754,8 @@ def main(argv: Sequence[str] | None = None) -> int:
     try:
         settings = Settings.from_env()
         lexicon.set_cache_dir(settings.data_dir / "cache")
-        return args.handler(args, settings)
+        code: int = args.handler(args, settings)
+        return code
     except DatabaseUnavailable as error:
         _say(f"cywatch: {error}")
         return 2

@@ -18,9 +18,8 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
 
-import psycopg
-
 from crawler.extract import Indicator
+from db.connection import Connection, one
 from settings import SITES_TIMEZONE
 
 
@@ -77,7 +76,7 @@ def period_bounds(period: str | None) -> tuple[date | None, date | None]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def store_article(conn: psycopg.Connection, article: Article, indicators: Iterable[Indicator]) -> Stored:
+def store_article(conn: Connection, article: Article, indicators: Iterable[Indicator]) -> Stored:
     """Insert an article and its indicators in one transaction, unless it is already stored."""
     with conn.transaction():
         row = conn.execute(
@@ -94,9 +93,9 @@ def store_article(conn: psycopg.Connection, article: Article, indicators: Iterab
              article.relevant, json.dumps(article.metadata, ensure_ascii=False)],
         ).fetchone()
         if row is None:
-            existing = conn.execute(
+            existing = one(conn.execute(
                 "SELECT id FROM articles WHERE source = %s AND (canonical_url = %s OR doc_id = %s)",
-                [article.source, article.canonical_url, article.doc_id]).fetchone()
+                [article.source, article.canonical_url, article.doc_id]))
             return Stored(existing["id"], new=False)
         article_id = row["id"]
         original = conn.execute(
@@ -115,7 +114,7 @@ def store_article(conn: psycopg.Connection, article: Article, indicators: Iterab
         return Stored(article_id, new=True, indicators=count)
 
 
-def insert_observations(conn: psycopg.Connection, article_id: int, published_at: datetime,
+def insert_observations(conn: Connection, article_id: int, published_at: datetime,
                         indicators: Iterable[Indicator]) -> int:
     """Insert an article's indicators; returns how many rows were written."""
     rows = []

@@ -17,10 +17,9 @@ from dataclasses import dataclass
 from datetime import date, datetime, time
 from importlib import resources
 
-import psycopg
-
 from crawler.extract import Indicator
 from db.articles import Article, store_article
+from db.connection import Connection, Row, one
 from settings import SITES_TIMEZONE
 
 DEFAULT_NAME = "default"
@@ -63,7 +62,7 @@ def _content_hash(baseline: BaselineSource) -> str:
         [baseline.text, baseline.published.isoformat(), baseline.source, baseline.title]).encode()).hexdigest()
 
 
-def find(conn: psycopg.Connection, baseline: BaselineSource, name: str = DEFAULT_NAME) -> LoadResult | None:
+def find(conn: Connection, baseline: BaselineSource, name: str = DEFAULT_NAME) -> LoadResult | None:
     """The version of `name` that already holds this text (and facts), or None.
 
     Takes the lock of `name` until the end of the caller's transaction, so that a `store` after it in the
@@ -78,7 +77,7 @@ def find(conn: psycopg.Connection, baseline: BaselineSource, name: str = DEFAULT
     return LoadResult(name, existing["version"], False, existing["n"]) if existing else None
 
 
-def store(conn: psycopg.Connection, baseline: BaselineSource, indicators: Sequence[Indicator],
+def store(conn: Connection, baseline: BaselineSource, indicators: Sequence[Indicator],
           name: str = DEFAULT_NAME) -> LoadResult:
     """Store the baseline article and its (already extracted) figures as the next version of `name`.
 
@@ -90,16 +89,16 @@ def store(conn: psycopg.Connection, baseline: BaselineSource, indicators: Sequen
                       published_at=published_at, body=baseline.text, origin="file", relevant=True,
                       metadata={"loaded_from": baseline.label})
     stored = store_article(conn, article, indicators)
-    version = conn.execute("SELECT coalesce(max(version), 0) + 1 AS v FROM baselines WHERE name = %s",
-                           [name]).fetchone()["v"]
+    version = one(conn.execute("SELECT coalesce(max(version), 0) + 1 AS v FROM baselines WHERE name = %s",
+                               [name]))["v"]
     conn.execute("INSERT INTO baselines (name, version, article_id, content_hash) VALUES (%s, %s, %s, %s)",
                  [name, version, stored.article_id, digest])
-    count = conn.execute("SELECT count(*) AS n FROM indicator_observations WHERE article_id = %s",
-                         [stored.article_id]).fetchone()["n"]
+    count = one(conn.execute("SELECT count(*) AS n FROM indicator_observations WHERE article_id = %s",
+                             [stored.article_id]))["n"]
     return LoadResult(name, version, True, count)
 
 
-def version_info(conn: psycopg.Connection, name: str = DEFAULT_NAME, version: int | None = None) -> dict | None:
+def version_info(conn: Connection, name: str = DEFAULT_NAME, version: int | None = None) -> Row | None:
     """A baseline version (the newest when version is None) with its article, or None if there is none."""
     return conn.execute(
         "SELECT b.id, b.name, b.version, b.created_at, b.article_id, a.title, a.source, a.published_at "
@@ -108,8 +107,8 @@ def version_info(conn: psycopg.Connection, name: str = DEFAULT_NAME, version: in
         [name, version, version]).fetchone()
 
 
-def observations(conn: psycopg.Connection, name: str = DEFAULT_NAME,
-                 version: int | None = None) -> list[dict]:
+def observations(conn: Connection, name: str = DEFAULT_NAME,
+                 version: int | None = None) -> list[Row]:
     """The figures of a baseline version (the newest when version is None), in reading order."""
     return conn.execute(
         """

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-import psycopg
+from db.connection import Connection, one
 
 LOCK_KEY = 0x6379_636F  # "cyco"; the same number is in db/migrations/0007_commit_order.sql
 
@@ -25,14 +25,14 @@ class Marks:
     change: int
 
 
-def committed_marks(conn: psycopg.Connection) -> Marks:
+def committed_marks(conn: Connection) -> Marks:
     """Wait for writers that are committing, then read how far the articles and changes are numbered."""
     conn.execute("SELECT pg_advisory_lock(%s)", [LOCK_KEY])
     try:
-        row = conn.execute(
+        row = one(conn.execute(
             "SELECT (SELECT last_value - (NOT is_called)::int FROM article_commit_seq) AS article, "
             "(SELECT last_value - (NOT is_called)::int FROM change_commit_seq) AS change"
-        ).fetchone()
+        ))
     finally:
         conn.execute("SELECT pg_advisory_unlock(%s)", [LOCK_KEY])
     return Marks(int(row["article"]), int(row["change"]))

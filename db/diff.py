@@ -15,10 +15,9 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-import psycopg
-
 from crawler.extract.identity import DEFAULT_OPTIONS, Match, MatchOptions, batch, best_match, could_match
 from db.baseline import DEFAULT_NAME
+from db.connection import Connection, Row
 
 # What has not been compared yet, settled in a temporary table before anything is inserted: read while the
 # insert below adds to indicator_changes, the "not yet compared" test would scan a growing table once per
@@ -86,7 +85,7 @@ class NoBaseline(LookupError):
     """There is no baseline to compare with; the message says how to load one."""
 
 
-def compute(conn: psycopg.Connection, baseline: str = DEFAULT_NAME, options: MatchOptions = DEFAULT_OPTIONS) -> int:
+def compute(conn: Connection, baseline: str = DEFAULT_NAME, options: MatchOptions = DEFAULT_OPTIONS) -> int:
     """Compare every observation not compared yet; returns how many were compared now.
 
     Figures that meet no baseline figure on the exact key go through the identity matcher (`options`):
@@ -167,7 +166,7 @@ WHERE id = %(change)s
 """
 
 
-def infer_matches(conn: psycopg.Connection, baseline: str = DEFAULT_NAME,
+def infer_matches(conn: Connection, baseline: str = DEFAULT_NAME,
                   options: MatchOptions = DEFAULT_OPTIONS) -> tuple[int, int]:
     """Match the figures of this comparison that met no baseline figure exactly; returns (inferred, possible).
 
@@ -199,10 +198,10 @@ def infer_matches(conn: psycopg.Connection, baseline: str = DEFAULT_NAME,
     return len(updates["inferred"]), len(updates["possible"])
 
 
-def _match_one(row: dict[str, object], candidates: list[_Figure], by_shape: dict[tuple[str, str, str], list[int]],
+def _match_one(row: Row, candidates: list[_Figure], by_shape: dict[tuple[str, str, str], list[int]],
                seen: dict[tuple[object, ...], Match | None], options: MatchOptions) -> Match | None:
     """The identity match of one unmatched figure, as an index into `candidates` (cached by what it reads)."""
-    figure = _Figure(**{k: v for k, v in row.items() if k != "change_id"})  # type: ignore[arg-type]
+    figure = _Figure(**{k: v for k, v in row.items() if k != "change_id"})
     shape = by_shape.get((figure.kind, figure.unit, figure.status))
     if not shape:
         return None
@@ -257,9 +256,9 @@ ORDER BY CASE c.outcome WHEN 'changed' THEN 0 WHEN 'new' THEN 1 ELSE 2 END, o.me
 """
 
 
-def changes(conn: psycopg.Connection, *, since: date | None = None, after_change: int = 0,
+def changes(conn: Connection, *, since: date | None = None, after_change: int = 0,
             upto_change: int | None = None, fetched_before: datetime | None = None, regions: list[str] | None = None,
-            metrics: list[str] | None = None) -> list[dict]:
+            metrics: list[str] | None = None) -> list[Row]:
     """Compared figures with their baseline and article: changed first, then new, then confirmed.
 
     `since` keeps figures of articles published on or after that day (from its midnight in the session's

@@ -9,7 +9,7 @@ from __future__ import annotations
 import difflib
 from decimal import Decimal
 
-import psycopg
+from db.connection import Connection, Row
 
 _SERIES = """
 SELECT o.metric, o.region, o.kind, o.status, o.unit, o.period, o.value, o.qualifier, o.surface, o.sentence,
@@ -26,15 +26,15 @@ ORDER BY o.metric, o.region, o.kind, o.status, o.unit, a.published_at, o.id
 """
 
 
-def series(conn: psycopg.Connection, metric: str, *, region: str | None = None,
-           kind: str | None = None) -> list[dict]:
+def series(conn: Connection, metric: str, *, region: str | None = None,
+           kind: str | None = None) -> list[Row]:
     """Observations of every metric containing `metric` (as subscribers' filters match), oldest first per series.
 
     Each row gets `step`: its value minus the one before it in the same series (metric, region, kind, status,
     unit), None for the first.
     """
     rows = conn.execute(_SERIES, {"metric": metric, "region": region, "kind": kind}).fetchall()
-    previous: dict[tuple, Decimal] = {}
+    previous: dict[tuple[object, ...], Decimal] = {}
     for row in rows:
         key = (row["metric"], row["region"], row["kind"], row["status"], row["unit"])
         row["step"] = row["value"] - previous[key] if key in previous else None
@@ -42,7 +42,7 @@ def series(conn: psycopg.Connection, metric: str, *, region: str | None = None,
     return rows
 
 
-def metrics_like(conn: psycopg.Connection, text: str, limit: int = 8) -> list[str]:
+def metrics_like(conn: Connection, text: str, limit: int = 8) -> list[str]:
     """Known metrics that look like `text` (difflib, character by character): suggestions when none matched."""
     known = [r["metric"] for r in conn.execute("SELECT DISTINCT metric FROM indicator_observations")]
     return difflib.get_close_matches(text, known, n=limit, cutoff=0.4)

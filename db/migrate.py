@@ -13,6 +13,8 @@ from importlib import resources
 
 import psycopg
 
+from db.connection import Connection
+
 _LOCK_KEY = 0x6379_6D69  # "cymi": one lock for all migrators of this database
 _NAME = re.compile(r"^(\d{4})_([a-z0-9_]+)\.sql$")
 
@@ -48,7 +50,7 @@ def available() -> list[Migration]:
     return found
 
 
-def migrate(conn: psycopg.Connection) -> list[Migration]:
+def migrate(conn: Connection) -> list[Migration]:
     """Apply the migrations this database lacks; returns those applied now. Expects dict rows."""
     conn.autocommit = True
     conn.execute("SELECT pg_advisory_lock(%s)", [_LOCK_KEY])

@@ -22,14 +22,14 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from datetime import date, datetime
+from typing import Any
 
-import psycopg
-
-from db.connection import connect
+from db.connection import Connection, connect, one
 from db.migrate import migrate
 from settings import Settings
 
 log = logging.getLogger("cywatch.cycle")
+Step = dict[str, Any]  # one step's record in runs.steps (JSON): status, counts, detail
 STEPS = ("crawl", "diff", "digest")
 _LOCK = "cywatch:cycle"
 
@@ -39,7 +39,7 @@ class StopRequest:
 
     def __init__(self) -> None:
         self.event = threading.Event()
-        self._child: subprocess.Popen | None = None
+        self._child: subprocess.Popen[bytes] | None = None
         self._lock = threading.Lock()
 
     @property
@@ -53,7 +53,7 @@ class StopRequest:
             if self._child is not None and self._child.poll() is None:
                 self._child.send_signal(signal.SIGTERM)
 
-    def watch(self, child: subprocess.Popen | None) -> None:
+    def watch(self, child: subprocess.Popen[bytes] | None) -> None:
         with self._lock:
             self._child = child
             if child is not None and self.event.is_set():
@@ -66,7 +66,7 @@ class CycleResult:
 
     run_date: date
     status: str  # ok, failed, interrupted, skipped
-    steps: dict[str, dict] = field(default_factory=dict)
+    steps: dict[str, Step] = field(default_factory=dict)
     reason: str | None = None  # why it was skipped
     attempt: int = 0
     seconds: float = 0.0
@@ -76,7 +76,7 @@ class CycleResult:
         return {"ok": 0, "skipped": 0, "interrupted": 143}.get(self.status, 1)
 
 
-def _lock(conn: psycopg.Connection, stop: StopRequest, wait: float | None) -> bool:
+def _lock(conn: Connection, stop: StopRequest, wait: float | None) -> bool:
     """Take the cycle lock, waiting up to `wait` seconds (None: as long as it takes) unless a stop comes first.
 
     Polled rather than blocking in PostgreSQL, so that SIGTERM ends the wait at once.
@@ -84,7 +84,7 @@ def _lock(conn: psycopg.Connection, stop: StopRequest, wait: float | None) -> bo
     deadline = None if wait is None else time.monotonic() + wait
     said = False
     while not stop.requested:
-        if conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", [_LOCK]).fetchone()["ok"]:
+        if one(conn.execute("SELECT pg_try_advisory_lock(hashtext(%s)) AS ok", [_LOCK]))["ok"]:
             return True
         if deadline is not None and time.monotonic() >= deadline:
             return False
@@ -95,7 +95,7 @@ def _lock(conn: psycopg.Connection, stop: StopRequest, wait: float | None) -> bo
     return False
 
 
-def _save(conn: psycopg.Connection, day: date, steps: dict[str, dict], **fields: object) -> None:
+def _save(conn: Connection, day: date, steps: dict[str, Step], **fields: object) -> None:
     assignments = ", ".join(f"{name} = %s" for name in fields)
     conn.execute(f"UPDATE runs SET steps = %s::jsonb{', ' + assignments if fields else ''} WHERE run_date = %s",  # noqa: S608 - names are ours
                  [json.dumps(steps, default=str), *fields.values(), day])
@@ -126,7 +126,7 @@ def run_cycle(settings: Settings, day: date, *, force: bool = False, stop: StopR
                                       "(make run FORCE=1, make demo FORCE=1)")
         if row is None:
             conn.execute("INSERT INTO runs (run_date) VALUES (%s)", [day])
-            steps: dict[str, dict] = {}
+            steps: dict[str, Step] = {}
             attempt = 1
         else:
             steps = {} if force else {k: v for k, v in dict(row["steps"]).items()
@@ -165,7 +165,7 @@ def run_cycle(settings: Settings, day: date, *, force: bool = False, stop: StopR
 
 # --- the steps ------------------------------------------------------------------------------------------------
 
-def _run_step(name: str, conn: psycopg.Connection, settings: Settings, day: date, stop: StopRequest) -> dict:
+def _run_step(name: str, conn: Connection, settings: Settings, day: date, stop: StopRequest) -> Step:
     """One step; an exception fails that step (recorded with its reason) and the cycle goes on to the next.
 
     The digest must still go out when the diff broke: operators hear about it, readers get what was new.
@@ -178,7 +178,7 @@ def _run_step(name: str, conn: psycopg.Connection, settings: Settings, day: date
 
 
 @contextlib.contextmanager
-def _transactions(conn: psycopg.Connection) -> Iterator[None]:
+def _transactions(conn: Connection) -> Iterator[None]:
     """Explicit transactions for a step's work, back to autocommit afterwards (rolling back what is left)."""
     conn.autocommit = False
     try:
@@ -189,7 +189,7 @@ def _transactions(conn: psycopg.Connection) -> Iterator[None]:
             conn.autocommit = True
 
 
-def _crawl(conn: psycopg.Connection, settings: Settings, day: date, stop: StopRequest) -> dict:
+def _crawl(conn: Connection, settings: Settings, day: date, stop: StopRequest) -> Step:
     """`python -m crawler.run --until DAY` in a process of its own; its per-source runs are the counts.
 
     The child reads the same environment (it inherits it); a mirror given on the command line is passed on.
@@ -217,11 +217,11 @@ def _crawl(conn: psycopg.Connection, settings: Settings, day: date, stop: StopRe
             "new": sum(r.new_articles for r in runs), "indicators": sum(r.indicators for r in runs)}
 
 
-def _diff(conn: psycopg.Connection, settings: Settings, day: date, stop: StopRequest) -> dict:
+def _diff(conn: Connection, settings: Settings, day: date, stop: StopRequest) -> Step:
     from db import diff
 
     with _transactions(conn):
-        before = conn.execute("SELECT coalesce(max(id), 0) AS n FROM indicator_changes").fetchone()["n"]
+        before = one(conn.execute("SELECT coalesce(max(id), 0) AS n FROM indicator_changes"))["n"]
         compared = diff.compute(conn)
         counts = {r["outcome"]: r["n"] for r in conn.execute(
             "SELECT outcome, count(*) AS n FROM indicator_changes WHERE id > %s GROUP BY outcome", [before])}
@@ -229,7 +229,7 @@ def _diff(conn: psycopg.Connection, settings: Settings, day: date, stop: StopReq
     return {"status": "ok", "compared": compared, "outcomes": counts}
 
 
-def _digest(conn: psycopg.Connection, settings: Settings, day: date, stop: StopRequest) -> dict:
+def _digest(conn: Connection, settings: Settings, day: date, stop: StopRequest) -> Step:
     from alerts.delivery import run
 
     with _transactions(conn):
@@ -244,7 +244,7 @@ def _digest(conn: psycopg.Connection, settings: Settings, day: date, stop: StopR
     return result | {"status": "failed" if report.failed or nothing_out else "ok"}
 
 
-_STEPS: dict[str, Callable[..., dict]] = {"crawl": _crawl, "diff": _diff, "digest": _digest}
+_STEPS: dict[str, Callable[..., Step]] = {"crawl": _crawl, "diff": _diff, "digest": _digest}
 
 
 OFFLINE_HINT = "no network? `make demo` runs the same cycle offline"
@@ -256,7 +256,7 @@ def looks_offline(outcomes: list[tuple[str, str | None]]) -> bool:
                                   for status, detail in outcomes)
 
 
-def _crawl_lines(crawl: dict) -> list[str]:
+def _crawl_lines(crawl: Step) -> list[str]:
     sources = crawl.get("sources", {})
     listed = " · ".join(f"{name} {s['status']}" + (f" {s['new']} new" if s.get("new") else "")
                         + (f" ({s['errors']} errors)" if s.get("errors") else "") for name, s in sources.items())
@@ -265,13 +265,13 @@ def _crawl_lines(crawl: dict) -> list[str]:
         if s["status"] in ("failed", "blocked") and s.get("detail")]
 
 
-def _diff_lines(diff: dict) -> list[str]:
+def _diff_lines(diff: Step) -> list[str]:
     outcomes = ", ".join(f"{n} {k}" for k, n in sorted(diff.get("outcomes", {}).items()))
     return [f"  diff    {diff['status']:<11} {diff.get('compared', 0)} figures compared"
             + (f" ({outcomes})" if outcomes else "")]
 
 
-def _digest_lines(digest: dict) -> list[str]:
+def _digest_lines(digest: Step) -> list[str]:
     text = f"{digest.get('built', 0)} built, {digest.get('sent', 0)} sent"
     if digest.get("retrying"):
         text += f", {digest['retrying']} to retry later"
@@ -285,7 +285,7 @@ def _digest_lines(digest: dict) -> list[str]:
     return lines
 
 
-_STEP_LINES: dict[str, Callable[[dict], list[str]]] = {"crawl": _crawl_lines, "diff": _diff_lines,
+_STEP_LINES: dict[str, Callable[[Step], list[str]]] = {"crawl": _crawl_lines, "diff": _diff_lines,
                                                        "digest": _digest_lines}
 
 

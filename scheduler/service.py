@@ -43,7 +43,8 @@ def next_run(schedule: str, timezone: str, now: datetime | None = None) -> datet
     """When the schedule fires next."""
     cron = trigger(schedule, timezone)
     now = now or datetime.now(ZoneInfo(timezone))
-    return cron.get_next_fire_time(None, now)
+    fire: datetime | None = cron.get_next_fire_time(None, now)
+    return fire
 
 
 def due_today(schedule: str, timezone: str, now: datetime) -> bool:

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from typing import cast
 
 from crawler.extract import subjects as subj
 from crawler.extract.lexicon import Region, RegionMention, lexicon
@@ -226,15 +227,15 @@ class _Walker:
                 clauses_with_region.add(clause)
                 current = _Context(region, current.period)
             else:
-                mention = payload
-                self.last_by_level[mention.region.level] = mention.region  # type: ignore[attr-defined]
-                if mention.region.level == "national" or id(mention) in listed:  # type: ignore[attr-defined]
+                mention = cast(RegionMention, payload)
+                self.last_by_level[mention.region.level] = mention.region
+                if mention.region.level == "national" or id(mention) in listed:
                     continue  # 全国 is the base of a share or rank; listed regions have their own figures
                 clause = self._clause_index(position, block)
                 if clause in clauses_with_region:
                     continue  # the first place a clause names is what it is about, later ones are objects
                 clauses_with_region.add(clause)
-                current = _Context(mention.region, current.period)  # type: ignore[attr-defined]
+                current = _Context(mention.region, current.period)
             events.positions.append(position)
             events.contexts.append(current)
             events.kinds.append("period" if kind == "period" else "region")

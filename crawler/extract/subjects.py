@@ -136,7 +136,7 @@ def clean(phrase: str) -> Subject:
         if lex.known_metric(rest) or (not rest and found):
             return Subject(rest, found)
     region: Region | None = None
-    tokens = cut(phrase)
+    tokens: Sequence[str] = cut(phrase)
     for _ in range(4):  # fillers, labels and regions interleave: 全省累计建成…, 川渝联合布局建设…
         tokens = _strip_leading(tokens)
         joined = "".join(tokens)
@@ -156,10 +156,10 @@ def clean(phrase: str) -> Subject:
         if found is not None:
             region = region or found
             tokens = cut(rest)
-    tokens = [t for t in tokens if t not in _ANYWHERE and t not in "“”\"'"]
-    while tokens and tokens[-1] in ("的", "增速", "增幅", "合计", "总计"):
-        tokens.pop()
-    metric = _NOTE_PAREN.sub("", "".join(tokens)).strip()
+    kept = [t for t in tokens if t not in _ANYWHERE and t not in "“”\"'"]
+    while kept and kept[-1] in ("的", "增速", "增幅", "合计", "总计"):
+        kept.pop()
+    metric = _NOTE_PAREN.sub("", "".join(kept)).strip()
     if "的" in metric[1:-1]:  # 作为重庆主要优势产品的笔记本电脑出口额: the noun after the last 的
         tail = metric.rsplit("的", 1)[1]
         if len(tail) > 2 and (lex.known_metric(tail) or any(tail.endswith(h) for h in _HEADS)):
