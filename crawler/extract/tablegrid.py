@@ -198,7 +198,7 @@ def _caption_and_title(text: str, first_line: int) -> tuple[str, str, tuple[tupl
     the units noted in the three short lines above the table."""
     lines = text.split("\n")
     title = next((line.strip() for line in lines if line.strip()), "")
-    above = []
+    above: list[str] = []
     for line in reversed(lines[:first_line]):
         if not line.strip():
             break

@@ -364,7 +364,8 @@ class _Reader:
         columns = self.columns_cache
         for k in [*range(c - 1, -1, -1), *range(c + 1, len(columns))]:
             if columns[k].noun and columns[k].role == "value":
-                return columns[k].noun
+                noun: str = columns[k].noun
+                return noun
         return ""
 
     @property
