@@ -82,10 +82,11 @@ class CrawlDatabase:
         means "nothing new" only to a run whose window starts no earlier than the one that saw the page.
         A daily crawl starts where the last clean one ended, never earlier; a backfill may.
         """
-        row = self.conn.execute(
+        row = one(self.conn.execute(
             "SELECT max(since) AS since FROM crawl_runs WHERE source = %s AND status IN ('ok', 'empty') "
-            "AND errors = 0", [source]).fetchone()
-        return row["since"]
+            "AND errors = 0", [source]))
+        since: date | None = row["since"]
+        return since
 
     def last_run_was_clean(self, source: str) -> bool:
         """Whether the most recent finished crawl of a source was clean."""
