@@ -14,7 +14,8 @@ from parsel import Selector
 from crawler.extract.tables import extract_document, find_tables
 from crawler.parsing import body_content
 from tests.conftest import ROOT
-from tests.gold.table_scoring import CellScore, check_gold, load_gold, score_cells
+from tests.gold.scoring import Score
+from tests.gold.table_scoring import check_gold, load_gold, score_cells
 
 TABLES = ROOT / "tests" / "tables"
 # doc -> (publication date, publisher's region); every doc is plain text except report (an HTML page)
@@ -46,7 +47,7 @@ def test_tables_written_for_the_project_are_read_as_annotated(doc):
     check_gold(text, gold)
     score = score_cells(doc, text, records, gold)
     assert (score.correct, score.extracted) == (len(gold), len(gold)), "\n".join(score.problems)
-    assert all(score.agreement(name) == 1 for name in ("metric", "region", "period")), "\n".join(score.problems)
+    assert all(score.accuracy(name) == 1 for name in ("metric", "region", "period")), "\n".join(score.problems)
 
 
 def test_an_html_table_becomes_tab_separated_lines_with_cells_at_their_offsets():
@@ -115,11 +116,11 @@ def test_prose_is_not_mistaken_for_a_table():
 REAL = os.environ.get("CYWATCH_REALTABLES")
 
 
-def real_scores(root: Path, split: str) -> tuple[CellScore, CellScore]:
+def real_scores(root: Path, split: str) -> tuple[Score, Score]:
     """Cell scores of the plain-text and the HTML forms of the real tables of a split."""
     manifest = json.loads((root / "manifest.json").read_text(encoding="utf-8"))
     gold = load_gold(root / "gold.jsonl")
-    plain, html = CellScore(), CellScore()
+    plain, html = Score(), Score()
     for doc, meta in manifest.items():
         if meta["split"] != split:
             continue

@@ -4,52 +4,22 @@ Gold records: {"doc", "start", "end", "value", "unit", "kind", "metric", "region
 "surface" (texts the project wrote) or "surface_sha1" (real texts: the first 10 hex of the cell's sha1).
 A figure of a table is a record whose `sentence` is a line of a table: a line with a tab, or one of a
 plain-text table (`find_tables`), whichever reader (table or prose) produced it. A pair (same start) is correct
-when value, unit and kind agree; metric, region and period agreement are counted among correct pairs.
+when value, unit and kind agree; metric, region and period agreement are counted among correct pairs
+(the prose scorer's `Score`, so both read the same way).
 """
 
 from __future__ import annotations
 
 import hashlib
 import json
-from dataclasses import dataclass, field
 from decimal import Decimal
 from pathlib import Path
 
 from crawler.extract import Indicator
 from crawler.extract.tables import find_tables
+from tests.gold.scoring import FIELDS, Score
 
 AGREEMENT = ("metric", "region", "period")
-
-
-@dataclass
-class CellScore:
-    gold: int = 0
-    extracted: int = 0
-    correct: int = 0
-    agree: dict[str, int] = field(default_factory=lambda: dict.fromkeys(AGREEMENT, 0))
-    problems: list[str] = field(default_factory=list)
-
-    @property
-    def f1(self) -> float:
-        p = self.correct / self.extracted if self.extracted else 1.0
-        r = self.correct / self.gold if self.gold else 1.0
-        return 2 * p * r / (p + r) if p + r else 0.0
-
-    def agreement(self, name: str) -> float:
-        return self.agree[name] / self.correct if self.correct else 1.0
-
-    def add(self, other: CellScore) -> None:
-        self.gold += other.gold
-        self.extracted += other.extracted
-        self.correct += other.correct
-        for name in AGREEMENT:
-            self.agree[name] += other.agree[name]
-        self.problems += other.problems
-
-    def summary(self) -> str:
-        agreement = ", ".join(f"{name} {self.agreement(name):.3f}" for name in AGREEMENT)
-        return (f"cells: gold {self.gold}, extracted {self.extracted}, correct {self.correct}, "
-                f"F1 {self.f1:.3f}; among correct: {agreement}")
 
 
 def load_gold(path: Path) -> dict[str, list[dict]]:
@@ -73,13 +43,13 @@ def check_gold(text: str, gold: list[dict]) -> None:
                 f"{record['doc']}@{record['start']}: the text changed"
 
 
-def score_cells(name: str, text: str, records: list[Indicator], gold: list[dict]) -> CellScore:
+def score_cells(name: str, text: str, records: list[Indicator], gold: list[dict]) -> Score:
     """Score the table records of one document."""
     starts = [0] + [i + 1 for i, ch in enumerate(text) if ch == "\n"]
     rows = {starts[line] for first, last in find_tables(text) for line in range(first, last)}
     rows |= {start for start, line in zip(starts, text.split("\n"), strict=False) if "\t" in line}
     cells = [r for r in records if r.sentence_start in rows]
-    score = CellScore(gold=len(gold), extracted=len(cells))
+    score = Score(name=name, gold=len(gold), extracted=len(cells))
     by_start = {r.start: r for r in cells}
     for expected in gold:
         found = by_start.get(expected["start"])
@@ -91,12 +61,13 @@ def score_cells(name: str, text: str, records: list[Indicator], gold: list[dict]
             score.problems.append(f"{name}@{expected['start']}: {(found.value, found.unit, found.kind)} != {want}")
             continue
         score.correct += 1
-        for field_name in AGREEMENT:
-            if getattr(found, field_name) == expected[field_name]:
-                score.agree[field_name] += 1
-            else:
+        for field_name in FIELDS:  # as the prose scorer counts them; tables are held to AGREEMENT
+            want_field = expected.get(field_name, "actual" if field_name == "status" else None)
+            if getattr(found, field_name) == want_field:
+                score.field_right[field_name] += 1
+            elif field_name in AGREEMENT:
                 score.problems.append(f"{name}@{expected['start']} {field_name}: {getattr(found, field_name)!r} != "
-                                      f"{expected[field_name]!r}")
+                                      f"{want_field!r}")
     gold_starts = {g["start"] for g in gold}
     score.problems += [f"{name}@{r.start}: extra {r.surface} {r.metric}" for r in cells if r.start not in gold_starts]
     return score
