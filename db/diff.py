@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
-from crawler.extract.identity import DEFAULT_OPTIONS, Match, MatchOptions, batch, best_match, could_match
+from crawler.extract.identity import DEFAULT_OPTIONS, Match, MatchOptions, best_match, could_match
 from db.baseline import DEFAULT_NAME
 from db.connection import Connection, Row
 
@@ -171,14 +171,13 @@ def infer_matches(conn: Connection, baseline: str = DEFAULT_NAME,
     """Match the figures of this comparison that met no baseline figure exactly; returns (inferred, possible).
 
     Runs inside `compute`'s transaction, on its pending figures. The baseline has a few dozen figures; each
-    unmatched figure is scored against those of its kind, unit and status (crawler.extract.identity).
-    Figures alike in every field the matcher reads are scored once.
+    unmatched figure is scored against those of its kind, unit and status (crawler.extract.identity), after
+    whole groups of figures alike in name, region, kind, unit and status are ruled out (`could_match`).
     """
     candidates = [_Figure(**row) for row in conn.execute(_BASELINE_FIGURES, [baseline]).fetchall()]
     by_shape: dict[tuple[str, str, str], list[int]] = {}
     for index, figure in enumerate(candidates):
         by_shape.setdefault((figure.kind, figure.unit, figure.status), []).append(index)
-    seen: dict[tuple[object, ...], Match | None] = {}
     updates: dict[str, list[dict[str, object]]] = {"inferred": [], "possible": []}
     conn.execute("DROP TABLE IF EXISTS pg_temp.diff_unmatched")
     conn.execute(_UNMATCHED_GROUPS, [baseline])
@@ -187,7 +186,7 @@ def infer_matches(conn: Connection, baseline: str = DEFAULT_NAME,
     with conn.cursor(name="diff_unmatched_rows") as unmatched:  # streamed: a reprocess may leave millions
         unmatched.itersize = 5000
         for row in unmatched.execute(_UNMATCHED, [hopeful]):
-            match = _match_one(row, candidates, by_shape, seen, options)
+            match = _match_one(row, candidates, by_shape, options)
             if match is not None:
                 updates["possible" if match.verdict == "possible" else "inferred"].append(
                     {"change": row["change_id"], "baseline": candidates[match.index].id, "score": match.score,
@@ -198,19 +197,15 @@ def infer_matches(conn: Connection, baseline: str = DEFAULT_NAME,
     return len(updates["inferred"]), len(updates["possible"])
 
 
-def _match_one(row: Row, candidates: list[_Figure], by_shape: dict[tuple[str, str, str], list[int]],
-               seen: dict[tuple[object, ...], Match | None], options: MatchOptions) -> Match | None:
-    """The identity match of one unmatched figure, as an index into `candidates` (cached by what it reads)."""
-    figure = _Figure(**{k: v for k, v in row.items() if k != "change_id"})
+def _match_one(row: dict[str, object], candidates: list[_Figure],
+               by_shape: dict[tuple[str, str, str], list[int]], options: MatchOptions) -> Match | None:
+    """The identity match of one unmatched figure, as an index into `candidates`."""
+    figure = _Figure(**{k: v for k, v in row.items() if k != "change_id"})  # type: ignore[arg-type]
     shape = by_shape.get((figure.kind, figure.unit, figure.status))
     if not shape:
         return None
-    key = (figure.metric, figure.metric_raw, figure.region, figure.kind, figure.unit, figure.status,
-           figure.value, batch(figure), figure.sentence)
-    if key not in seen:
-        found = best_match(figure, [candidates[i] for i in shape], options)
-        seen[key] = found and Match(shape[found.index], found.score, found.verdict, found.reason)
-    return seen[key]
+    found = best_match(figure, [candidates[i] for i in shape], options)
+    return found and Match(shape[found.index], found.score, found.verdict, found.reason)
 
 
 @dataclass(frozen=True, slots=True)
