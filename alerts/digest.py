@@ -25,7 +25,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 from alerts import tokens
 from alerts.readable import for_readers, readable
 from alerts.subscribers import envelope_address
-from crawler.extract.numbers import format_change, humanize
+from crawler.extract.numbers import display_value, format_change
 from crawler.extract.periods import reader_period
 from db import diff
 from db.commit_order import Marks
@@ -115,16 +115,6 @@ class Content:
                 "health": len(self.health), "confirmed": self.confirmed}
 
 
-def _with_qualifier(value: str, qualifier: str | None) -> str:
-    if not qualifier:
-        return value
-    if qualifier in ("以上", "以下", "左右", "多", "余", "有余"):
-        return value + qualifier
-    if qualifier == "前" and value.startswith("第"):
-        return "前" + value[1:]
-    return qualifier + value
-
-
 def _delta(row: Row) -> str | None:
     if row["delta"] is None or row["outcome"] != "changed":
         return None
@@ -157,15 +147,14 @@ def _item(row: Row, zone: tzinfo) -> Item:
     target = row["status"] == "target"
     old, old_period, old_published = None, "", ""
     if row["baseline_value"] is not None:
-        old = _with_qualifier(humanize(row["baseline_value"], row["baseline_unit"], row["kind"]),
-                              row["baseline_qualifier"])
+        old = display_value(row["baseline_value"], row["baseline_unit"], row["kind"], row["baseline_qualifier"])
         baseline_day = row["baseline_published_at"].astimezone(zone).date()
         old_period = reader_period(row["baseline_period"], baseline_day, target=target)
         old_published = f"{baseline_day:%Y-%m-%d}"
     return Item(
         metric=row["metric"], region=row["region"], kind=row["kind"],
         period=reader_period(row["period"], published, target=target),
-        new=_with_qualifier(humanize(row["value"], row["unit"], row["kind"]), row["qualifier"]),
+        new=display_value(row["value"], row["unit"], row["kind"], row["qualifier"]),
         old=old, delta=_delta(row), kind_label=KIND_LABELS.get(row["kind"], ""), old_period=old_period,
         old_published=old_published, direction=_direction(row),
         period_relation=row["period_relation"], restated=row["restated"],

@@ -138,3 +138,20 @@ def humanize(value: Decimal, unit: str, kind: str = "level") -> str:
         if magnitude >= size:
             return f"{format_decimal(value / size)}{name}{unit}"
     return f"{format_decimal(value)}{unit}"
+
+
+# Qualifiers written after the figure (30%以上, 10亿元左右); every other one goes before it (超过30%, 近30%).
+_TRAILING_QUALIFIERS = ("以上", "以下", "左右", "多", "余", "有余")
+
+
+def display_value(value: Decimal, unit: str, kind: str = "level", qualifier: str | None = None) -> str:
+    """A figure as readers see it everywhere (CLI, digest, web): its value, unit and qualifier in the
+    order Chinese writes them: 30%以上, 超过309.6亿元, and 前10 for a rank qualified by 前 (第10 → 前10)."""
+    shown = humanize(value, unit, kind)
+    if not qualifier:
+        return shown
+    if qualifier in _TRAILING_QUALIFIERS:
+        return shown + qualifier
+    if qualifier == "前" and shown.startswith("第"):
+        return "前" + shown[1:]
+    return qualifier + shown
