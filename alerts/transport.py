@@ -19,12 +19,15 @@ import smtplib
 import ssl
 from collections.abc import Callable
 from dataclasses import dataclass
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import make_msgid, parseaddr
 from pathlib import Path
 from urllib.parse import quote
 
 from settings.smtp import SmtpConfig, parse_smtp_url
 
-__all__ = ["FileSender", "Outcome", "SmtpConfig", "SmtpSender", "parse_smtp_url"]
+__all__ = ["FileSender", "Outcome", "SmtpConfig", "SmtpSender", "parse_smtp_url", "probe_message"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -187,3 +190,14 @@ class FileSender:
 
     def close(self) -> None:
         """Nothing to close."""
+
+
+def probe_message(mail_from: str, recipient: str) -> tuple[str, bytes]:
+    """The envelope sender and the bytes of `cywatch send-test-email`'s message from `mail_from` (CYWATCH_MAIL_FROM)."""
+    sender = parseaddr(mail_from)[1]
+    message = EmailMessage(policy=SMTP)
+    message["From"], message["To"] = mail_from, recipient
+    message["Subject"] = "成渝观察 chengyu-watch: test message"
+    message["Message-ID"] = make_msgid(domain=sender.rpartition("@")[2] or "localhost")
+    message.set_content("This is a test message from chengyu-watch. If you can read it, SMTP works.\n")
+    return sender, message.as_bytes()

@@ -5,10 +5,40 @@ The extractor runs here, above the storage layer: db/ stores figures it is given
 
 from __future__ import annotations
 
+from datetime import date
+from pathlib import Path
+
+from crawler.encoding import NotText, decode_document
 from crawler.extract import extract_indicators
 from db import baseline
 from db.baseline import DEFAULT_NAME, BaselineSource, LoadResult
 from db.connection import Connection
+
+
+class BaselineFileError(ValueError):
+    """A baseline file that cannot be loaded: missing facts (`missing`: date, title), unreadable, not text."""
+
+    def __init__(self, message: str, missing: tuple[str, ...] = ()) -> None:
+        super().__init__(message)
+        self.missing = missing
+
+
+def source_for(file: str | None, published: date | None = None, source: str = "cqrb",
+               title: str | None = None) -> BaselineSource:
+    """What to load: the bundled baseline when no file is named; else the file's text, which needs its date
+    and title (a baseline's figures are dated by them), decoded as the crawl decodes pages."""
+    if file is None:
+        return baseline.bundled()
+    missing = tuple(fact for fact, value in (("date", published), ("title", title)) if value is None)
+    if missing or published is None or title is None:
+        raise BaselineFileError(f"a FILE needs its {' and '.join(missing)}", missing)
+    try:
+        text, _ = decode_document(Path(file).read_bytes())
+    except FileNotFoundError:
+        raise BaselineFileError(f"{file}: no such file") from None
+    except NotText as error:
+        raise BaselineFileError(f"{file}: {error}") from None
+    return BaselineSource(text, published, source, title, file)
 
 
 def load(conn: Connection, source: BaselineSource, name: str = DEFAULT_NAME) -> LoadResult:

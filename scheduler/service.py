@@ -14,7 +14,6 @@
 from __future__ import annotations
 
 import logging
-import signal
 import sys
 from datetime import datetime, time, timedelta
 from zoneinfo import ZoneInfo
@@ -24,6 +23,7 @@ from apscheduler.schedulers.blocking import BlockingScheduler
 from apscheduler.triggers.cron import CronTrigger
 
 from scheduler.cycle import StopRequest, run_cycle, summary
+from scheduler.signals import stop_on_signals
 from settings import ConfigError, Settings
 
 log = logging.getLogger("cywatch.scheduler")
@@ -93,13 +93,12 @@ def serve(settings: Settings, schedule: str) -> int:
         log.info("today's scheduled time has passed and today's cycle has not finished: running it now")
         scheduler.add_job(cycle, "date", run_date=now + timedelta(seconds=1), id="catch-up", name="catch-up")
 
-    def on_signal(number: int, frame: object) -> None:
-        log.info("%s received: letting the current step end, then stopping", signal.Signals(number).name)
+    def on_signal(name: str) -> None:
+        log.info("%s received: letting the current step end, then stopping", name)
         stop.request()
         scheduler.shutdown(wait=True)  # waits for a running cycle to record its state
 
-    signal.signal(signal.SIGTERM, on_signal)
-    signal.signal(signal.SIGINT, on_signal)
+    stop_on_signals(on_signal)
     upcoming = cron.get_next_fire_time(None, now)
     log.info("scheduler started: %r in %s; next cycle at %s", schedule, timezone,
              f"{upcoming:%Y-%m-%d %H:%M %Z}" if upcoming else "never")
