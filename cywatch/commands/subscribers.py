@@ -1,0 +1,84 @@
+"""`cywatch subscribers add|list|remove`: who gets digests, and what they asked for."""
+
+from __future__ import annotations
+
+import argparse
+
+from cywatch.commands import Commands
+from cywatch.commands.common import open_db, say
+from settings import Settings
+
+
+def register(commands: Commands) -> None:
+    """Add `subscribers`."""
+    subs = commands.add_parser("subscribers", help="who gets digests").add_subparsers(
+        dest="subscribers_command", required=True)
+    add = subs.add_parser("add", help="add a subscriber (or update the preferences given of one)")
+    add.add_argument("email", metavar="EMAIL")
+    add.add_argument("--name")
+    add.add_argument("--region", action="append", default=[], metavar="R", help="only these regions (repeatable)")
+    add.add_argument("--metric", action="append", default=[], metavar="M",
+                     help="only metrics containing M (repeatable)")
+    add.add_argument("--frequency", choices=["daily", "weekly"], help="daily (the default) or weekly")
+    add.add_argument("--operator", action=argparse.BooleanOptionalAction, default=None,
+                     help="also gets digests about source health alone (--no-operator: not any more)")
+    add.add_argument("--clear-filters", action="store_true",
+                     help="drop the stored region and metric filters (then --region/--metric set new ones)")
+    add.add_argument("--resubscribe", action="store_true",
+                     help="lift a past unsubscribe (only when the reader asked to come back)")
+    add.set_defaults(handler=cmd_subscribers_add)
+    subs.add_parser("list", help="list subscribers").set_defaults(handler=cmd_subscribers_list)
+    remove = subs.add_parser("remove", help="delete a subscriber")
+    remove.add_argument("email", metavar="EMAIL")
+    remove.set_defaults(handler=cmd_subscribers_remove)
+
+
+def cmd_subscribers_add(args: argparse.Namespace, settings: Settings) -> int:
+    """Add a subscriber or update one's preferences."""
+    from alerts import subscribers
+
+    with open_db(settings) as conn:
+        try:
+            added = subscribers.add(conn, args.email, name=args.name, regions=args.region, metrics=args.metric,
+                                    frequency=args.frequency, operator=args.operator,
+                                    resubscribe=args.resubscribe, clear_filters=args.clear_filters)
+        except subscribers.SubscriberError as error:
+            say(f"cywatch subscribers add: {error}")
+            return 2
+    print(f"{'added' if added.created else 'updated'} {added.email} ({added.frequency}"
+          f"{', operator' if added.operator else ''})")
+    if added.unsubscribed:
+        say(f"cywatch subscribers add: {added.email} unsubscribed and stays so; "
+            "pass --resubscribe if they asked to come back")
+    return 0
+
+
+def cmd_subscribers_list(args: argparse.Namespace, settings: Settings) -> int:
+    """Print every subscriber with their preferences."""
+    from alerts import subscribers
+    from cywatch.table import render_table
+
+    with open_db(settings) as conn:
+        rows = subscribers.all_subscribers(conn)
+    print(render_table(["email", "name", "frequency", "regions", "metrics", "operator", "status"], [
+        [r["email"], r["name"] or "", r["frequency"], " ".join(r["regions"]) or "all", " ".join(r["metrics"]) or "all",
+         "yes" if r["operator"] else "", f"unsubscribed {r['unsubscribed_at']:%Y-%m-%d}" if r["unsubscribed_at"]
+         else "active"] for r in rows]))
+    return 0
+
+
+def cmd_subscribers_remove(args: argparse.Namespace, settings: Settings) -> int:
+    """Delete a subscriber and their digests."""
+    from alerts import subscribers
+
+    with open_db(settings) as conn:
+        try:
+            removed = subscribers.remove(conn, args.email)
+        except subscribers.SubscriberError as error:
+            say(f"cywatch subscribers remove: {error}")
+            return 2
+    if not removed:
+        say(f"cywatch subscribers remove: no subscriber {args.email}")
+        return 1
+    print(f"removed {args.email}")
+    return 0
