@@ -4,12 +4,13 @@ registry of command groups."""
 
 from __future__ import annotations
 
+import argparse
 import csv
 import io
 import os
 import signal
 from collections.abc import Iterator
-from datetime import date, datetime, timezone
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from email import message_from_bytes
 from email.policy import default
@@ -22,9 +23,11 @@ from alerts.transport import probe_message
 from crawler.baseline import BaselineFileError, source_for
 from crawler.extract.numbers import display_value
 from cywatch.cli import GROUPS, build_parser
+from cywatch.commands.common import date_arg, positive, with_mirror
 from db import baseline
 from db.status import overview
 from scheduler.signals import exit_on_sigterm, stop_on_signals
+from settings import ConfigError, Settings
 
 # --- the value formatter ------------------------------------------------------------------------------------
 
@@ -49,7 +52,7 @@ def test_one_formatter_puts_the_qualifier_where_chinese_does(value, unit, kind, 
 
 @pytest.mark.parametrize(("value", "cell"), [
     (Decimal("309.60"), "309.6"),
-    (datetime(2024, 6, 22, 8, 0, tzinfo=timezone.utc), "2024-06-22T08:00:00+00:00"),
+    (datetime(2024, 6, 22, 8, 0, tzinfo=UTC), "2024-06-22T08:00:00+00:00"),
     ("=HYPERLINK(\"x\")", "'=HYPERLINK(\"x\")"),
     ("-3%", "'-3%"), ("+1", "'+1"), ("@SUM(A1)", "'@SUM(A1)"), ("\tx", "'\tx"),
     ("增长6%", "增长6%"), (None, None), (True, True),
@@ -160,3 +163,23 @@ def test_every_subcommand_has_a_handler_and_the_same_names():
                  ["outbox"], ["outbox", "resend", "1"], ["web"], ["run"], ["scheduler"], ["status"]):
         assert callable(parser.parse_args(argv).handler), argv
     assert all(callable(group.register) for group in GROUPS)
+
+
+# --- argument types and --mirror ----------------------------------------------------------------------------
+
+
+def test_argument_types_refuse_with_a_reason():
+    assert date_arg("2024-08-12") == date(2024, 8, 12) and positive("3") == 3
+    for parse, text, reason in ((date_arg, "12.8.2024", "not a date"), (positive, "0", "1 or more"),
+                                (positive, "x", "not a whole number")):
+        with pytest.raises(argparse.ArgumentTypeError, match=reason):
+            parse(text)
+
+
+def test_mirror_replaces_the_setting_and_is_checked_as_the_setting_is():
+    settings = Settings(database_url=None, data_dir=Path("unused"), mirror="http://127.0.0.1:8800")
+    assert with_mirror(settings, None) is settings
+    assert with_mirror(settings, "http://127.0.0.1:9/").mirror == "http://127.0.0.1:9"
+    assert with_mirror(settings, "").mirror is None  # --mirror '' crawls the real sites
+    with pytest.raises(ConfigError, match=r"^--mirror must be an http:// or https:// URL with a host, got 'ftp://x'$"):
+        with_mirror(settings, "ftp://x")
