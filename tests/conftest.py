@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import secrets
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -61,6 +62,18 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     yield url
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+@pytest.fixture
+def public_tmp_path() -> Iterator[Path]:
+    """A fresh directory outside pytest's temporary tree, for data dirs an embedded PostgreSQL lives in.
+
+    pytest makes its tree private to the user at every start, which locks the server's unprivileged user out
+    of a data dir in it whenever another test session starts meanwhile.
+    """
+    path = Path(tempfile.mkdtemp(prefix="cywatch-test-"))
+    yield path
+    shutil.rmtree(path, ignore_errors=True)
 
 
 @pytest.fixture

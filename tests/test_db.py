@@ -159,16 +159,16 @@ def test_in_a_checkout_the_default_data_dir_is_the_checkouts_var(cli_env):
     assert shown.stdout.strip() == str(ROOT / "var"), shown.stderr  # what `make run` uses, from any directory
 
 
-def test_without_database_url_an_embedded_postgres_keeps_data_across_restarts(tmp_path: Path, cli_env):
-    env = {k: v for k, v in cli_env.items() if k != "DATABASE_URL"} | {"CYWATCH_DATA_DIR": str(tmp_path)}
+def test_without_database_url_an_embedded_postgres_keeps_data_across_restarts(public_tmp_path: Path, cli_env):
+    env = {k: v for k, v in cli_env.items() if k != "DATABASE_URL"} | {"CYWATCH_DATA_DIR": str(public_tmp_path)}
     loaded = run_cli("baseline", "load", env=env, timeout=300)
     assert loaded.returncode == 0, loaded.stderr
-    assert f"creating an embedded PostgreSQL in {tmp_path / 'postgres'}" in loaded.stderr  # never silently
+    assert f"creating an embedded PostgreSQL in {public_tmp_path / 'postgres'}" in loaded.stderr  # never silently
     shown = run_cli("baseline", "show", env=env, timeout=300)  # a new process: the server was stopped
     assert shown.returncode == 0, shown.stderr
     assert "creating" not in shown.stderr
     assert "36 indicators" in shown.stdout
-    assert (tmp_path / "postgres" / "PG_VERSION").exists()
+    assert (public_tmp_path / "postgres" / "PG_VERSION").exists()
 
 
 def test_email_case_twins_stored_before_are_merged_into_one_reader(empty_database, cli_env):

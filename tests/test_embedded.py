@@ -24,10 +24,10 @@ pytestmark = pytest.mark.embedded
 
 
 @pytest.fixture
-def embedded_env(tmp_path: Path) -> dict[str, str]:
+def embedded_env(public_tmp_path: Path) -> dict[str, str]:
     """An environment with no DATABASE_URL: commands run their own PostgreSQL under a fresh data dir."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CYWATCH_", "SMTP_", "DATABASE_URL", "PG"))}
-    return env | {"CYWATCH_DATA_DIR": str(tmp_path / "data")}
+    return env | {"CYWATCH_DATA_DIR": str(public_tmp_path / "data")}
 
 
 def _postmaster(env: dict[str, str]) -> int | None:
