@@ -5,6 +5,7 @@ from __future__ import annotations
 import signal
 import subprocess
 import sys
+import threading
 import time
 from datetime import datetime, timedelta
 from zoneinfo import ZoneInfo
@@ -215,13 +216,27 @@ def test_a_scheduled_cycle_waits_for_a_manual_one_instead_of_skipping_the_day(db
     db.commit()
     with serving(tmp_path / "sites") as mirror, MailServer() as smtp:
         process = scheduler(env | {"SMTP_URL": smtp.url()}, "0 0 * * *", mirror.url)
-        time.sleep(4)
+        lines, said_waiting = [], threading.Event()
+
+        def read_stderr() -> None:
+            for line in process.stderr:
+                lines.append(line)
+                if "waiting for it to finish" in line:
+                    said_waiting.set()
+
+        reader = threading.Thread(target=read_stderr, daemon=True)
+        reader.start()
+        assert said_waiting.wait(120), "".join(lines)  # the scheduler's catch-up met the held lock
         waiting = db.execute("SELECT count(*) AS n FROM runs WHERE run_date = %s", [today]).fetchone()["n"] == 0
+        db.commit()
         db.execute("SELECT pg_advisory_unlock(hashtext('cywatch:cycle'))")  # the backfill ends
         db.commit()
         row = wait_for(lambda: finished_run(db, today), 120)
-        code, err = stop(process)
-    assert waiting and "waiting for it to finish" in err
+        process.send_signal(signal.SIGTERM)
+        code = process.wait(90)
+        reader.join(10)
+        err = "".join(lines)
+    assert waiting
     assert code == 0 and row["status"] == "ok", err
     assert [m.recipients for m in smtp.received] == [["reader@example.org"]]
 
