@@ -20,6 +20,7 @@ from alerts import outbox
 from alerts.digest import Period, gather, period_for, personalise, render_for_group, source_trouble
 from alerts.subscribers import envelope_address
 from alerts.transport import FileSender, SmtpSender
+from crawler.extract.identity import MatchOptions
 from db import diff
 from db.commit_order import Marks, committed_marks
 from db.connection import Connection, Row
@@ -180,7 +181,7 @@ def run(conn: Connection, settings: Settings, day: date, dry_run: Path | None = 
     """The whole digest step for `day`."""
     report = Report()
     try:
-        report.compared = diff.compute(conn)
+        report.compared = diff.compute(conn, options=MatchOptions.of(settings))
     except (psycopg.Error, diff.NoBaseline) as error:  # digests still carry what was compared before
         conn.rollback()
         report.diff_error = " ".join(str(error).split())

@@ -218,11 +218,12 @@ def _crawl(conn: Connection, settings: Settings, day: date, stop: StopRequest) -
 
 
 def _diff(conn: Connection, settings: Settings, day: date, stop: StopRequest) -> Step:
+    from crawler.extract.identity import MatchOptions
     from db import diff
 
     with _transactions(conn):
         before = one(conn.execute("SELECT coalesce(max(id), 0) AS n FROM indicator_changes"))["n"]
-        compared = diff.compute(conn)
+        compared = diff.compute(conn, options=MatchOptions.of(settings))
         counts = {r["outcome"]: r["n"] for r in conn.execute(
             "SELECT outcome, count(*) AS n FROM indicator_changes WHERE id > %s GROUP BY outcome", [before])}
         conn.commit()

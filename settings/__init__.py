@@ -57,6 +57,9 @@ class Settings:
     smtp_ca_file: str | None = None  # extra CA certificates to trust (a private relay's own CA)
     smtp_retry_after: float = 300.0  # seconds before a 4xx is tried again, doubled per attempt
     digest_limit: int = 25  # items per digest section before "N more"
+    # the diff's identity matcher (crawler/extract/identity.py): inferred from accept, possible from possible
+    match_accept: float = 0.80
+    match_possible: float = 0.60
     # the cycle and the web endpoint
     schedule: str = "30 7 * * *"  # cron, in `timezone`
     timezone: str = "Asia/Shanghai"
@@ -76,7 +79,11 @@ class Settings:
             if raw.strip():
                 found[variable.field] = variable.read(raw)
         data_dir = found.pop("data_dir", None) or _default_data_dir(env)
-        return replace(cls(database_url=None, data_dir=data_dir), **found)  # type: ignore[arg-type]
+        settings = replace(cls(database_url=None, data_dir=data_dir), **found)  # type: ignore[arg-type]
+        if settings.match_possible > settings.match_accept:
+            raise ConfigError(f"CYWATCH_MATCH_POSSIBLE must not be above CYWATCH_MATCH_ACCEPT "
+                              f"({settings.match_accept:g}), got {settings.match_possible:g}")
+        return settings
 
     @property
     def zone(self) -> ZoneInfo:
@@ -169,6 +176,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CYWATCH_SMTP_CA_FILE", "smtp_ca_file", values.text),
     Variable("CYWATCH_SMTP_RETRY_AFTER", "smtp_retry_after", values.seconds),
     Variable("CYWATCH_DIGEST_LIMIT", "digest_limit", values.positive_int),
+    Variable("CYWATCH_MATCH_ACCEPT", "match_accept", values.fraction),
+    Variable("CYWATCH_MATCH_POSSIBLE", "match_possible", values.fraction),
     Variable("CYWATCH_SCHEDULE", "schedule", values.cron),
     Variable("CYWATCH_TIMEZONE", "timezone", values.timezone),
     Variable("CYWATCH_WEB_HOST", "web_host", values.text),

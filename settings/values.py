@@ -40,6 +40,17 @@ def positive_int(value: str) -> int:
     return number
 
 
+def fraction(value: str) -> float:
+    """A number from 0 to 1, such as 0.8."""
+    try:
+        number = float(value.strip())
+    except ValueError:
+        raise ValueError("must be a number from 0 to 1, such as 0.8") from None
+    if not 0 <= number <= 1:
+        raise ValueError("must be a number from 0 to 1, such as 0.8")
+    return number
+
+
 def port(value: str) -> int:
     """A TCP port, 1 to 65535."""
     try:

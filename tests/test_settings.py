@@ -59,7 +59,8 @@ def test_every_variable_is_parsed_into_the_settings():
              "CYWATCH_SECRET": "s", "CYWATCH_PUBLIC_URL": "https://cywatch.example.org/",
              "CYWATCH_MAIL_FROM": "成渝观察 <digest@example.org>", "CYWATCH_SMTP_TIMEOUT": "45",
              "CYWATCH_SMTP_CA_FILE": "/etc/ca.pem", "CYWATCH_SMTP_RETRY_AFTER": "5m",
-             "CYWATCH_DIGEST_LIMIT": "7", "CYWATCH_SCHEDULE": "0  6 * * 1", "CYWATCH_TIMEZONE": "Europe/Berlin",
+             "CYWATCH_DIGEST_LIMIT": "7", "CYWATCH_MATCH_ACCEPT": "0.85", "CYWATCH_MATCH_POSSIBLE": "0.5",
+             "CYWATCH_SCHEDULE": "0  6 * * 1", "CYWATCH_TIMEZONE": "Europe/Berlin",
              "CYWATCH_WEB_HOST": "0.0.0.0", "CYWATCH_WEB_PORT": "9000",
              "CYWATCH_TEST_ADMIN_URL": "postgresql://postgres@db/postgres"}
     assert set(given) == {v.name for v in VARIABLES}
@@ -72,6 +73,7 @@ def test_every_variable_is_parsed_into_the_settings():
         "relay", 25, 45.0, "/etc/ca.pem")
     assert (s.secret, s.public_url, s.mail_from, s.smtp_retry_after, s.digest_limit) == (
         "s", "https://cywatch.example.org", "成渝观察 <digest@example.org>", 300.0, 7)
+    assert (s.match_accept, s.match_possible) == (0.85, 0.5)
     assert (s.schedule, s.timezone, s.zone.key, s.web_host, s.web_port, s.test_admin_url) == (
         "0 6 * * 1", "Europe/Berlin", "Europe/Berlin", "0.0.0.0", 9000, "postgresql://postgres@db/postgres")
 
@@ -96,6 +98,9 @@ def test_unset_and_empty_variables_take_the_defaults(tmp_path):
     ("CYWATCH_LOG_LEVEL", "loud", "CYWATCH_LOG_LEVEL must be one of CRITICAL, ERROR, WARNING, INFO, DEBUG"),
     ("CYWATCH_MIRROR", "127.0.0.1:8800", "CYWATCH_MIRROR must be an http:// or https:// URL with a host"),
     ("CYWATCH_MAIL_FROM", "成渝观察 <简报@例子.中国>", "CYWATCH_MAIL_FROM needs an ASCII address"),
+    ("CYWATCH_MATCH_ACCEPT", "80%", "CYWATCH_MATCH_ACCEPT must be a number from 0 to 1, such as 0.8, got '80%'"),
+    ("CYWATCH_MATCH_ACCEPT", "1.5", "CYWATCH_MATCH_ACCEPT must be a number from 0 to 1"),
+    ("CYWATCH_MATCH_POSSIBLE", "0.9", "CYWATCH_MATCH_POSSIBLE must not be above CYWATCH_MATCH_ACCEPT (0.8), got 0.9"),
 ])
 def test_a_bad_value_is_one_line_naming_the_variable(name, value, expected):
     with pytest.raises(ConfigError) as raised:

@@ -22,6 +22,7 @@ from typing import Literal, Protocol
 from rapidfuzz import fuzz
 
 from crawler.extract.lexicon import lexicon
+from settings import Settings
 
 Verdict = Literal["exact", "inferred", "possible"]
 
@@ -53,6 +54,11 @@ class MatchOptions:
 
     accept: float = 0.80
     possible: float = 0.60
+
+    @classmethod
+    def of(cls, settings: Settings) -> MatchOptions:
+        """The thresholds a deployment set (CYWATCH_MATCH_ACCEPT, CYWATCH_MATCH_POSSIBLE)."""
+        return cls(accept=settings.match_accept, possible=settings.match_possible)
 
 
 @dataclass(frozen=True, slots=True)
@@ -222,11 +228,8 @@ def _magnitude(figure: Figure, candidate: Figure) -> float:
     return 0.6
 
 
-_CONTEXT_WORDS = re.compile(r"中欧班列|陆海新通道|高速公路|铁路|机场|港口|班列|进出口|出口|进口|投资|项目|平台|"
-                            r"园区|企业|产业|工业|消费|旅客|货物|集装箱|航线|通道|国家|城市")
-
-
 def _context_overlap(first: str, second: str) -> int:
-    if not first or not second:
+    words = lexicon().context_word_re  # metrics.toml [context] words
+    if not first or not second or words is None:
         return 0
-    return min(2, len(set(_CONTEXT_WORDS.findall(first)) & set(_CONTEXT_WORDS.findall(second))))
+    return min(2, len(set(words.findall(first)) & set(words.findall(second))))

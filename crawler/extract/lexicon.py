@@ -49,7 +49,7 @@ class Lexicon:
                  suffixes: dict[str, str], patterns: dict[str, str] | None = None,
                  brand_regions: dict[str, str] | None = None, cue_nouns: list[str] | None = None,
                  never_merge: list[list[str]] | None = None, scopes: list[str] | None = None,
-                 synonyms: dict[str, list[str]] | None = None) -> None:
+                 synonyms: dict[str, list[str]] | None = None, context_words: list[str] | None = None) -> None:
         self.regions_by_alias = regions
         self.brand_regions = sorted((brand_regions or {}).items(), key=lambda item: -len(item[0]))
         self.cue_nouns = tuple(sorted(cue_nouns or (), key=len, reverse=True))
@@ -58,6 +58,8 @@ class Lexicon:
         pairs = sorted(((w, key) for key, words in (synonyms or {}).items() for w in words), key=lambda p: -len(p[0]))
         self._synonym_re = re.compile("|".join(re.escape(w) for w, _ in pairs)) if pairs else None
         self._synonyms = dict(pairs)
+        words = sorted(context_words or (), key=len, reverse=True)  # longest first: 进出口 before 出口
+        self.context_word_re = re.compile("|".join(map(re.escape, words))) if words else None
         self.cue_noun_re = re.compile("|".join(map(re.escape, self.cue_nouns))) if self.cue_nouns else None
         self.metric_aliases = aliases
         self.metric_patterns = [(re.compile(k), v) for k, v in (patterns or {}).items()]
@@ -158,7 +160,8 @@ def lexicon() -> Lexicon:
     return Lexicon(_load_regions(), aliases, metrics.get("prefixes", {}), metrics.get("suffixes", {}),
                    metrics.get("patterns", {}), metrics.get("brand_regions", {}),
                    metrics.get("cue_nouns", {}).get("nouns", []), metrics.get("never_merge", {}).get("pairs", []),
-                   metrics.get("never_merge", {}).get("scopes", []), metrics.get("synonyms", {}))
+                   metrics.get("never_merge", {}).get("scopes", []), metrics.get("synonyms", {}),
+                   metrics.get("context", {}).get("words", []))
 
 
 _CACHE_DIR: list[Path] = [Path(tempfile.gettempdir()) / "cache"]

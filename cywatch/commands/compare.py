@@ -47,13 +47,14 @@ def register(commands: Commands) -> None:
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     """Compare new figures with the baseline and print what moved."""
     from crawler.extract.extractor import to_json_line
+    from crawler.extract.identity import MatchOptions
     from crawler.extract.numbers import display_value, format_change
     from cywatch.table import render_table
     from db import diff
 
     with open_db(settings) as conn:
         ensure_baseline(conn)
-        compared = diff.compute(conn)
+        compared = diff.compute(conn, options=MatchOptions.of(settings))
         rows = diff.changes(conn, since=args.since)
     if args.format == "json":
         for row in rows:
