@@ -12,6 +12,7 @@ from __future__ import annotations
 import html
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
+from decimal import Decimal
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
@@ -92,6 +93,7 @@ class Item:
     match: str = "exact"  # exact, inferred (named otherwise than the baseline), possible (for review), none
     match_reason: str = ""
     baseline_metric: str = ""  # the baseline's name for an inferred or possible match
+    correction: str = ""  # a comparison already reported that has changed since (a reprocess, a review)
 
 
 @dataclass
@@ -165,7 +167,7 @@ def _item(row: Row, zone: tzinfo) -> Item:
         source=row["source_name"], published=f"{published:%Y-%m-%d}")
 
 
-def _dedupe(rows: list[Row], zone: tzinfo) -> list[Item]:
+def _dedupe(rows: list[Row], zone: tzinfo, mark: int = 0) -> list[Item]:
     """The same figure stated in several articles is one item ("also in N more")."""
     seen: dict[tuple[object, ...], Item] = {}
     for row in rows:
@@ -174,7 +176,35 @@ def _dedupe(rows: list[Row], zone: tzinfo) -> list[Item]:
             seen[key].also_in += 1
         else:
             seen[key] = _item(row, zone)
+            if _first_seq(row) <= mark:
+                seen[key].correction = _correction(row)
     return list(seen.values())
+
+
+def _first_seq(row: Row) -> int:
+    return int(row.get("first_seq") or row.get("commit_seq") or 0)
+
+
+def _unseen(row: Row, mark: int) -> bool:
+    """Whether a comparison is news to a digest whose last one covered commit number `mark`: compared first
+    after it, or revised after it (db/reprocess.py). A figure re-keyed or compared again, to the same effect,
+    is not reported twice."""
+    return _first_seq(row) > mark or int(row.get("revised_seq") or 0) > mark
+
+
+def _correction(row: Row) -> str:
+    """What a revised comparison said before, as the digest's correction line."""
+    before = row.get("revision") or {}
+    outcome = before.get("outcome")
+    if outcome == "new":
+        return "此前列为新指标 (previously reported as a new figure)"
+    if outcome == "confirmed":
+        return "此前报为与基线相同 (previously reported as unchanged since the baseline)"
+    if outcome == "changed" and before.get("b_value") is not None:
+        old = _with_qualifier(humanize(Decimal(before["b_value"]), before.get("b_unit") or row["unit"],
+                                       before.get("kind") or row["kind"]), before.get("b_qualifier"))
+        return f"此前对比基线“{before.get('b_metric') or ''}” {old} (previously compared with another baseline figure)"
+    return "此前的对比已更正 (the earlier comparison was corrected)"
 
 
 def source_trouble(conn: Connection) -> list[Row]:
@@ -196,10 +226,12 @@ def gather(conn: Connection, subscriber: Row, health: list[Row], upto: Marks, zo
     marks = {"c": subscriber["mark_change"], "a": subscriber["mark_article"]}
     regions, metrics = list(subscriber["regions"]), list(subscriber["metrics"])
     rows = diff.changes(conn, after_change=marks["c"], upto_change=upto.change, regions=regions, metrics=metrics)
+    rows = [r for r in rows if _unseen(r, marks["c"])]
     content = Content(change_mark=max(marks["c"], upto.change), article_mark=max(marks["a"], upto.article))
-    content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"], zone)
-    content.new = _dedupe([r for r in rows if r["outcome"] == "new"], zone)
-    content.confirmed = sum(1 for r in rows if r["outcome"] == "confirmed")
+    corrected_confirmed = [r for r in rows if r["outcome"] == "confirmed" and _first_seq(r) <= marks["c"]]
+    content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"] + corrected_confirmed, zone, marks["c"])
+    content.new = _dedupe([r for r in rows if r["outcome"] == "new"], zone, marks["c"])
+    content.confirmed = sum(1 for r in rows if r["outcome"] == "confirmed") - len(corrected_confirmed)
     content.articles = conn.execute(
         """
         SELECT a.id, a.title, a.canonical_url, s.name AS source_name, a.published_at, a.section,

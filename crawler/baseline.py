@@ -10,7 +10,8 @@ from pathlib import Path
 
 from crawler.encoding import NotText, decode_document
 from crawler.extract import extract_indicators
-from db import baseline
+from crawler.extract.lexicon import fingerprint
+from db import baseline, lexicon_store
 from db.baseline import DEFAULT_NAME, BaselineSource, LoadResult
 from db.connection import Connection
 
@@ -42,16 +43,25 @@ def source_for(file: str | None, published: date | None = None, source: str = "c
 
 
 def load(conn: Connection, source: BaselineSource, name: str = DEFAULT_NAME) -> LoadResult:
-    """Store a baseline version unless the same text (and facts) is already a version of `name`.
+    """Store a baseline version unless the same text (and facts) is already a version of `name`, read with
+    the lexicon of now (the data files and the stored entries: its fingerprint).
 
     One transaction: the version is looked up (under the name's lock), and only when it is new are its
-    figures extracted and stored.
+    figures extracted and stored. After a lexicon edit the same text is read again as the next version.
     """
     with conn.transaction():
-        existing = baseline.find(conn, source, name)
+        lexicon_store.apply(conn)
+        existing = baseline.find(conn, source, name, fingerprint())
         if existing is not None:
             return existing
-        return baseline.store(conn, source, extract_indicators(source.text, source.published), name)
+        return baseline.store(conn, source, extract_indicators(source.text, source.published), name, fingerprint())
+
+
+def reload(conn: Connection, name: str = DEFAULT_NAME) -> LoadResult | None:
+    """Read the current version of `name` again when the lexicon changed since it was read (a new version;
+    `created` False when it had not); None when there is no baseline."""
+    source = baseline.source_of(conn, name)
+    return None if source is None else load(conn, source, name)
 
 
 def ensure_loaded(conn: Connection, name: str = DEFAULT_NAME) -> LoadResult | None:

@@ -9,7 +9,9 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Sequence
 from concurrent.futures import ThreadPoolExecutor
+from datetime import date
 from decimal import Decimal
 
 import psycopg
@@ -17,9 +19,11 @@ from scrapy.crawler import Crawler
 
 from crawler import relevance
 from crawler.deployment import deployment
+from crawler.extract import Indicator
 from crawler.extract.tables import extract_document
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, TableLayout
 from crawler.sources import source
+from db import lexicon_store
 from db.articles import Article, Stored, store_article
 from db.connection import Connection, connect
 
@@ -40,8 +44,14 @@ class StorePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        """Connect on the storing thread."""
+        """Connect on the storing thread; the lexicon takes the database's stored entries (review decisions)."""
         self.conn = self.executor.submit(connect, deployment(self.crawler)).result()
+        self.executor.submit(self._use_stored_lexicon).result()
+
+    def _use_stored_lexicon(self) -> None:
+        assert self.conn is not None
+        with self.conn.transaction():  # read, then ended: each article's store is a transaction of its own
+            lexicon_store.apply(self.conn)
 
     def close_spider(self) -> None:
         """Finish pending work and close the connection."""
@@ -68,13 +78,9 @@ class StorePipeline:
         rel = relevance.score(item.title, text)
         relevant = rel.score >= self.threshold
         indicators = []
-        if relevant:  # the headline gives context; its figures are restated in the body, stored once
-            body_start = len(text) - len("\n".join(item.paragraphs))
-            body_line = text.count("\n", 0, body_start)
-            indicators = [i for i in extract_document(text, item.published_at.date(),
-                                                      default_region=source(item.source).home_region,
-                                                      layouts=item.tables, body_line=body_line)
-                          if i.start >= body_start]
+        if relevant:
+            indicators = figures_of(text, len(text) - len("\n".join(item.paragraphs)), item.published_at.date(),
+                                    item.source, item.tables)
         article = Article(source=item.source, canonical_url=item.url, title=item.title,
                           published_at=item.published_at, body=text, doc_id=item.doc_id, section=item.section,
                           relevance=rel.score, matched_terms=rel.terms, relevant=relevant,
@@ -85,6 +91,16 @@ class StorePipeline:
             self.conn.rollback()
             raise
         return _Result(stored, relevant)
+
+
+def figures_of(text: str, body_start: int, published: date, source_name: str,
+               tables: Sequence[TableLayout]) -> list[Indicator]:
+    """The figures of an article's stored text whose body starts at `body_start`, as the crawl extracts them
+    (also `cywatch reprocess`): the headline gives context; its figures are restated in the body, stored once."""
+    body_line = text.count("\n", 0, body_start)
+    return [i for i in extract_document(text, published, default_region=source(source_name).home_region,
+                                        layouts=tables, body_line=body_line)
+            if i.start >= body_start]
 
 
 class _Result:
@@ -103,4 +119,7 @@ def _metadata(item: ArticleItem) -> dict[str, object]:
         meta["pretitle"] = item.pretitle
     if item.subtitle:
         meta["subtitle"] = item.subtitle
+    if item.tables:  # so that `cywatch reprocess` reads the tables as the crawl did
+        meta["tables"] = [{"first_line": t.first_line, "rows": t.rows, "header_rows": t.header_rows,
+                           "spans": [list(s) for s in t.spans]} for t in item.tables]
     return meta

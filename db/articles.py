@@ -19,6 +19,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from crawler.extract import Indicator
+from crawler.extract.version import Stamp, current
 from db.connection import Connection, one
 from settings import SITES_TIMEZONE
 
@@ -76,8 +77,12 @@ def period_bounds(period: str | None) -> tuple[date | None, date | None]:
     return date(year, 1, 1), date(year, 12, 31)
 
 
-def store_article(conn: Connection, article: Article, indicators: Iterable[Indicator]) -> Stored:
-    """Insert an article and its indicators in one transaction, unless it is already stored."""
+def store_article(conn: Connection, article: Article, indicators: Iterable[Indicator], *,
+                  republished: bool = True) -> Stored:
+    """Insert an article and its indicators in one transaction, unless it is already stored.
+
+    `republished=False` skips the re-published-copy check (a baseline read again with a changed lexicon is
+    the same text on purpose)."""
     with conn.transaction():
         row = conn.execute(
             """
@@ -98,7 +103,7 @@ def store_article(conn: Connection, article: Article, indicators: Iterable[Indic
                 [article.source, article.canonical_url, article.doc_id]))
             return Stored(existing["id"], new=False)
         article_id = row["id"]
-        original = conn.execute(
+        original = None if not republished else conn.execute(
             """
             SELECT id FROM articles
             WHERE source = %s AND normalized_title = %s AND id <> %s AND duplicate_of IS NULL
@@ -114,15 +119,26 @@ def store_article(conn: Connection, article: Article, indicators: Iterable[Indic
         return Stored(article_id, new=True, indicators=count)
 
 
+def observation_row(ind: Indicator, stamp: Stamp) -> dict[str, object]:
+    """An indicator as the columns of its observation (the article's and the id aside)."""
+    period_start, period_end = period_bounds(ind.period)
+    return {"metric": ind.metric, "metric_raw": ind.metric_raw, "region": ind.region, "kind": ind.kind,
+            "period": ind.period, "period_start": period_start, "period_end": period_end, "value": ind.value,
+            "unit": ind.unit, "qualifier": ind.qualifier, "status": ind.status, "surface": ind.surface,
+            "sentence": ind.sentence, "start_offset": ind.start, "end_offset": ind.end,
+            "sentence_start": ind.sentence_start, "extractor_version": stamp.extractor,
+            "lexicon_fingerprint": stamp.lexicon}
+
+
 def insert_observations(conn: Connection, article_id: int, published_at: datetime,
-                        indicators: Iterable[Indicator]) -> int:
-    """Insert an article's indicators; returns how many rows were written."""
-    rows = []
-    for ind in indicators:
-        period_start, period_end = period_bounds(ind.period)
-        rows.append([article_id, ind.metric, ind.metric_raw, ind.region, ind.kind, ind.period, period_start,
-                     period_end, ind.value, ind.unit, ind.qualifier, ind.status, ind.surface, ind.sentence,
-                     ind.start, ind.end, ind.sentence_start, published_at])
+                        indicators: Iterable[Indicator], stamp: Stamp | None = None) -> int:
+    """Insert an article's indicators; returns how many rows were written.
+
+    `stamp` says what extracted them (default: this process's extractor and lexicon, crawler.extract.version).
+    """
+    stamp = stamp or current()
+    rows = [observation_row(ind, stamp) | {"article_id": article_id, "published_at": published_at}
+            for ind in indicators]
     if not rows:
         return 0
     with conn.cursor() as cur:
@@ -130,8 +146,12 @@ def insert_observations(conn: Connection, article_id: int, published_at: datetim
             """
             INSERT INTO indicator_observations
                 (article_id, metric, metric_raw, region, kind, period, period_start, period_end, value, unit,
-                 qualifier, status, surface, sentence, start_offset, end_offset, sentence_start, published_at)
-            VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)
+                 qualifier, status, surface, sentence, start_offset, end_offset, sentence_start, published_at,
+                 extractor_version, lexicon_fingerprint)
+            VALUES (%(article_id)s, %(metric)s, %(metric_raw)s, %(region)s, %(kind)s, %(period)s, %(period_start)s,
+                    %(period_end)s, %(value)s, %(unit)s, %(qualifier)s, %(status)s, %(surface)s, %(sentence)s,
+                    %(start_offset)s, %(end_offset)s, %(sentence_start)s, %(published_at)s, %(extractor_version)s,
+                    %(lexicon_fingerprint)s)
             ON CONFLICT DO NOTHING
             """,
             rows,

@@ -16,6 +16,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from crawler.extract.identity import DEFAULT_OPTIONS, Match, MatchOptions, best_match, could_match
+from db import lexicon_store
 from db.baseline import DEFAULT_NAME
 from db.connection import Connection, Row
 
@@ -96,6 +97,7 @@ def compute(conn: Connection, baseline: str = DEFAULT_NAME, options: MatchOption
     with conn.transaction():  # committed on return when called outside a transaction, as callers do
         if not conn.execute("SELECT 1 FROM baselines WHERE name = %s", [baseline]).fetchone():
             raise NoBaseline(f"no baseline named {baseline!r} is loaded; run: cywatch baseline load")
+        lexicon_store.apply(conn)  # reviewers' decisions (distinct pairs) hold for the matcher too
         # "the latest earlier figure of this key" must walk observations_key_published in order and stop at
         # the first row; left to itself the planner may sort every earlier figure of a key, per figure
         # (quadratic on a long history), because it expects keys to be rare.
@@ -227,7 +229,8 @@ class _Figure:
 
 _CHANGES = """
 SELECT c.id AS change_id, c.outcome, c.period_relation, c.restated, c.delta, c.delta_ratio, c.previous_delta,
-       c.match, c.match_score, c.match_reason, o.id AS observation_id, o.metric, o.region, o.kind, o.period, o.value, o.unit, o.qualifier, o.status,
+       c.match, c.match_score, c.match_reason, c.commit_seq, c.first_seq, c.revised_seq, c.revision,
+       o.id AS observation_id, o.metric, o.region, o.kind, o.period, o.value, o.unit, o.qualifier, o.status,
        o.surface, o.sentence,
        b.value AS baseline_value, b.unit AS baseline_unit, b.qualifier AS baseline_qualifier,
        b.period AS baseline_period, b.surface AS baseline_surface, b.published_at AS baseline_published_at,

@@ -145,6 +145,8 @@ def batch(figure: Figure) -> str | None:
 def never_merge(first: str, second: str) -> bool:
     """Whether the lexicon forbids treating two metrics as one (出口总额 and 进出口总额)."""
     lex = lexicon()
+    if frozenset((first, second)) in lex.distinct:
+        return True  # a pair a reviewer rejected (cywatch review reject), or [never_merge] distinct
     if any((scope in first) != (scope in second) for scope in lex.scopes):
         return True  # 规上工业增加值 is not 工业增加值
     for a, b in lex.never_merge:

@@ -7,13 +7,16 @@ loaded once per process (`lexicon()` and `tokenizer()` are cached).
 from __future__ import annotations
 
 import functools
+import hashlib
+import json
 import logging
 import re
 import tempfile
 import tomllib
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
+from typing import Any
 
 import jieba
 
@@ -49,12 +52,14 @@ class Lexicon:
                  suffixes: dict[str, str], patterns: dict[str, str] | None = None,
                  brand_regions: dict[str, str] | None = None, cue_nouns: list[str] | None = None,
                  never_merge: list[list[str]] | None = None, scopes: list[str] | None = None,
-                 synonyms: dict[str, list[str]] | None = None, context_words: list[str] | None = None) -> None:
+                 synonyms: dict[str, list[str]] | None = None, context_words: list[str] | None = None,
+                 distinct: list[list[str]] | None = None) -> None:
         self.regions_by_alias = regions
         self.brand_regions = sorted((brand_regions or {}).items(), key=lambda item: -len(item[0]))
         self.cue_nouns = tuple(sorted(cue_nouns or (), key=len, reverse=True))
         self.never_merge = [(a, b) for a, b in (never_merge or [])]
         self.scopes = tuple(scopes or ())
+        self.distinct = frozenset(frozenset(pair) for pair in distinct or () if len(set(pair)) == 2)
         pairs = sorted(((w, key) for key, words in (synonyms or {}).items() for w in words), key=lambda p: -len(p[0]))
         self._synonym_re = re.compile("|".join(re.escape(w) for w, _ in pairs)) if pairs else None
         self._synonyms = dict(pairs)
@@ -148,20 +153,76 @@ def _load_regions() -> dict[str, Region]:
     return regions
 
 
+@dataclass(frozen=True, slots=True)
+class StoredEntries:
+    """Lexicon entries kept in the database (review decisions), applied on top of the data files."""
+
+    aliases: tuple[tuple[str, str], ...] = ()  # (alias, canonical)
+    distinct: tuple[tuple[str, str], ...] = field(default=())  # metric pairs never merged, exactly as named
+
+
+_STORED: list[StoredEntries] = [StoredEntries()]
+
+
+def use_stored_entries(entries: StoredEntries) -> bool:
+    """Apply the database's entries from now on (lexicon, tokenizer, fingerprint); False if already applied."""
+    if entries == _STORED[0]:
+        return False
+    _STORED[0] = entries
+    reload()
+    return True
+
+
+def reload() -> None:
+    """Read the data files again on next use (after they were edited while the process runs)."""
+    for cached in (lexicon, tokenizer, cut, fingerprint, _metrics):
+        cached.cache_clear()
+
+
+@functools.cache
+def _metrics() -> dict[str, object]:
+    """metrics.toml as data, with the stored entries merged in (aliases, [never_merge] distinct)."""
+    metrics = tomllib.loads((DATA / "metrics.toml").read_text(encoding="utf-8"))
+    aliases = metrics.setdefault("aliases", {})
+    for alias, canonical in _STORED[0].aliases:
+        if alias != canonical and alias not in aliases.get(canonical, []):
+            aliases[canonical] = [*aliases.get(canonical, []), alias]
+    never = metrics.setdefault("never_merge", {})
+    pairs = {tuple(sorted(p)) for p in never.get("distinct", [])} | {tuple(sorted(p)) for p in _STORED[0].distinct}
+    never["distinct"] = [list(p) for p in sorted(pairs)]
+    return metrics
+
+
+@functools.cache
+def fingerprint() -> str:
+    """A hash of everything the extractor reads as data: the lexicon's files and the stored entries.
+
+    Of metrics.toml's content, not its bytes (a comment changes nothing; an alias exported from the database
+    to the file leaves it as it was); regions.tsv and words.txt as written.
+    """
+    metrics = json.loads(json.dumps(_metrics(), ensure_ascii=False))
+    for canonical, spellings in metrics.get("aliases", {}).items():
+        metrics["aliases"][canonical] = sorted(set(spellings))
+    digest = hashlib.sha256(json.dumps(metrics, ensure_ascii=False, sort_keys=True).encode())
+    for name in ("regions.tsv", "words.txt"):
+        digest.update(b"\x1f" + (DATA / name).read_bytes())
+    return digest.hexdigest()[:16]
+
+
 @functools.cache
 def lexicon() -> Lexicon:
-    """The process-wide lexicon, loaded from the data files on first use."""
-    metrics = tomllib.loads((DATA / "metrics.toml").read_text(encoding="utf-8"))
+    """The process-wide lexicon, loaded from the data files on first use (with the stored entries)."""
+    metrics: dict[str, Any] = _metrics()
     aliases: dict[str, str] = {}
     for canonical, spellings in metrics.get("aliases", {}).items():
         aliases[canonical] = canonical
         for spelling in spellings:
             aliases[spelling] = canonical
+    never = metrics.get("never_merge", {})
     return Lexicon(_load_regions(), aliases, metrics.get("prefixes", {}), metrics.get("suffixes", {}),
                    metrics.get("patterns", {}), metrics.get("brand_regions", {}),
-                   metrics.get("cue_nouns", {}).get("nouns", []), metrics.get("never_merge", {}).get("pairs", []),
-                   metrics.get("never_merge", {}).get("scopes", []), metrics.get("synonyms", {}),
-                   metrics.get("context", {}).get("words", []))
+                   metrics.get("cue_nouns", {}).get("nouns", []), never.get("pairs", []), never.get("scopes", []),
+                   metrics.get("synonyms", {}), metrics.get("context", {}).get("words", []), never.get("distinct", []))
 
 
 _CACHE_DIR: list[Path] = [Path(tempfile.gettempdir()) / "cache"]

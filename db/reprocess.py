@@ -1,0 +1,255 @@
+"""Reprocessing stored figures: an article's observations replaced by a new extraction, comparisons recomputed.
+
+The extractor runs above this module (crawler/reprocess.py); here figures are stored and compared.
+
+`replace_observations` keeps the row of each figure that is still there (the same number at the same place
+of the text, however it is now named), so that everything pointing at it stays; it updates what changed,
+inserts what is new and deletes what is gone. `recompute` compares a set of figures again. A recomputed
+comparison is a new row in commit order; `first_seq`, `revised_seq` and `revision` (migration 0040) tell a
+digest what to make of it: a figure it already reported is not reported again (re-keyed or not), unless its
+comparison changed, which is reported once, as a correction.
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+from crawler.extract import Indicator
+from crawler.extract.identity import DEFAULT_OPTIONS, MatchOptions
+from crawler.extract.version import Stamp, current
+from db import diff
+from db.articles import insert_observations, observation_row
+from db.baseline import DEFAULT_NAME
+from db.connection import Connection
+
+
+@dataclass(frozen=True, slots=True)
+class StoredArticle:
+    """A stored article to extract again, with what the crawl knew of it."""
+
+    id: int
+    source: str
+    title: str
+    published_at: datetime
+    body: str
+    metadata: dict[str, Any]
+
+
+_SCOPE = """
+FROM articles a
+WHERE a.relevant AND a.duplicate_of IS NULL
+  AND NOT EXISTS (SELECT 1 FROM baselines b WHERE b.article_id = a.id)
+  AND (%(since)s::date IS NULL OR a.published_at >= %(since)s::date::timestamptz)
+  AND (%(source)s::text IS NULL OR a.source = %(source)s)
+  AND (%(all)s OR NOT EXISTS (SELECT 1 FROM indicator_observations o WHERE o.article_id = a.id)
+       OR EXISTS (SELECT 1 FROM indicator_observations o WHERE o.article_id = a.id
+                  AND (o.extractor_version IS DISTINCT FROM %(extractor)s
+                       OR o.lexicon_fingerprint IS DISTINCT FROM %(lexicon)s)))
+"""
+
+
+def _scope(since: date | None, source: str | None, stamp: Stamp | None) -> dict[str, object]:
+    return {"since": since, "source": source, "all": stamp is None,
+            "extractor": stamp.extractor if stamp else None, "lexicon": stamp.lexicon if stamp else None}
+
+
+def count_articles(conn: Connection, *, since: date | None = None, source: str | None = None,
+                   stale: Stamp | None = None) -> int:
+    """How many articles `articles` would hand out (see there)."""
+    row = conn.execute("SELECT count(*) AS n " + _SCOPE, _scope(since, source, stale)).fetchone()
+    return int(row["n"]) if row else 0
+
+
+def articles(conn: Connection, *, since: date | None = None, source: str | None = None, stale: Stamp | None = None,
+             after_id: int = 0, limit: int = 100) -> list[StoredArticle]:
+    """Relevant stored articles (never a baseline's, never a re-published copy), in id order from `after_id`.
+
+    `since` keeps those published from that day on, `source` those of one source; with `stale`, only those
+    with no figure, or with a figure that another extractor or lexicon than `stale` extracted.
+    """
+    rows = conn.execute(
+        "SELECT a.id, a.source, a.title, a.published_at, a.body, a.metadata " + _SCOPE
+        + " AND a.id > %(after)s ORDER BY a.id LIMIT %(limit)s",
+        _scope(since, source, stale) | {"after": after_id, "limit": limit}).fetchall()
+    return [StoredArticle(**row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Replaced:
+    """What replacing an article's observations did, by observation id."""
+
+    kept: list[int]  # the same figure, updated in place (possibly re-keyed)
+    added: list[int]
+    removed: int
+    rekeyed: int  # kept figures whose metric, region, kind, unit or status changed
+
+    @property
+    def touched(self) -> list[int]:
+        """Observations whose comparison has to be made again."""
+        return self.kept + self.added
+
+
+_KEY = ("metric", "region", "kind", "unit", "status")
+
+
+def replace_observations(conn: Connection, article_id: int, indicators: Iterable[Indicator],
+                         stamp: Stamp | None = None) -> Replaced:
+    """Replace an article's observations with a new extraction of it, in one transaction.
+
+    A figure found again (the same value at the same offsets, or overlapping ones) keeps its row and id;
+    the rest are inserted or deleted. Comparisons are not touched here: `recompute` the `touched` ones.
+    """
+    stamp = stamp or current()
+    with conn.transaction():
+        article = conn.execute("SELECT published_at FROM articles WHERE id = %s FOR UPDATE", [article_id]).fetchone()
+        if article is None:
+            raise LookupError(f"no article {article_id}")
+        old = conn.execute("SELECT id, start_offset, end_offset, value, metric, region, kind, unit, status "
+                           "FROM indicator_observations WHERE article_id = %s ORDER BY id", [article_id]).fetchall()
+        fresh = _unique(indicators)
+        pairs = _pair(old, fresh)
+        kept = {old_id: fresh[i] for i, old_id in pairs.items()}
+        removed = [r["id"] for r in old if r["id"] not in kept]
+        if removed:  # later comparisons that took a removed figure as their previous one are recomputed
+            conn.execute("UPDATE indicator_changes SET previous_observation_id = NULL "
+                         "WHERE previous_observation_id = ANY(%s)", [removed])
+            conn.execute("DELETE FROM indicator_observations WHERE id = ANY(%s)", [removed])
+        by_id = {r["id"]: r for r in old}
+        rekeyed = sum(1 for old_id, ind in kept.items()
+                      if tuple(by_id[old_id][k] for k in _KEY) != tuple(getattr(ind, k) for k in _KEY))
+        with conn.cursor() as cursor:
+            # two steps, so that figures trading names within the article never meet the unique key halfway
+            cursor.executemany("UPDATE indicator_observations SET metric = E'\\x01' || id WHERE id = %s",
+                               [[old_id] for old_id in kept])
+            cursor.executemany(_UPDATE, [observation_row(ind, stamp) | {"id": old_id} for old_id, ind in kept.items()])
+        added_indicators = [ind for i, ind in enumerate(fresh) if i not in pairs]
+        insert_observations(conn, article_id, article["published_at"], added_indicators, stamp)
+        added = [r["id"] for r in conn.execute(
+            "SELECT id FROM indicator_observations WHERE article_id = %s AND NOT id = ANY(%s) ORDER BY id",
+            [article_id, list(kept)])]
+    return Replaced(kept=sorted(kept), added=added, removed=len(removed), rekeyed=rekeyed)
+
+
+_UPDATE = """
+UPDATE indicator_observations SET metric = %(metric)s, metric_raw = %(metric_raw)s, region = %(region)s,
+    kind = %(kind)s, period = %(period)s, period_start = %(period_start)s, period_end = %(period_end)s,
+    value = %(value)s, unit = %(unit)s, qualifier = %(qualifier)s, status = %(status)s, surface = %(surface)s,
+    sentence = %(sentence)s, start_offset = %(start_offset)s, end_offset = %(end_offset)s,
+    sentence_start = %(sentence_start)s, extractor_version = %(extractor_version)s,
+    lexicon_fingerprint = %(lexicon_fingerprint)s
+WHERE id = %(id)s
+"""
+
+
+def _unique(indicators: Iterable[Indicator]) -> list[Indicator]:
+    """The indicators the store would keep: the first of each (offset, metric, region, kind)."""
+    seen: set[tuple[object, ...]] = set()
+    kept = []
+    for ind in indicators:
+        key = (ind.start, ind.metric, ind.region, ind.kind)
+        if key not in seen:
+            seen.add(key)
+            kept.append(ind)
+    return kept
+
+
+def _pair(old: Sequence[dict[str, Any]], fresh: Sequence[Indicator]) -> dict[int, int]:
+    """Which new indicator (index) is which old figure (id): the same value at the same offsets first, then
+    the same value at overlapping offsets (a qualifier now read into the surface)."""
+    pairs: dict[int, int] = {}
+    taken: set[int] = set()
+    for exact in (True, False):
+        for i, ind in enumerate(fresh):
+            if i in pairs:
+                continue
+            for row in old:
+                if row["id"] in taken or Decimal(row["value"]) != ind.value:
+                    continue
+                same = (row["start_offset"], row["end_offset"]) == (ind.start, ind.end)
+                overlap = row["start_offset"] < ind.end and ind.start < row["end_offset"]
+                if same if exact else overlap:
+                    pairs[i] = row["id"]
+                    taken.add(row["id"])
+                    break
+    return pairs
+
+
+@dataclass
+class Recomputed:
+    """What recomputing comparisons did."""
+
+    compared: int = 0  # comparisons made (the figures given, those depending on them, and any not compared yet)
+    revised: int = 0  # comparisons that now differ from the one before: reported once, as a correction
+    revised_ids: list[int] = field(default_factory=list)  # their observations
+
+
+_SIGNATURE = """
+SELECT c.observation_id, c.commit_seq, c.first_seq, c.revised_seq, c.revision, c.outcome, c.match,
+       c.restated, c.period_relation, b.value AS b_value, b.unit AS b_unit, b.period AS b_period,
+       b.qualifier AS b_qualifier, b.surface AS b_surface, b.sentence AS b_sentence, b.metric AS b_metric,
+       o.kind
+FROM indicator_changes c
+JOIN indicator_observations o ON o.id = c.observation_id
+LEFT JOIN indicator_observations b ON b.id = c.baseline_observation_id
+WHERE c.observation_id = ANY(%s)
+"""
+
+
+def _signature(row: dict[str, Any]) -> tuple[object, ...]:
+    """What a reader learns from a comparison: what it was compared with, and how. Not the figure's own
+    name (a re-keyed figure still says the same), nor the baseline figure's row (a baseline read again
+    with another lexicon has new rows for the same sentences)."""
+    matched = row["match"] in ("exact", "inferred")
+    return (row["outcome"], matched, row["b_sentence"], row["b_surface"], row["b_value"], row["b_unit"],
+            row["b_period"], row["restated"], row["period_relation"])
+
+
+def _revision(row: dict[str, Any]) -> str:
+    """The comparison before a revision, as the digest's correction line shows it."""
+    fields = ("outcome", "match", "kind", "b_value", "b_unit", "b_period", "b_qualifier", "b_metric")
+    return json.dumps({k: (str(row[k]) if isinstance(row[k], Decimal) else row[k]) for k in fields},
+                      ensure_ascii=False)
+
+
+def recompute(conn: Connection, observation_ids: Iterable[int], baseline: str = DEFAULT_NAME,
+              options: MatchOptions = DEFAULT_OPTIONS) -> Recomputed:
+    """Compare these figures again (and those whose previous figure is one of them), in one transaction.
+
+    Each comparison is made anew against the current baseline (db.diff.compute). A figure compared before
+    keeps the number of its first comparison; when the new comparison says something else than the old
+    one (another baseline figure, outcome, period relation), it is marked revised, with the old one kept
+    for the digest's correction line. NoBaseline (db.diff) when there is no baseline.
+    """
+    ids = sorted(set(observation_ids))
+    result = Recomputed()
+    if not ids:
+        return result
+    with conn.transaction():
+        dependents = [r["observation_id"] for r in conn.execute(
+            "SELECT observation_id FROM indicator_changes WHERE previous_observation_id = ANY(%s)", [ids])]
+        scope = sorted(set(ids) | set(dependents))
+        before = {r["observation_id"]: r for r in conn.execute(_SIGNATURE, [scope]).fetchall()}
+        conn.execute("DELETE FROM indicator_changes WHERE observation_id = ANY(%s)", [scope])
+        result.compared = diff.compute(conn, baseline, options)
+        updates = []
+        for row in conn.execute(_SIGNATURE, [scope]).fetchall():
+            old = before.get(row["observation_id"])
+            if old is None:
+                continue  # compared for the first time
+            first = old["first_seq"] or old["commit_seq"]
+            if _signature(old) == _signature(row):
+                updates.append([first, old["revised_seq"], old["revision"] and json.dumps(old["revision"]),
+                                row["observation_id"]])
+            else:
+                updates.append([first, row["commit_seq"], _revision(old), row["observation_id"]])
+                result.revised += 1
+                result.revised_ids.append(row["observation_id"])
+        with conn.cursor() as cursor:
+            cursor.executemany("UPDATE indicator_changes SET first_seq = %s, revised_seq = %s, revision = %s::jsonb "
+                               "WHERE observation_id = %s", updates)
+    return result
