@@ -13,12 +13,13 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cywatch.commands import compare, crawl, cycle, database, extract, mail, reprocess, subscribers, web
+from cywatch.commands import (compare, crawl, cycle, database, extract, lexicon, mail, reprocess, review,
+                              subscribers, web)
 from cywatch.commands.common import say
 from settings import Settings
 
 # The command groups, in the order `cywatch --help` lists them; a new group is a module and one entry here.
-GROUPS = [extract, database, crawl, compare, reprocess, subscribers, mail, web, cycle]
+GROUPS = [extract, database, crawl, compare, reprocess, review, lexicon, subscribers, mail, web, cycle]
 
 
 def _version() -> str:

@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import hashlib
 import shutil
+import tomllib
 from datetime import date, datetime
 from datetime import time as clock
 from decimal import Decimal
@@ -21,9 +22,10 @@ from crawler.extract import lexicon
 from crawler.extract.lexicon import StoredEntries, use_stored_entries
 from crawler.pipelines import figures_of
 from crawler.reprocess import reprocess
-from db import baseline, diff
+from db import baseline, diff, lexicon_store, review
 from db.articles import Article, store_article
 from settings import SITES_TIMEZONE
+from tests.conftest import run_cli
 
 CORRIDORS = "截至7月底，川渝省际高速公路通道增至18条。"
 PLATFORMS = "截至7月底，川渝两地共建协作平台12个。"  # the baseline's 毗邻地区合作平台, named otherwise
@@ -130,3 +132,91 @@ def test_a_figure_not_yet_in_any_digest_is_reported_once_in_its_corrected_form(d
     assert text is not None
     assert "毗邻地区合作平台（川渝）: 10个" in text and "协作平台（川渝）: 12个" not in text
     assert "更正" not in text  # the reader never saw the earlier comparison
+
+
+FUNCTIONAL = "截至7月底，川渝两地共建毗邻地区功能平台12个。"  # the matcher is unsure: a possible match
+REFORMS = "截至7月底，川渝累计推出市场一体化改革经验19条。"  # possible with 市场一体化经验; a reviewer says no
+
+
+def test_an_accepted_match_rekeys_history_and_changes_the_next_digest_exactly_once(db, settings, cli_env):
+    baseline_loading.load(db, baseline.bundled())
+    article = store(db, "川渝共建平台再提速", CORRIDORS + FUNCTIONAL + REFORMS)
+    subscribers.add(db, "analyst@example.org")
+    db.commit()
+    first = digest_text(db, settings, "2024-08-12")
+    assert first is not None and first.count("待审核") == 2  # both shown as new, possible matches
+
+    listed = run_cli("review", env=cli_env)
+    assert listed.returncode == 0, listed.stderr
+    assert "毗邻地区功能平台" in listed.stdout and "毗邻地区合作平台" in listed.stdout
+    assert FUNCTIONAL in listed.stdout and "“川渝两地毗邻地区合作平台" not in listed.stdout
+    matches = {m.metric: m for m in review.list_possible_matches(db)}
+    assert set(matches) == {"毗邻地区功能平台", "推出市场一体化改革经验"}
+    platform, reforms = matches["毗邻地区功能平台"], matches["推出市场一体化改革经验"]
+    assert platform.candidate_metric == "毗邻地区合作平台" and platform.sentence == FUNCTIONAL
+    assert 0.6 <= platform.score < 0.8
+
+    accepted = run_cli("review", "accept", str(platform.change_id), "--note", "同一指标", env=cli_env)
+    assert accepted.returncode == 0, accepted.stderr
+    assert "1 stored figure(s) renamed, 1 comparison(s) revised" in accepted.stdout
+    rejected = review.decide(db, reforms.change_id, accept=False, decided_by="test")
+    db.commit()
+    assert rejected.recomputed.revised == 0  # new it was, new it stays: nothing to correct
+    assert review.list_possible_matches(db) == []
+    decisions = db.execute("SELECT accepted, note FROM review_decisions ORDER BY id").fetchall()
+    assert [(d["accepted"], d["note"]) for d in decisions] == [(True, "同一指标"), (False, None)]
+    assert [(e.kind, e.metric, e.other) for e in lexicon_store.entries(db)] == [
+        ("alias", "毗邻地区功能平台", "毗邻地区合作平台"), ("distinct", "推出市场一体化改革经验", "市场一体化经验")]
+    row = db.execute("SELECT o.metric, c.outcome, c.match FROM indicator_observations o "
+                     "JOIN indicator_changes c ON c.observation_id = o.id "
+                     "WHERE o.article_id = %s AND o.surface = '12个'", [article]).fetchone()
+    assert (row["metric"], row["outcome"], row["match"]) == ("毗邻地区合作平台", "changed", "exact")
+
+    second = digest_text(db, settings, "2024-08-13")
+    assert second is not None
+    assert "毗邻地区合作平台（川渝）: 10个" in second and "→ 12个" in second and "更正 correction" in second
+    assert second.count("* ") == 1  # that one figure, once: nothing else is reported again
+    assert digest_text(db, settings, "2024-08-14") is None
+
+    # later extraction (a fresh process takes the entries from the database) and later diffs
+    use_stored_entries(StoredEntries())
+    lexicon_store.apply(db)
+    later = store(db, "川渝平台建设新进展", FUNCTIONAL.replace("12个", "13个") + REFORMS.replace("19条", "20条"), day=13)
+    diff.compute(db)
+    db.commit()
+    figures = {r["metric"]: r for r in db.execute(
+        "SELECT o.metric, c.match FROM indicator_observations o JOIN indicator_changes c ON c.observation_id = o.id "
+        "WHERE o.article_id = %s", [later])}
+    assert figures["毗邻地区合作平台"]["match"] == "exact"
+    assert figures["推出市场一体化改革经验"]["match"] == "none"  # never again a possible match
+
+
+def test_lexicon_export_writes_the_decisions_into_the_data_file(db, cli_env, tmp_path):
+    lexicon_store.add(db, "alias", "毗邻地区功能平台", "毗邻地区合作平台")
+    lexicon_store.add(db, "alias", "社零额", "社会消费品零售总额")
+    lexicon_store.add(db, "distinct", "推出市场一体化改革经验", "市场一体化经验")
+    db.commit()
+    use_stored_entries(lexicon_store.stored_entries(db))
+    with_entries = lexicon.fingerprint()
+    target = tmp_path / "metrics.toml"
+    original = (Path(str(lexicon.DATA)) / "metrics.toml").read_text(encoding="utf-8")
+    target.write_text(original, encoding="utf-8")
+    done = run_cli("lexicon", "export", "--file", str(target), env=cli_env)
+    assert done.returncode == 0, done.stderr
+    written = target.read_text(encoding="utf-8")
+    data = tomllib.loads(written)
+    assert "毗邻地区功能平台" in data["aliases"]["毗邻地区合作平台"]
+    assert data["aliases"]["社会消费品零售总额"][-1] == "社零额"
+    assert ["市场一体化经验", "推出市场一体化改革经验"] in data["never_merge"]["distinct"]
+    assert all(line in written for line in original.splitlines() if line.startswith("#"))  # comments stay
+    assert db.execute("SELECT count(*) AS n FROM lexicon_entries WHERE exported_at IS NULL").fetchone()["n"] == 0
+    # the exported file says what the database said: the lexicon is the same, so nothing is reprocessed
+    shutil.copytree(Path(str(lexicon.DATA)), tmp_path / "data")
+    (tmp_path / "data" / "metrics.toml").write_text(written, encoding="utf-8")
+    data_before = lexicon.DATA
+    try:
+        lexicon.DATA = tmp_path / "data"  # type: ignore[assignment]
+        lexicon.reload()
+        assert lexicon.fingerprint() == with_entries
+    finally:
+        lexicon.DATA = data_before

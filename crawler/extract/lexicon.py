@@ -218,6 +218,15 @@ def lexicon() -> Lexicon:
         aliases[canonical] = canonical
         for spelling in spellings:
             aliases[spelling] = canonical
+    for alias, canonical in _STORED[0].aliases:  # a reviewer's alias wins, also over a canonical name
+        aliases[alias] = aliases.get(canonical, canonical)
+        aliases.setdefault(canonical, canonical)  # as the file has it once exported
+    for name, canonical in aliases.items():  # an alias of an alias names the last one
+        seen = {name}
+        while aliases.get(canonical, canonical) != canonical and canonical not in seen:
+            seen.add(canonical)
+            canonical = aliases[canonical]
+        aliases[name] = canonical
     never = metrics.get("never_merge", {})
     return Lexicon(_load_regions(), aliases, metrics.get("prefixes", {}), metrics.get("suffixes", {}),
                    metrics.get("patterns", {}), metrics.get("brand_regions", {}),
