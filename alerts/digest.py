@@ -28,7 +28,7 @@ from alerts.readable import for_readers, readable
 from alerts.subscribers import envelope_address
 from crawler.extract.numbers import display_value, format_change
 from crawler.extract.periods import reader_period
-from db import diff
+from db import diff, periods
 from db.commit_order import Marks
 from db.connection import Connection, Row
 from settings import Settings
@@ -153,13 +153,21 @@ def _item(row: Row, zone: tzinfo) -> Item:
         baseline_day = row["baseline_published_at"].astimezone(zone).date()
         old_period = reader_period(row["baseline_period"], baseline_day, target=target)
         old_published = f"{baseline_day:%Y-%m-%d}"
+    delta, direction = _delta(row), _direction(row)
+    relation, restated = row["period_relation"], row["restated"]
+    comparison = periods.of_change(row)  # like with like: 1—7月 against 1—5月 adds months, it is no change
+    if comparison is not None:
+        relation, restated = comparison.relation, comparison.restated
+        if not comparison.comparable and row["outcome"] == "changed":
+            direction = ""
+            delta = None if comparison.months_added is None else periods.months_added_label(comparison.months_added)
     return Item(
         metric=row["metric"], region=row["region"], kind=row["kind"],
         period=reader_period(row["period"], published, target=target),
         new=display_value(row["value"], row["unit"], row["kind"], row["qualifier"]),
-        old=old, delta=_delta(row), kind_label=KIND_LABELS.get(row["kind"], ""), old_period=old_period,
-        old_published=old_published, direction=_direction(row),
-        period_relation=row["period_relation"], restated=row["restated"],
+        old=old, delta=delta, kind_label=KIND_LABELS.get(row["kind"], ""), old_period=old_period,
+        old_published=old_published, direction=direction,
+        period_relation=relation, restated=restated,
         match=row.get("match") or "exact", match_reason=row.get("match_reason") or "",
         baseline_metric=row.get("baseline_metric") or "",
         status=row["status"], sentence_before=before, surface=surface if at >= 0 else "", sentence_after=after,
@@ -201,8 +209,8 @@ def _correction(row: Row) -> str:
     if outcome == "confirmed":
         return "此前报为与基线相同 (previously reported as unchanged since the baseline)"
     if outcome == "changed" and before.get("b_value") is not None:
-        old = _with_qualifier(humanize(Decimal(before["b_value"]), before.get("b_unit") or row["unit"],
-                                       before.get("kind") or row["kind"]), before.get("b_qualifier"))
+        old = display_value(Decimal(before["b_value"]), before.get("b_unit") or row["unit"],
+                            before.get("kind") or row["kind"], before.get("b_qualifier"))
         return f"此前对比基线“{before.get('b_metric') or ''}” {old} (previously compared with another baseline figure)"
     return "此前的对比已更正 (the earlier comparison was corrected)"
 

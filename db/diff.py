@@ -234,6 +234,7 @@ SELECT c.id AS change_id, c.outcome, c.period_relation, c.restated, c.delta, c.d
        o.surface, o.sentence,
        b.value AS baseline_value, b.unit AS baseline_unit, b.qualifier AS baseline_qualifier,
        b.period AS baseline_period, b.surface AS baseline_surface, b.published_at AS baseline_published_at,
+       b.sentence AS baseline_sentence,
        coalesce(b.metric, cand.metric) AS baseline_metric,
        a.id AS article_id, a.title, a.canonical_url, a.source, s.name AS source_name, a.published_at,
        a.fetched_at

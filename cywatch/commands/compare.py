@@ -48,9 +48,9 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     """Compare new figures with the baseline and print what moved."""
     from crawler.extract.extractor import to_json_line
     from crawler.extract.identity import MatchOptions
-    from crawler.extract.numbers import display_value, format_change
+    from crawler.extract.numbers import display_value
     from cywatch.table import render_table
-    from db import diff
+    from db import diff, periods
 
     with open_db(settings) as conn:
         ensure_baseline(conn)
@@ -58,7 +58,7 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
         rows = diff.changes(conn, since=args.since)
     if args.format == "json":
         for row in rows:
-            print(to_json_line({k: row[k] for k in DIFF_JSON_KEYS}))
+            print(to_json_line({k: row[k] for k in DIFF_JSON_KEYS} | periods.json_fields(row)))
         return 0
     if compared:
         say(f"compared {compared} new figure(s) with the baseline")
@@ -69,15 +69,8 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     def figure(value: Decimal | None, unit: str, kind: str, qualifier: str | None) -> str:
         return "" if value is None else display_value(value, unit, kind, qualifier)
 
-    def delta(row: Row) -> str:
-        if row["delta"] is None or row["outcome"] != "changed":
-            return ""
-        return format_change(row["delta"], row["unit"], row["kind"], row["delta_ratio"])
-
-    table = [[r["outcome"] + (" !restated" if r["restated"] else " (earlier period)"
-                              if r["period_relation"] == "earlier" else ""), r["metric"], r["region"],
-              figure(r["baseline_value"], r["baseline_unit"] or r["unit"], r["kind"], r["baseline_qualifier"]),
-              figure(r["value"], r["unit"], r["kind"], r["qualifier"]), delta(r),
+    table = [[periods.outcome_cell(r), r["metric"], r["region"], periods.baseline_cell(r),
+              figure(r["value"], r["unit"], r["kind"], r["qualifier"]), periods.delta_cell(r),
               r["period"] or "", f"{r['source']} {r['published_at']:%Y-%m-%d}"] for r in rows]
     print(render_table(["outcome", "metric", "region", "baseline", "new", "delta", "period", "source"], table))
     return 0
