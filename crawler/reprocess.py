@@ -90,7 +90,7 @@ def reprocess(conn: Connection, *, since: date | None = None, source: str | None
                                      _layouts(article.metadata))
                 replaced = store.replace_observations(conn, article.id, figures, stamp)
                 touched += replaced.touched
-                progress.figures += len(replaced.touched)
+                progress.figures += len(replaced.kept) + len(replaced.added)
                 progress.added += len(replaced.added)
                 progress.removed += replaced.removed
                 progress.rekeyed += replaced.rekeyed

@@ -87,11 +87,12 @@ class Replaced:
     added: list[int]
     removed: int
     rekeyed: int  # kept figures whose metric, region, kind, unit or status changed
+    orphans: list[int] = field(default_factory=list)  # figures elsewhere whose previous figure was removed
 
     @property
     def touched(self) -> list[int]:
         """Observations whose comparison has to be made again."""
-        return self.kept + self.added
+        return self.kept + self.added + self.orphans
 
 
 _KEY = ("metric", "region", "kind", "unit", "status")
@@ -115,9 +116,11 @@ def replace_observations(conn: Connection, article_id: int, indicators: Iterable
         pairs = _pair(old, fresh)
         kept = {old_id: fresh[i] for i, old_id in pairs.items()}
         removed = [r["id"] for r in old if r["id"] not in kept]
+        orphans: list[int] = []
         if removed:  # later comparisons that took a removed figure as their previous one are recomputed
-            conn.execute("UPDATE indicator_changes SET previous_observation_id = NULL "
-                         "WHERE previous_observation_id = ANY(%s)", [removed])
+            orphans = [r["observation_id"] for r in conn.execute(
+                "UPDATE indicator_changes SET previous_observation_id = NULL "
+                "WHERE previous_observation_id = ANY(%s) RETURNING observation_id", [removed])]
             conn.execute("DELETE FROM indicator_observations WHERE id = ANY(%s)", [removed])
         by_id = {r["id"]: r for r in old}
         rekeyed = sum(1 for old_id, ind in kept.items()
@@ -132,7 +135,8 @@ def replace_observations(conn: Connection, article_id: int, indicators: Iterable
         added = [r["id"] for r in conn.execute(
             "SELECT id FROM indicator_observations WHERE article_id = %s AND NOT id = ANY(%s) ORDER BY id",
             [article_id, list(kept)])]
-    return Replaced(kept=sorted(kept), added=added, removed=len(removed), rekeyed=rekeyed)
+    return Replaced(kept=sorted(kept), added=added, removed=len(removed), rekeyed=rekeyed,
+                    orphans=[o for o in orphans if o not in removed])
 
 
 _UPDATE = """
