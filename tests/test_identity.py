@@ -69,3 +69,39 @@ def test_restated_baseline_indicators_meet_their_baseline_figure():
 
     result = score_identity()
     assert result.recall >= 0.90 and result.precision >= 0.95, result.summary() + "\n" + "\n".join(result.problems)
+
+
+def test_the_thresholds_come_from_the_settings():
+    from settings import Settings
+
+    options = MatchOptions.of(Settings.from_env({"CYWATCH_MATCH_ACCEPT": "0.9", "CYWATCH_MATCH_POSSIBLE": "0.7"}))
+    assert (options.accept, options.possible) == (0.9, 0.7)
+
+
+def test_stored_entries_apply_to_names_and_the_matcher_and_change_the_fingerprint():
+    from crawler.extract import lexicon as lex
+
+    before = lex.fingerprint()
+    try:
+        lex.use_stored_entries(lex.StoredEntries(aliases=(("协作平台", "毗邻地区合作平台"),),
+                                                 distinct=(("省际高速公路", "省际高速公路通道"),)))
+        assert lex.lexicon().canonical_metric("协作平台") == "毗邻地区合作平台"
+        assert never_merge("省际高速公路", "省际高速公路通道")
+        assert best_match(Fig("省际高速公路", value=Decimal(18)), BASELINE) is None
+        assert lex.fingerprint() != before
+    finally:
+        lex.use_stored_entries(lex.StoredEntries())
+    assert lex.fingerprint() == before and not never_merge("省际高速公路", "省际高速公路通道")
+
+
+def test_the_catalogue_writer_keeps_the_file_and_refuses_what_it_cannot_edit():
+    from crawler.extract.catalogue import CatalogueError, merge
+
+    text = '# kept\n[aliases]\n"甲" = ["乙"]  \n\n[never_merge]\npairs = []\ndistinct = []\n'
+    merged = merge(text, [("丙", "甲"), ("乙", "甲"), ("戊", "丁")], [("己", "庚")])
+    assert merged.startswith("# kept\n[aliases]\n")
+    assert '"甲" = ["乙", "丙"]' in merged and '"丁" = ["戊"]' in merged
+    assert 'distinct = [["己", "庚"]]' in merged
+    assert merge(merged, [("丙", "甲")], [("庚", "己")]) == merged  # nothing twice
+    with pytest.raises(CatalogueError):
+        merge("[aliases]\n", [], [("己", "庚")])  # no [never_merge] table

@@ -22,12 +22,17 @@ class Stamp:
     lexicon: str
 
 
+# Modules of the package that extract nothing: the matcher, the catalogue writer, this one.
+_NOT_EXTRACTING = frozenset({"identity.py", "catalogue.py", "version.py"})
+
+
 @functools.cache
 def extractor_version() -> str:
     """A hash of the extractor's code (its modules), so that any change to a rule is a new version."""
     digest = hashlib.sha256()
     package = resources.files("crawler.extract")
-    for module in sorted((p for p in package.iterdir() if p.name.endswith(".py")), key=lambda p: p.name):
+    modules = (p for p in package.iterdir() if p.name.endswith(".py") and p.name not in _NOT_EXTRACTING)
+    for module in sorted(modules, key=lambda p: p.name):
         digest.update(module.name.encode() + b"\0" + module.read_bytes())
     return digest.hexdigest()[:12]
 
