@@ -13,8 +13,19 @@ import argparse
 import sys
 from collections.abc import Sequence
 
-from cywatch.commands import (compare, crawl, cycle, database, extract, lexicon, mail, reprocess, review,
-                              subscribers, web)
+from cywatch.commands import (
+    compare,
+    crawl,
+    cycle,
+    database,
+    extract,
+    lexicon,
+    mail,
+    reprocess,
+    review,
+    subscribers,
+    web,
+)
 from cywatch.commands.common import say
 from settings import Settings
 

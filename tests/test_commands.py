@@ -157,10 +157,12 @@ def test_every_subcommand_has_a_handler_and_the_same_names():
     [commands] = [a for a in parser._actions if a.dest == "command"]
     assert sorted(commands.choices) == sorted([
         "extract", "db", "baseline", "crawl", "mirror", "diff", "history", "subscribers", "digest",
-        "send-test-email", "outbox", "web", "run", "scheduler", "status"])
+        "send-test-email", "outbox", "web", "run", "scheduler", "status", "reprocess", "review", "lexicon"])
     for argv in (["extract", "-"], ["db", "migrate"], ["baseline", "show"], ["crawl"], ["mirror"], ["diff"],
                  ["history", "x"], ["subscribers", "list"], ["digest"], ["send-test-email", "a@example.org"],
-                 ["outbox"], ["outbox", "resend", "1"], ["web"], ["run"], ["scheduler"], ["status"]):
+                 ["outbox"], ["outbox", "resend", "1"], ["web"], ["run"], ["scheduler"], ["status"],
+                 ["reprocess"], ["review"], ["review", "accept", "1"], ["review", "reject", "1"],
+                 ["lexicon", "export"]):
         assert callable(parser.parse_args(argv).handler), argv
     assert all(callable(group.register) for group in GROUPS)
 

@@ -13,7 +13,6 @@ from settings import Settings
 if TYPE_CHECKING:
     from decimal import Decimal
 
-    from db.connection import Row
 
 DIFF_JSON_KEYS = (
     "outcome", "metric", "region", "kind", "period", "value", "unit", "qualifier", "baseline_value",

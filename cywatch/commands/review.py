@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import argparse
-import sys
 
 from cywatch.commands import Commands
 from cywatch.commands.common import open_db, positive, say
@@ -31,7 +30,7 @@ def cmd_review_list(args: argparse.Namespace, settings: Settings) -> int:
     with open_db(settings) as conn:
         matches = list_possible_matches(conn, inferred=args.inferred)
     if not matches:
-        print("nothing to review: no possible match waits for a decision", file=sys.stderr)
+        say("nothing to review: no possible match waits for a decision")
         return 0
     for m in matches:
         print(f"#{m.change_id}  {m.match} {m.score if m.score is not None else ''}  ({m.reason})")
@@ -41,7 +40,7 @@ def cmd_review_list(args: argparse.Namespace, settings: Settings) -> int:
         print(f"  candidate: {m.candidate_metric}（{m.candidate_region or '地区不详'}） {m.candidate_surface}  "
               "— the baseline")
         print(f"             “{m.candidate_sentence}”")
-    print(f"{len(matches)} to review: cywatch review accept ID | cywatch review reject ID", file=sys.stderr)
+    say(f"{len(matches)} to review: cywatch review accept ID | cywatch review reject ID")
     return 0
 
 
@@ -64,6 +63,5 @@ def cmd_review_decide(args: argparse.Namespace, settings: Settings) -> int:
     else:
         print(f"rejected: {done.metric} and {done.candidate_metric} are never matched again; "
               f"{done.recomputed.revised} comparison(s) revised")
-    print("the decision is stored in the database; cywatch lexicon export writes it into metrics.toml",
-          file=sys.stderr)
+    say("the decision is stored in the database; cywatch lexicon export writes it into metrics.toml")
     return 0
