@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CYWATCH_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run demo status shell test test-embedded lint bench clean compose-tool browser-tool
+.PHONY: run demo status shell test test-embedded lint bench clean compose-tool browser-tool egg deploy-nodes
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "chengyu-watch needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
@@ -84,5 +84,14 @@ bench: $(VENV)/.installed
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/digest.py
 
+## egg: the Scrapyd egg of the spiders, with their data files (dist/chengyu-watch.egg; README, Operations)
+egg: $(VENV)/.installed
+	@mkdir -p dist
+	$(BIN)/scrapyd-deploy --build-egg dist/chengyu-watch.egg
+
+## deploy-nodes: that egg to every node of CYWATCH_SCRAPYD_URLS (addversion.json)
+deploy-nodes: egg
+	$(BIN)/python -m crawler.scrapyd deploy dist/chengyu-watch.egg
+
 clean:
-	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info
+	rm -rf $(VENV) var .pytest_cache .ruff_cache *.egg-info dist

@@ -4,7 +4,8 @@ crawler/settings.py holds the crawler's fixed knobs; what the environment says (
 CYWATCH_DOWNLOAD_TIMEOUT, CYWATCH_MIRROR …) arrives as a `settings.Settings` object and is laid over them
 at `cmdline` priority by `cywatch crawl` (crawler/run.py), so that `-s NAME=VALUE` still has the last word.
 `scrapy crawl` from the repository root gets the same through the `FromEnvironment` add-on, also at
-`cmdline` priority for every setting its own `-s` (or `-L`) did not give.
+`cmdline` priority for every setting its own `-s` (or `-L`) did not give; `-s CYWATCH_MIRROR=URL` (how a
+Scrapyd job of a cycle run with --mirror gets it) counts as the environment's CYWATCH_MIRROR.
 
 Crawling a mirror on 127.0.0.1 drops the politeness delays, which exist for the real sites, and only then is
 the mirror's download handler installed.
@@ -12,13 +13,14 @@ the mirror's download handler installed.
 
 from __future__ import annotations
 
+from dataclasses import replace
 from typing import Any
 
 from scrapy.crawler import Crawler
 from scrapy.settings import SETTINGS_PRIORITIES, BaseSettings
 
 from crawler.extract import lexicon
-from settings import Settings
+from settings import Settings, values
 
 SETTING = "CYWATCH_SETTINGS"  # the Settings object itself, for the crawler's components
 MIRROR_HANDLER = "devtools.mirror.MirrorDownloadHandler"
@@ -72,8 +74,12 @@ class FromEnvironment:
         if settings.get(SETTING) is not None:
             return
         found = deployment(self.crawler)
-        lexicon.set_cache_dir(found.data_dir / "cache")
         given = SETTINGS_PRIORITIES["cmdline"]
+        mirror = settings.get("CYWATCH_MIRROR")
+        if mirror and (settings.getpriority("CYWATCH_MIRROR") or 0) >= given:  # `-s CYWATCH_MIRROR=URL`: a
+            found = replace(found, mirror=values.http_url(mirror))  # Scrapyd job of a cycle given --mirror
+            self.crawler._cywatch_settings = found  # type: ignore[attr-defined]
+        lexicon.set_cache_dir(found.data_dir / "cache")
         for name, value in scrapy_settings(found).items():
             if (settings.getpriority(name) or 0) < given:  # what `-s NAME=VALUE` or `-L` gave stays
                 settings.set(name, value, priority="cmdline")

@@ -193,23 +193,32 @@ def _crawl(conn: Connection, settings: Settings, day: date, stop: StopRequest) -
     """`python -m crawler.run --until DAY` in a process of its own; its per-source runs are the counts.
 
     The child reads the same environment (it inherits it); a mirror given on the command line is passed on.
+    With CYWATCH_SCRAPYD_URLS the sources crawl as jobs on Scrapyd nodes instead, counted the same way.
     """
     from crawler.run import summaries
     from crawler.sources import SOURCES
 
-    since = datetime.now().astimezone()
-    command = [sys.executable, "-m", "crawler.run", "--until", day.isoformat()]
-    if settings.mirror:
-        command += ["--mirror", settings.mirror]
-    child = subprocess.Popen(command, stdout=sys.stderr)
-    stop.watch(child)
-    try:
-        code = child.wait()
-    finally:
-        stop.watch(None)
-    runs = summaries(settings, since, list(SOURCES))
+    jobs: dict[str, dict[str, Any]] = {}
+    if settings.scrapyd_urls:  # on Scrapyd nodes instead: one job per source (scheduler/nodes.py)
+        from scheduler.nodes import crawl_on_nodes
+
+        runs, jobs = crawl_on_nodes(settings, day, stop.event)
+        code = 0
+    else:
+        since = datetime.now().astimezone()
+        command = [sys.executable, "-m", "crawler.run", "--until", day.isoformat()]
+        if settings.mirror:
+            command += ["--mirror", settings.mirror]
+        child = subprocess.Popen(command, stdout=sys.stderr)
+        stop.watch(child)
+        try:
+            code = child.wait()
+        finally:
+            stop.watch(None)
+        runs = summaries(settings, since, list(SOURCES))
     sources = {r.source: {"status": r.status, "new": r.new_articles, "relevant": r.relevant_articles,
-                          "indicators": r.indicators, "errors": r.errors, "detail": r.detail} for r in runs}
+                          "indicators": r.indicators, "errors": r.errors, "detail": r.detail}
+               | jobs.get(r.source, {}) for r in runs}
     if stop.requested:
         return {"status": "interrupted", "sources": sources}
     bad = [r.source for r in runs if r.status in ("failed", "blocked")]

@@ -18,6 +18,7 @@ import tempfile
 from collections.abc import Callable, Mapping
 from dataclasses import MISSING, dataclass, fields, replace
 from pathlib import Path
+from typing import cast
 from zoneinfo import ZoneInfo
 
 from settings import smtp, values
@@ -48,6 +49,9 @@ class Settings:
     download_timeout: float = 30.0
     log_level: str = "INFO"
     progress_interval: float = 10.0
+    # crawling on Scrapyd nodes (empty: the crawl runs on this machine)
+    scrapyd_urls: tuple[str, ...] | None = None  # node N is the Nth URL; each may carry user:password@
+    scrapyd_pins: tuple[tuple[str, int], ...] | None = None  # (source, node N): a source always crawled on node N
     # digests
     smtp_url: str | None = None  # None: digests are written as .eml files under data_dir/outbox
     secret: str | None = None  # signs unsubscribe links
@@ -79,6 +83,7 @@ class Settings:
             if raw.strip():
                 found[variable.field] = variable.read(raw)
         data_dir = found.pop("data_dir", None) or _default_data_dir(env)
+        _check_pins(found)
         settings = replace(cls(database_url=None, data_dir=data_dir), **found)  # type: ignore[arg-type]
         if settings.match_possible > settings.match_accept:
             raise ConfigError(f"CYWATCH_MATCH_POSSIBLE must not be above CYWATCH_MATCH_ACCEPT "
@@ -168,6 +173,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CYWATCH_DOWNLOAD_TIMEOUT", "download_timeout", values.seconds),
     Variable("CYWATCH_LOG_LEVEL", "log_level", values.log_level),
     Variable("CYWATCH_PROGRESS_INTERVAL", "progress_interval", values.seconds),
+    Variable("CYWATCH_SCRAPYD_URLS", "scrapyd_urls", values.http_urls),
+    Variable("CYWATCH_SCRAPYD_PINS", "scrapyd_pins", values.pins),
     Variable("SMTP_URL", "smtp_url", smtp.smtp_url),
     Variable("CYWATCH_SECRET", "secret", values.text),
     Variable("CYWATCH_PUBLIC_URL", "public_url", values.http_url),
@@ -184,8 +191,17 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CYWATCH_WEB_PORT", "web_port", values.port),
     Variable("CYWATCH_TEST_ADMIN_URL", "test_admin_url", values.text),
 )
-_SECRET = frozenset({"DATABASE_URL", "SMTP_URL", "CYWATCH_SECRET", "CYWATCH_TEST_ADMIN_URL"})
+_SECRET = frozenset({"DATABASE_URL", "SMTP_URL", "CYWATCH_SECRET", "CYWATCH_TEST_ADMIN_URL", "CYWATCH_SCRAPYD_URLS"})
 _DEFAULTS = {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
+
+
+def _check_pins(found: Mapping[str, object]) -> None:
+    """CYWATCH_SCRAPYD_PINS may only name nodes that CYWATCH_SCRAPYD_URLS lists."""
+    urls = cast("tuple[str, ...]", found.get("scrapyd_urls") or ())
+    for source, node in cast("tuple[tuple[str, int], ...]", found.get("scrapyd_pins") or ()):
+        if node > len(urls):
+            raise ConfigError(f"CYWATCH_SCRAPYD_PINS pins {source} to node {node}, but CYWATCH_SCRAPYD_URLS "
+                              f"lists {len(urls)} node(s)")
 
 
 def refuse_placeholders(env: Mapping[str, str]) -> None:

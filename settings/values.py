@@ -101,3 +101,27 @@ def mail_from(value: str) -> str:
         raise ValueError("needs an ASCII address, as in '成渝观察 <digest@example.org>' (the name may be "
                          "Chinese; SMTP cannot carry a non-ASCII address here)")
     return value
+
+
+def http_urls(value: str) -> tuple[str, ...]:
+    """A comma-separated list of http:// or https:// URLs (each may carry user:password@), at least one."""
+    urls = tuple(http_url(part) for part in value.split(",") if part.strip())
+    if not urls:
+        raise ValueError("must be one or more http:// or https:// URLs, separated by commas")
+    return urls
+
+
+_PIN = re.compile(r"\s*([A-Za-z0-9_]+)\s*=\s*(\d+)\s*")
+
+
+def pins(value: str) -> tuple[tuple[str, int], ...]:
+    """`NAME=N,NAME=N`: a name and a whole number of at least 1 (the Nth entry of a list), per pair."""
+    found: dict[str, int] = {}
+    for part in value.split(","):
+        if not part.strip():
+            continue
+        match = _PIN.fullmatch(part)
+        if match is None or int(match.group(2)) < 1:
+            raise ValueError("must be pairs SOURCE=N (N from 1), separated by commas")
+        found[match.group(1)] = int(match.group(2))
+    return tuple(found.items())

@@ -62,7 +62,9 @@ def test_every_variable_is_parsed_into_the_settings():
              "CYWATCH_DIGEST_LIMIT": "7", "CYWATCH_MATCH_ACCEPT": "0.85", "CYWATCH_MATCH_POSSIBLE": "0.5",
              "CYWATCH_SCHEDULE": "0  6 * * 1", "CYWATCH_TIMEZONE": "Europe/Berlin",
              "CYWATCH_WEB_HOST": "0.0.0.0", "CYWATCH_WEB_PORT": "9000",
-             "CYWATCH_TEST_ADMIN_URL": "postgresql://postgres@db/postgres"}
+             "CYWATCH_TEST_ADMIN_URL": "postgresql://postgres@db/postgres",
+             "CYWATCH_SCRAPYD_URLS": "http://cy:pw@node1:6800/, https://node2.example.org",
+             "CYWATCH_SCRAPYD_PINS": "cqrb=2, sc_gov=1"}
     assert set(given) == {v.name for v in VARIABLES}
     s = Settings.from_env(given)
     assert (s.database_url, s.data_dir, s.mirror) == ("postgresql://db/cywatch", Path("/srv/cywatch"),
@@ -76,6 +78,8 @@ def test_every_variable_is_parsed_into_the_settings():
     assert (s.match_accept, s.match_possible) == (0.85, 0.5)
     assert (s.schedule, s.timezone, s.zone.key, s.web_host, s.web_port, s.test_admin_url) == (
         "0 6 * * 1", "Europe/Berlin", "Europe/Berlin", "0.0.0.0", 9000, "postgresql://postgres@db/postgres")
+    assert s.scrapyd_urls == ("http://cy:pw@node1:6800", "https://node2.example.org")
+    assert s.scrapyd_pins == (("cqrb", 2), ("sc_gov", 1))
 
 
 def test_unset_and_empty_variables_take_the_defaults(tmp_path):
@@ -101,11 +105,21 @@ def test_unset_and_empty_variables_take_the_defaults(tmp_path):
     ("CYWATCH_MATCH_ACCEPT", "80%", "CYWATCH_MATCH_ACCEPT must be a number from 0 to 1, such as 0.8, got '80%'"),
     ("CYWATCH_MATCH_ACCEPT", "1.5", "CYWATCH_MATCH_ACCEPT must be a number from 0 to 1"),
     ("CYWATCH_MATCH_POSSIBLE", "0.9", "CYWATCH_MATCH_POSSIBLE must not be above CYWATCH_MATCH_ACCEPT (0.8), got 0.9"),
+    ("CYWATCH_SCRAPYD_PINS", "cqrb:1", "CYWATCH_SCRAPYD_PINS must be pairs SOURCE=N (N from 1), separated by "
+                                       "commas, got 'cqrb:1'"),
+    ("CYWATCH_SCRAPYD_PINS", "cqrb=1", "CYWATCH_SCRAPYD_PINS pins cqrb to node 1, but CYWATCH_SCRAPYD_URLS "
+                                       "lists 0 node(s)"),
 ])
 def test_a_bad_value_is_one_line_naming_the_variable(name, value, expected):
     with pytest.raises(ConfigError) as raised:
         Settings.from_env({name: value})
     assert str(raised.value).startswith(expected) and "\n" not in str(raised.value)
+
+
+def test_a_bad_scrapyd_url_is_refused_without_repeating_its_password():
+    with pytest.raises(ConfigError) as refused:
+        Settings.from_env({"CYWATCH_SCRAPYD_URLS": "http://cy:hunter2@node1:6800,node2:6800"})
+    assert str(refused.value) == "CYWATCH_SCRAPYD_URLS must be an http:// or https:// URL with a host"
 
 
 def test_a_bad_smtp_url_is_refused_without_repeating_its_password():
