@@ -6,16 +6,21 @@
    (service hosts mapped to 127.0.0.1, container ports to free ones), against the test PostgreSQL, the
    fixture mirror and aiosmtpd: the scheduler, scheduled one minute ahead, runs a cycle and a digest
    arrives; its unsubscribe link is served by the web service.
+3. The `scale` profile's crawl nodes: on the private network only, and their own command, with their
+   resolved environment, refuses to start without a password and then serves Scrapyd behind basic auth.
 """
 
 from __future__ import annotations
 
+import base64
+import json
 import re
 import shutil
 import signal
 import subprocess
 import sys
 import time
+import urllib.error
 import urllib.request
 from datetime import datetime, timedelta
 from pathlib import Path
@@ -52,14 +57,15 @@ def test_the_compose_file_is_valid_and_complete(tmp_path):
     shutil.copy(ROOT / ".env.example", env_file)
     config = resolved(env_file)
     services = config["services"]
-    assert set(services) == {"db", "app", "web", "mailpit"}
+    assert set(services) == {"db", "app", "web", "mailpit", "scrapyd1", "scrapyd2"}
     assert services["db"]["image"].startswith("postgres:16") and services["db"]["healthcheck"]["test"]
     assert any(v.startswith("pgdata:") for v in services["db"]["volumes"])
     assert services["app"]["depends_on"]["db"]["condition"] == "service_healthy"
     assert services["app"]["command"] == ["scheduler"]
     assert services["web"]["command"][0] == "web"
     assert services["mailpit"]["profiles"] == ["dev"]
-    assert services["web"]["build"] and services["web"]["image"] == services["app"]["image"]
+    assert services["web"]["build"]["target"] == services["app"]["build"]["target"] == "app"
+    assert services["web"]["image"] == services["app"]["image"]
     app_env = services["app"]["environment"]
     assert app_env["DATABASE_URL"] == "postgresql://cywatch@db:5432/cywatch"  # no password in a URL
     assert app_env["PGPASSWORD"] == "CHANGE-ME"
@@ -89,6 +95,58 @@ def test_the_compose_file_is_valid_and_complete(tmp_path):
     assert "[embedded]" not in dockerfile  # the embedded PostgreSQL stays out of the image
     ignored = (ROOT / ".dockerignore").read_text().split()
     assert {".venv", "var", ".git"} <= set(ignored)  # 326 MB of .venv, a 0700 pgserver data dir
+
+
+@needs_compose
+def test_the_scale_profile_runs_crawl_nodes_with_basic_auth_on_a_private_network(tmp_path):
+    env_file = tmp_path / ".env"
+    shutil.copy(ROOT / ".env.example", env_file)
+    services = resolved(env_file)["services"]
+    nodes = {name: s for name, s in services.items() if s.get("profiles") == ["scale"]}
+    assert set(nodes) == {"scrapyd1", "scrapyd2"}
+    for node in nodes.values():
+        assert node["build"]["target"] == "scrapyd" and "ports" not in node  # reached on `crawl` only
+        assert list(node["networks"]) == ["crawl"] and node["depends_on"]["db"]["condition"] == "service_healthy"
+        assert node["environment"]["DATABASE_URL"] == services["app"]["environment"]["DATABASE_URL"]
+    assert {"crawl", "default"} == set(services["app"]["networks"]) == set(services["db"]["networks"])
+    assert "crawl" not in services["web"].get("networks", {"default": None})  # the web endpoint cannot reach them
+    assert nodes["scrapyd1"]["volumes"] != nodes["scrapyd2"]["volumes"]
+    dockerfile = (ROOT / "Dockerfile").read_text()
+    assert re.search(r"^FROM app AS scrapyd$", dockerfile, re.M) and 'pip install ".[scale]"' in dockerfile
+    # the node's own command, with the environment compose gives it: no password, no node
+    command = [part.replace("$$", "$") for part in nodes["scrapyd1"]["command"]]
+    environment = {k: str(v) for k, v in nodes["scrapyd1"]["environment"].items()}
+    bin_path = f"{Path(sys.executable).parent}:/usr/bin:/bin"
+    refused = subprocess.run(command, env=environment | {"PATH": bin_path}, capture_output=True, text=True,
+                             timeout=30, cwd=tmp_path)
+    assert refused.returncode == 2 and "set SCRAPYD_PASSWORD in .env" in refused.stderr
+    if shutil.which("scrapyd", path=bin_path) is None:
+        pytest.skip("scrapyd is not installed (the `scale` extra)")
+    port = free_port()
+    node = subprocess.Popen(command, cwd=tmp_path, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            env=environment | {"PATH": bin_path, "SCRAPYD_PASSWORD": "node-secret",
+                                               "SCRAPYD_BIND_ADDRESS": "127.0.0.1", "SCRAPYD_HTTP_PORT": str(port)})
+    try:
+        url = f"http://127.0.0.1:{port}/daemonstatus.json"
+        deadline = time.monotonic() + 30
+        while True:
+            assert node.poll() is None and time.monotonic() < deadline, "scrapyd did not start"
+            try:
+                urllib.request.urlopen(url, timeout=2)
+            except urllib.error.HTTPError as error:
+                assert error.code == 401  # basic auth, as SCRAPYD_USERNAME and SCRAPYD_PASSWORD say
+                break
+            except OSError:
+                time.sleep(0.1)
+                continue
+            raise AssertionError("scrapyd answered without credentials")
+        request = urllib.request.Request(url, headers={"Authorization": "Basic " + base64.b64encode(
+            b"cywatch:node-secret").decode()})
+        with urllib.request.urlopen(request, timeout=5) as answer:
+            assert json.loads(answer.read())["status"] == "ok"
+    finally:
+        node.terminate()
+        node.wait(timeout=30)
 
 
 def _local(value: str, ports: dict[str, int], database_url: str) -> str:

@@ -22,7 +22,7 @@ from crawler.scrapyd import Client, Node, NodeError, node, placement
 from devtools.mirror import serving
 from scheduler.cycle import StopRequest, run_cycle
 from scheduler.nodes import node_rows, node_status
-from tests.conftest import ROOT
+from tests.conftest import ROOT, run_cli
 from tests.fixtures.sitegen import ARTICLES, SITES, WINDOW, real_url
 from tests.mail import free_port
 from tests.test_cycle import wait_for
@@ -139,7 +139,8 @@ def test_a_node_url_keeps_its_credentials_out_of_what_is_printed():
     assert n.shown == "node 2 (https://crawl.example.org:6800/scrapyd)"
 
 
-def test_a_node_lost_mid_crawl_fails_its_sources_and_the_next_cycle_stores_every_article_once(db, settings, nodes):
+def test_a_node_lost_mid_crawl_fails_its_sources_and_the_next_cycle_stores_every_article_once(db, settings, nodes,
+                                                                                             cli_env):
     day = date.fromisoformat(WINDOW[1].isoformat())
     one, two = nodes
     cycle_settings = replace(settings, scrapyd_urls=(one.url, two.url),
@@ -174,7 +175,13 @@ def test_a_node_lost_mid_crawl_fails_its_sources_and_the_next_cycle_stores_every
 
         rows = node_rows(node_status(cycle_settings))
         assert [r[3] for r in rows if r[0].startswith("node 2")] == ["down"]
-        assert {r[2] for r in rows if r[0].startswith("node 1")} == {"cqrb", "sc_gov"}
+        assert {(r[2], r[3]) for r in rows if r[0].startswith("node 1")} == {("cqrb", "finished"),
+                                                                              ("sc_gov", "finished")}
+        status = run_cli("status", env=cli_env | {"CYWATCH_SCRAPYD_URLS": f"{one.url},{two.url}"})
+        assert status.returncode == 0, status.stderr
+        shown = status.stdout.split("crawl nodes (CYWATCH_SCRAPYD_URLS)\n", 1)[1]
+        assert f"node 2 (http://127.0.0.1:{two.port})" in shown and "down" in shown and "cqrb" in shown
+        assert PASSWORD not in status.stdout
 
         two.start()  # the machine is back; its eggs are still on its disk
         again = run_cycle(cycle_settings, day, force=True, stop=StopRequest())

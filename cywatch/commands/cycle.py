@@ -63,7 +63,8 @@ def cmd_scheduler(args: argparse.Namespace, settings: Settings) -> int:
 
 
 def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
-    """Recent cycles, each source's health, the outbox, and the next scheduled run."""
+    """Recent cycles, each source's health, the outbox, the crawl nodes and their jobs, and the next scheduled
+    run."""
     from cywatch.table import render_table
     from db.status import overview
     from scheduler.service import next_run
@@ -90,6 +91,11 @@ def cmd_status(args: argparse.Namespace, settings: Settings) -> int:
     print(f"\noutbox: {pending} pending, {sending} being sent{held}, {failed} failed, {unknown} of unknown fate"
           f" ({seen.count('sent')} sent); {seen.subscribers.active} active subscribers, "
           f"{seen.subscribers.operators} operators" + ("  → cywatch outbox" if failed or unknown else ""))
+    if settings.scrapyd_urls:  # the crawl nodes and their jobs (scheduler/nodes.py)
+        from scheduler.nodes import node_rows, node_status
+
+        print("\ncrawl nodes (CYWATCH_SCRAPYD_URLS)")
+        print(render_table(["node", "job", "source", "state", "since / ended"], node_rows(node_status(settings))))
     upcoming = next_run(settings.schedule, settings.timezone)
     print(f"next scheduled cycle: {upcoming:%Y-%m-%d %H:%M %Z} ({settings.schedule!r}, {settings.timezone})"
           if upcoming else f"the schedule {settings.schedule!r} never fires")
