@@ -85,9 +85,10 @@ def placement(names: Sequence[str], nodes: Sequence[Node], pins: Mapping[str, in
 class Client:
     """Scrapyd's JSON API on one node."""
 
-    def __init__(self, node: Node, timeout: float = 10.0) -> None:
+    def __init__(self, node: Node, timeout: float = 60.0) -> None:
         self.node = node
-        self.timeout = timeout
+        self.timeout = (min(timeout, 10.0), timeout)  # connect, read: a node's first schedule.json of a
+        # version runs `scrapy list` before it answers, which takes seconds on a busy node
         self.session = requests.Session()
         self.session.auth = node.auth
 

@@ -12,12 +12,14 @@ import signal
 import subprocess
 import sys
 import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
 import pytest
 
+from crawler.baseline import ensure_loaded
 from crawler.scrapyd import Client, Node, NodeError, node, placement
 from devtools.mirror import serving
 from scheduler.cycle import StopRequest, run_cycle
@@ -94,13 +96,17 @@ def nodes(settings, egg, tmp_path):
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CYWATCH_", "SMTP_", "SCRAPY_"))}
     env |= {"DATABASE_URL": settings.database_url or "", "CYWATCH_DATA_DIR": str(settings.data_dir),
             "CYWATCH_PROGRESS_INTERVAL": "0", "CYWATCH_DOWNLOAD_TIMEOUT": "3"}
-    started = [ScrapydNode(tmp_path / f"node{i}", env).start() for i in (1, 2)]
+    made = [ScrapydNode(tmp_path / f"node{i}", env) for i in (1, 2)]
+
+    def ready(n: ScrapydNode) -> int:  # started and deployed: both nodes at once (each lists its spiders)
+        return Client(node(1, n.start().url), timeout=60).add_version("1", egg)
+
     try:
-        for n in started:
-            assert Client(node(1, n.url)).add_version("1", egg) == 4  # the four spiders, found in the egg
-        yield started
+        with ThreadPoolExecutor(max_workers=2) as pool:
+            assert list(pool.map(ready, made)) == [4, 4]  # the four spiders, found in the egg
+        yield made
     finally:
-        for n in started:
+        for n in made:
             n.kill()
 
 
@@ -133,6 +139,24 @@ def test_sources_stay_on_their_node_and_pins_win():
         {k: v for k, v in hashed.items() if k not in ("cqrb", "sc_gov")}
 
 
+def test_a_job_that_died_or_was_lost_fails_its_source_unless_its_run_finished():
+    from crawler.run import RunSummary
+    from scheduler.nodes import Placed, _outcome
+
+    where = Node(2, "http://b:6800")
+    running = RunSummary("sc_fgw", "running", 3, 0, 1, 1, 0, 0, None)
+    killed = _outcome(running, Placed("sc_fgw", where, "j1", finished=True, log_url="/logs/chengyu-watch/sc_fgw/j1.log"))
+    assert (killed.status, killed.errors) == ("failed", 1)
+    assert killed.detail == ("the job ended on node 2 (http://b:6800) before its run finished (killed?); its log: "
+                             "http://b:6800/logs/chengyu-watch/sc_fgw/j1.log")
+    lost = _outcome(running, Placed("sc_fgw", where, "j1", failure="lost while its job ran: node 2 … unreachable"))
+    assert lost.status == "failed" and lost.detail.startswith("lost while its job ran")
+    never = RunSummary("sc_fgw", "failed", 0, 0, 0, 0, 0, 1, "did not start (see the log above)")
+    assert "recorded no run" in (_outcome(never, Placed("sc_fgw", where, "j1", finished=True)).detail or "")
+    done = RunSummary("sc_fgw", "ok", 9, 0, 4, 2, 6, 0, None)  # crawl_runs has the last word when it finished
+    assert _outcome(done, Placed("sc_fgw", where, "j1", failure="lost while its job ran: …")) == done
+
+
 def test_a_node_url_keeps_its_credentials_out_of_what_is_printed():
     n = node(2, "https://cy%40ops:p%3Ass@crawl.example.org:6800/scrapyd/")
     assert n.auth == ("cy@ops", "p:ss") and n.url == "https://crawl.example.org:6800/scrapyd"
@@ -143,6 +167,8 @@ def test_a_node_lost_mid_crawl_fails_its_sources_and_the_next_cycle_stores_every
                                                                                              cli_env):
     day = date.fromisoformat(WINDOW[1].isoformat())
     one, two = nodes
+    ensure_loaded(db)  # the bundled baseline, as `cywatch run` loads it: the diff then has something to compare
+    db.commit()
     cycle_settings = replace(settings, scrapyd_urls=(one.url, two.url),
                              scrapyd_pins=(("cqrb", 1), ("sc_gov", 1), ("sc_fgw", 2), ("cq_gov", 2)))
     with serving(SITES) as mirror:
@@ -164,7 +190,7 @@ def test_a_node_lost_mid_crawl_fails_its_sources_and_the_next_cycle_stores_every
             first.join(timeout=120)
         [lost] = results
         crawl = lost.steps["crawl"]
-        assert lost.status == "failed" and crawl["status"] == "failed"
+        assert lost.status == "failed" and crawl["status"] == "failed" and lost.steps["diff"]["status"] == "ok"
         assert {s: crawl["sources"][s]["node"] for s in crawl["sources"]} == \
             {"cqrb": 1, "sc_gov": 1, "sc_fgw": 2, "cq_gov": 2}
         assert crawl["sources"]["sc_fgw"]["status"] == "failed"
@@ -186,7 +212,7 @@ def test_a_node_lost_mid_crawl_fails_its_sources_and_the_next_cycle_stores_every
         two.start()  # the machine is back; its eggs are still on its disk
         again = run_cycle(cycle_settings, day, force=True, stop=StopRequest())
     crawl = again.steps["crawl"]
-    assert crawl["status"] == "ok", crawl
+    assert again.status == "ok" and crawl["status"] == "ok", again.steps
     assert {s["status"] for s in crawl["sources"].values()} <= {"ok", "empty"}
     urls = [r["canonical_url"] for r in db.execute("SELECT canonical_url FROM articles WHERE origin = 'crawl'")]
     assert sorted(urls) == STORED  # every article, each once
