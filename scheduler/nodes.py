@@ -21,7 +21,7 @@ from typing import Any
 from crawler.run import RunSummary, summaries
 from crawler.scrapyd import Client, Job, Node, NodeError, nodes, placement
 from crawler.sources import SOURCES
-from settings import Settings
+from settings import ConfigError, Settings
 
 log = logging.getLogger("cywatch.nodes")
 POLL = 1.0  # seconds between two listjobs.json of a node
@@ -50,9 +50,14 @@ def crawl_on_nodes(settings: Settings, day: date, stop: threading.Event, *,
     """Crawl every source up to `day` on its node; returns the runs (as `crawl_runs` says, with the failures
     of nodes laid over them) and, per source, the node and job it ran as."""
     names = list(SOURCES)
+    pins = dict(settings.scrapyd_pins or ())
+    unknown = sorted(set(pins) - set(names))
+    if unknown:  # a misspelt pin would put its source on another node without a word
+        raise ConfigError(f"CYWATCH_SCRAPYD_PINS names unknown source(s) {', '.join(unknown)}; known: "
+                          f"{', '.join(names)}")
     found = nodes(settings)
     clients = {n.number: Client(n) for n in found}
-    placed = [Placed(name, where) for name, where in placement(names, found, dict(settings.scrapyd_pins or ())).items()]
+    placed = [Placed(name, where) for name, where in placement(names, found, pins).items()]
     since = datetime.now().astimezone()
     args = {"until": day.isoformat()}
     job_settings = {"CYWATCH_MIRROR": settings.mirror} if settings.mirror else {}

@@ -157,6 +157,14 @@ def test_a_job_that_died_or_was_lost_fails_its_source_unless_its_run_finished():
     assert _outcome(done, Placed("sc_fgw", where, "j1", failure="lost while its job ran: …")) == done
 
 
+def test_a_pin_naming_no_source_fails_the_crawl_step_with_the_variables_name(db, settings):
+    result = run_cycle(replace(settings, scrapyd_urls=("http://127.0.0.1:9",), scrapyd_pins=(("cqrbb", 1),)),
+                       date(2024, 8, 12), stop=StopRequest())
+    assert result.steps["crawl"]["status"] == "failed"
+    assert result.steps["crawl"]["detail"].startswith("ConfigError: CYWATCH_SCRAPYD_PINS names unknown source(s) "
+                                                      "cqrbb; known: cqrb,")
+
+
 def test_a_node_url_keeps_its_credentials_out_of_what_is_printed():
     n = node(2, "https://cy%40ops:p%3Ass@crawl.example.org:6800/scrapyd/")
     assert n.auth == ("cy@ops", "p:ss") and n.url == "https://crawl.example.org:6800/scrapyd"
