@@ -5,8 +5,12 @@ The texts live outside the project, in `../shared/realtext/` beside the checkout
 region (what 全省/全市 mean to it), its script and its split: `dev` texts are developed on, `heldout` texts are
 scored rarely and never tuned on. `gold.jsonl` holds the hand annotation (tests/gold/CONVENTIONS.md).
 
+Another gold directory of the same shape (its own `docs.tsv` and `gold.jsonl`, texts elsewhere) is scored the
+same way: a fresh held-out set is kept apart from this one so that nobody tunes on it by accident.
+
     python -m tests.gold.real dev            # scores, overall and by script
     python -m tests.gold.real dev --problems # and every miss, wrong value and spurious record
+    python -m tests.gold.real --gold-dir D --texts T heldout   # a held-out set kept elsewhere
 """
 
 from __future__ import annotations
@@ -39,10 +43,10 @@ class RealDoc:
     split: str
 
 
-def documents() -> list[RealDoc]:
-    """The texts listed in `docs.tsv`."""
+def documents(gold_dir: Path = HERE) -> list[RealDoc]:
+    """The texts listed in `gold_dir/docs.tsv`."""
     docs = []
-    for line in (HERE / "docs.tsv").read_text(encoding="utf-8").splitlines():
+    for line in (gold_dir / "docs.tsv").read_text(encoding="utf-8").splitlines():
         if not line.strip() or line.startswith("#"):
             continue
         name, sha1, published, home, script, split = line.split("\t")
@@ -50,12 +54,14 @@ def documents() -> list[RealDoc]:
     return docs
 
 
-def missing_reason() -> str | None:
-    """Why the real texts cannot be scored here, or None when they can."""
-    directory = realtext_dir()
+def missing_reason(gold_dir: Path = HERE, texts: Path | None = None) -> str | None:
+    """Why the texts of `gold_dir` cannot be scored from `texts` (default `realtext_dir()`), or None."""
+    directory = texts or realtext_dir()
+    if not (gold_dir / "docs.tsv").is_file() or not (gold_dir / "gold.jsonl").is_file():
+        return f"{gold_dir} holds no docs.tsv and gold.jsonl"
     if not directory.is_dir():
         return f"the real texts are not here ({directory} is absent; set CYWATCH_REALTEXT)"
-    for doc in documents():
+    for doc in documents(gold_dir):
         path = directory / doc.name
         if not path.exists():
             return f"{doc.name} is missing from {directory}"
@@ -64,17 +70,27 @@ def missing_reason() -> str | None:
     return None
 
 
-def score_split(split: str, script: str | None = None) -> Score:
-    """Score the extractor on every text of `split` (and `script`, when given) against `gold.jsonl`."""
+def split_documents(split: str, gold_dir: Path = HERE) -> list[RealDoc]:
+    """The texts of one split (`dev`, `heldout`) of `gold_dir`."""
+    return [doc for doc in documents(gold_dir) if doc.split == split]
+
+
+def score_split(split: str, script: str | None = None, *, gold_dir: Path = HERE,
+                texts: Path | None = None) -> Score:
+    """Score the extractor on every text of `split` (and `script`, when given) against `gold_dir/gold.jsonl`.
+
+    The texts are read from `texts` (default `realtext_dir()`).
+    """
     from crawler.extract import extract_indicators
 
-    gold = [json.loads(line) for line in (HERE / "gold.jsonl").read_text(encoding="utf-8").splitlines()
+    directory = texts or realtext_dir()
+    gold = [json.loads(line) for line in (gold_dir / "gold.jsonl").read_text(encoding="utf-8").splitlines()
             if line.strip()]
     total = Score(name=split if script is None else f"{split}/{script}")
-    for doc in documents():
-        if doc.split != split or (script and doc.script != script):
+    for doc in split_documents(split, gold_dir):
+        if script and doc.script != script:
             continue
-        text = (realtext_dir() / doc.name).read_text(encoding="utf-8")
+        text = (directory / doc.name).read_text(encoding="utf-8")
         records = [r for r in gold if r["doc"] == doc.name]
         for record in records:
             surface = text[record["start"]:record["end"]]
