@@ -253,3 +253,20 @@ def test_metric_names_peel_predicates_and_parallel_items_share_the_head():
     records = extract_indicators("上半年，全市集成电路产量同比增长67.3%，工业机器人增长54.9%，发电量增长2.2%。"
                                  "第一产业实现增加值714.8亿元。", date(2025, 7, 20), default_region="重庆")
     assert [r.metric for r in records] == ["集成电路产量", "工业机器人产量", "发电量", "第一产业增加值"]
+
+
+# --- failure classes of the 25 real dev texts (2026-12-01); sentences written for these tests -------------
+
+def test_the_base_of_a_comparison_is_not_the_figures_period():
+    records = extract_indicators("前三季度，全市规上工业增加值增长6.2%，增速高于上年全年0.4个百分点，"
+                                 "快于去年同期0.3个百分点，比上半年提高0.2个百分点。", date(2025, 10, 20),
+                                 default_region="四川")
+    assert [r.period for r in records] == ["2025-01/2025-09"] * 4
+
+
+def test_a_value_stated_for_the_base_period_keeps_that_period_only():
+    records = extract_indicators("前三季度，电子产业对全市工业的拉动力从上半年的1.2个百分点上升为1.9个百分点，"
+                                 "贡献率达31.5%。", date(2025, 10, 20), default_region="重庆")
+    assert [(r.value, r.period) for r in records] == [
+        (Decimal("1.2"), "2025-01/2025-06"), (Decimal("1.9"), "2025-01/2025-09"),
+        (Decimal("31.5"), "2025-01/2025-09")]

@@ -21,7 +21,7 @@ from typing import cast
 from crawler.extract import subjects as subj
 from crawler.extract.lexicon import Region, RegionMention, lexicon
 from crawler.extract.numbers import format_decimal
-from crawler.extract.periods import SPAN_RE, PeriodMention, is_closed, period_mentions
+from crawler.extract.periods import BASE_VALUE_END, SPAN_RE, PeriodMention, is_closed, period_mentions
 from crawler.extract.quantities import QUANTITY_RE, Quantity, SentenceCues, find_quantities
 from crawler.extract.text import CLAUSE_END, Block, Span, WorkingText, blocks, clauses, normalise, sentences
 
@@ -191,6 +191,11 @@ class _Walker:
         for period in period_mentions(self.text, block.start, block.end, self.published):
             if period.target:
                 events.targets.append(period)
+            elif period.base:  # 从上半年的1.7个百分点上升为…: that period, up to the verb of the change
+                found.append((period.end, "span", None))
+                found.append((period.end, "period", period.period))
+                ends = BASE_VALUE_END.search(self.text, period.end, block.end)
+                found.append((ends.start() if ends else period.end, "span_end", None))
             elif period.since:
                 self._span_events(found, period.end, block)
             else:

@@ -35,7 +35,12 @@ PERIOD_RE = re.compile("(?=[\\d一二三四五六七八九十〇零今去上下�
     f"(?P<{name}>{pattern.replace('(?P<', f'(?P<{name}_')})" for name, pattern in _PATTERNS) + ")")
 
 # A period right after these words is the base of a comparison, not the figure's period.
-_BASE_BEFORE = re.compile(r"(?:比|较|同比|相比|与|对比|相较)$")
+_BASE_BEFORE = re.compile(r"(?:比|较|同比|相比|与|对比|相较|高于|低于|快于|慢于|好于|优于|超过|超出)$")
+# 从上半年的1.7个百分点上升为2.5个百分点: the period is the base's, and holds for the base value only.
+_FROM_BEFORE = re.compile(r"从$")
+_BASE_VALUE_AFTER = re.compile(r"的")
+# Where the base value ends and the figure's own value begins: 上升为, 增长到, 提高至 …
+BASE_VALUE_END = re.compile(r"(?:上升|增长|增加|提高|提升|扩大|下降|降低|减少|回落|缩小|跃升)?(?:为|到|至)")
 _TARGET_YEAR = re.compile(r"(?:到|至|力争到|预计到|计划到)$")
 # 2035年远景目标, 2025年规划: a year that names a plan, not a period.
 _PLAN_NAME_AFTER = re.compile(r"远景|(?:年)?(?:规划|纲要|行动计划|行动方案|愿景)")
@@ -54,6 +59,7 @@ class PeriodMention:
     start: int
     end: int
     target: bool = False  # 到2027年: the year a target is set for
+    base: bool = False  # 从上半年的…: the period of a comparison's base value only
     since: bool = False  # 2021年以来, 自2023年前三季度以来: a span up to now, no period of its own
 
 
@@ -128,6 +134,9 @@ def period_mentions(text: str, start: int, end: int, published: date) -> list[Pe
         if _BASE_BEFORE.search(before):
             continue
         period = _resolve(match, published)
+        if period and _FROM_BEFORE.search(before) and _BASE_VALUE_AFTER.match(text, match.end()):
+            mentions.append(PeriodMention(period, match.start(), match.end(), base=True))
+            continue
         if period and _PLAN_NAME_AFTER.match(text, match.end()):
             continue
         if period:
