@@ -270,3 +270,18 @@ def test_a_value_stated_for_the_base_period_keeps_that_period_only():
     assert [(r.value, r.period) for r in records] == [
         (Decimal("1.2"), "2025-01/2025-06"), (Decimal("1.9"), "2025-01/2025-09"),
         (Decimal("31.5"), "2025-01/2025-09")]
+
+
+def test_a_contribution_to_growth_is_a_level_in_percentage_points():
+    record = extract_indicators("上半年，全市电子产业投资增长8.2%，拉动全市工业投资增长1.3个百分点",
+                                date(2025, 7, 20))[-1]
+    assert (record.kind, record.value, record.unit) == ("level", Decimal("1.3"), "百分点")
+
+
+def test_the_end_value_of_a_rise_from_one_year_to_another_is_a_level_of_that_year():
+    records = extract_indicators("新通道运输集装箱从2020年的5.1万标箱增长到2024年的60.2万标箱。", date(2025, 3, 1))
+    assert [(r.value, r.kind, r.period, r.qualifier, r.status) for r in records] == [
+        (Decimal(51000), "level", "2020", None, "actual"), (Decimal(602000), "level", "2024", "增长到", "actual")]
+    records = extract_indicators("覆盖港口从全球80个增加至全球150个。", date(2025, 3, 1))
+    assert [(r.value, r.kind, r.qualifier) for r in records] == [
+        (Decimal(80), "level", None), (Decimal(150), "level", "增加至")]

@@ -44,6 +44,8 @@ BASE_VALUE_END = re.compile(r"(?:上升|增长|增加|提高|提升|扩大|下�
 _TARGET_YEAR = re.compile(r"(?:到|至|力争到|预计到|计划到)$")
 # 2035年远景目标, 2025年规划: a year that names a plan, not a period.
 _PLAN_NAME_AFTER = re.compile(r"远景|(?:年)?(?:规划|纲要|行动计划|行动方案|愿景)")
+# 从2019年的9.4万标箱增长到2023年的…: the year a rise reached, a period like any other, not a target's.
+_RISE_TO_BEFORE = re.compile(r"(?:增长|增加|提高|提升|上升|扩大|跃升|下降|降低|减少|回落)(?:到|至)$")
 _FORECAST_BEFORE = re.compile(r"(?:预计|力争|计划|有望|争取)$")
 _SINCE_AFTER = re.compile(r"[^,，。;；:：]{0,8}?以来")
 # 5年来, 多年来, 十四五期间: spans of several years; figures stated for them have no period.
@@ -141,7 +143,8 @@ def period_mentions(text: str, start: int, end: int, published: date) -> list[Pe
             continue
         if period:
             forecast = _FORECAST_BEFORE.search(text, max(0, match.start() - 3), match.start())
-            target = bool(_TARGET_YEAR.search(before) or forecast or is_future(period, published))
+            rise = _RISE_TO_BEFORE.search(text, max(0, match.start() - 4), match.start())
+            target = bool((_TARGET_YEAR.search(before) and not rise) or forecast or is_future(period, published))
             since = match.lastgroup != "now" and bool(_SINCE_AFTER.match(text, match.end(), end))
             if match.group().endswith("以来"):
                 since = True

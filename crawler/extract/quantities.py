@@ -70,6 +70,10 @@ _ORDINAL_LABEL = re.compile(r"第(?:[\d一二三四五六七八九十]+个)?$") 
 _ORDINAL_UNIT = re.compile(r"[批届次期个年季章条款轮号家]")
 _ENTITY_SUBJECT = re.compile(r"该公司|该企业|这家公司|这家企业|该集团")
 # 提升2.8个百分点至48%: after a change and 至, the figure is the level reached.
+# 从90个增加至全球124个: a rise *to* a value states the level it reached, whatever words follow the verb.
+_RISEN_TO = re.compile(r"(?:增加|增长|提高|提升|上升|扩大|跃升|下降|降低|减少|回落)(?:到|至|为)[^\d,;:。]{0,10}$")
+# 拉动全市投资增长1.6个百分点: a contribution to growth, a level in percentage points.
+_CONTRIBUTION = re.compile(r"拉动")
 _CHANGED_TO = re.compile(r"(?:提升|提高|上升|增加|增长|下降|降低|减少|回落)[\d.]+(?:个百分点|百分点|%)(?:至|到)$")
 # Numbers that are page furniture or only size the class the next figure counts in.
 _NOT_A_FIGURE_AFTER = re.compile(
@@ -85,12 +89,12 @@ _NAMED_PROJECT_AFTER = re.compile(
 _DURATION_AFTER = re.compile(r"(?:月|年|小时|季度|工作日|星期)")
 
 _QUALIFIER_BEFORE = re.compile(
-    r"(?:大约|约|将近|接近|近|超过|超|逾|突破|达到|(?<![通到抵直送下传表发转])达|增至|增加到|提高到|提高至|提升到|提升至|"
+    r"(?:大约|约|将近|接近|近|超过|超|逾|突破|达到|(?<![通到抵直送下传表发转])达|增至|增加到|增加至|增长到|上升为|提高到|提高至|提升到|提升至|"
     r"(?<![提上])升至|上升至|上升到|降至|下降到|下降至|减少到|减少至|回落至|回落到|"
     r"不到|不足|低于|高于|多于|少于|仅)$")
 _QUALIFIER_AFTER = re.compile(r"以上|以下|左右|有余|多")
 # Qualifiers that set a level rather than state a change.
-LEVEL_SETTERS = frozenset({"达到", "达", "增至", "增加到", "提高到", "提高至", "提升到", "提升至", "升至", "上升至",
+LEVEL_SETTERS = frozenset({"达到", "达", "增至", "增加到", "增加至", "增长到", "上升为", "提高到", "提高至", "提升到", "提升至", "升至", "上升至",
                            "上升到", "降至", "下降到", "下降至", "减少到", "减少至", "回落至", "回落到", "突破"})
 
 _GROWTH_CUE = re.compile(
@@ -104,7 +108,8 @@ _RATIO_NOUN = re.compile(
     r"(?:(?<!增长)(?<!增)率|比重|占比|增长面|份额|覆盖面|贡献度|集中度)"
     r"(?:分别|均|已|已经|稳定|保持|继续)?(?:为|是|达到|达|超过|超|突破|约|近|在|保持在)?$")
 _CHANGE_CUE = re.compile(r"新增|净增|增加(?!值)|减少|新开通|新开|新建|新开行|新引进")
-_TARGET_IN_SENTENCE = re.compile(r"(?:预计|力争|(?<!远景)目标|有望|计划(?!总投资|投资)|争取|确保|(?:到|至)\d{4}年(?!远景))")
+_TARGET_IN_SENTENCE = re.compile(r"(?:预计|力争|(?<!远景)目标|有望|计划(?!总投资|投资)|争取|确保|"
+                                 r"(?<!增长|增加|提高|提升|上升|扩大|跃升|下降|降低|减少|回落)(?:到|至)\d{4}年(?!远景))")
 # 完成年度投资计划的115%: an achievement against a plan is an actual figure.
 _NOT_A_TARGET_BEFORE = re.compile(r"完成[^,;:。]{0,8}$")
 _PLAN_SHARE = re.compile(r"(?:计划|目标|任务)的$")
@@ -251,8 +256,15 @@ def _inside_code(text: str, position: int, clause_start: int) -> bool:
     return closing > 0 and "+" in text[opening:closing]
 
 
+# 增长到2023年的86.1万标箱, 增加至全球124个: the qualifier stands before a period or a scope word.
+_BETWEEN_QUALIFIER = re.compile(r"(?:\d{4}年(?:底|末)?的?|全球|全国)$")
+
+
 def _qualifier_before(before: str) -> str | None:
     direct = _QUALIFIER_BEFORE.search(before)
+    if direct is None and _BETWEEN_QUALIFIER.search(before):
+        direct = _QUALIFIER_BEFORE.search(_BETWEEN_QUALIFIER.sub("", before))
+        direct = direct if direct and direct.group() in LEVEL_SETTERS else None
     if direct:
         return direct.group()
     if re.search(r"约占(?:全国|全省|全市)?[^\d]{0,12}$", before):
@@ -282,7 +294,13 @@ def _kind(before: str, unit: str, qualifier: str | None, after: str) -> tuple[st
     if last_growth and last_growth.group() in ("收窄", "缩小") and "降幅" in cue_zone:
         sign = 1  # 降幅收窄2.2个百分点: the fall is smaller, the figure improved
     if unit == "百分点":
+        if _CONTRIBUTION.search(cue_zone):
+            return "level", 1
         return "change", sign
+    risen = _RISEN_TO.search(cue_zone)
+    if risen:  # 比重提升至约7.2%: the level reached, a share when the noun is a ratio
+        noun = cue_zone[:risen.start()].rstrip()
+        return ("share" if unit == "%" and (_RATIO_NOUN.search(noun) or _SHARE_CUE.search(noun)) else "level"), 1
     if unit in ("%", "倍"):
         if unit == "%" and (_RATIO_NOUN.search(cue_zone.rstrip()) or _PLAN_SHARE.search(cue_zone)):
             return "share", 1
