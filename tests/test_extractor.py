@@ -285,3 +285,25 @@ def test_the_end_value_of_a_rise_from_one_year_to_another_is_a_level_of_that_yea
     records = extract_indicators("覆盖港口从全球80个增加至全球150个。", date(2025, 3, 1))
     assert [(r.value, r.kind, r.qualifier) for r in records] == [
         (Decimal(80), "level", None), (Decimal(150), "level", "增加至")]
+
+
+def test_a_national_subject_is_about_the_whole_country_not_the_headline_city():
+    text = ("全市机场旅客吞吐量增长5%，高于全国2.1个百分点。\n"
+            "数据显示，2025年我国民用机场完成货邮吞吐量1800万吨，较上年增长6.0%。\n"
+            "在中国内地200个运输机场中，千万级机场有40个。")
+    records = extract_indicators(text, date(2026, 2, 26), default_region="成都")
+    assert [(r.value, r.region) for r in records] == [
+        (Decimal(5), "成都"), (Decimal("2.1"), "成都"), (Decimal(18000000), "全国"), (Decimal("6.0"), "全国"),
+        (Decimal(200), "全国"), (Decimal(40), "全国")]
+
+
+def test_cities_outside_the_two_provinces_are_regions_but_never_what_quanshi_means():
+    records = extract_indicators("全年客流量最高的城市为广州，达7000万人次。全市客流量增长3%。", date(2026, 2, 26),
+                                 default_region="成都")
+    assert [(r.value, r.region) for r in records] == [(Decimal(70000000), "广州"), (Decimal(3), "成都")]
+
+
+def test_a_chinese_numeral_amount_before_yi_is_shared_by_two_places():
+    records = extract_indicators("北京、上海两地客流量均超一亿人次。", date(2026, 2, 26))
+    assert [(r.region, r.value, r.unit, r.qualifier) for r in records] == [
+        ("北京", Decimal(100000000), "人次", "超"), ("上海", Decimal(100000000), "人次", "超")]

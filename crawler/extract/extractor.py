@@ -21,7 +21,7 @@ from typing import cast
 from crawler.extract import subjects as subj
 from crawler.extract.lexicon import Region, RegionMention, lexicon
 from crawler.extract.numbers import format_decimal
-from crawler.extract.periods import BASE_VALUE_END, SPAN_RE, PeriodMention, is_closed, period_mentions
+from crawler.extract.periods import BASE_VALUE_END, PERIOD_RE, SPAN_RE, PeriodMention, is_closed, period_mentions
 from crawler.extract.quantities import QUANTITY_RE, Quantity, SentenceCues, find_quantities
 from crawler.extract.text import CLAUSE_END, Block, Span, WorkingText, blocks, clauses, normalise, sentences
 
@@ -110,6 +110,9 @@ _NOT_SUBJECT_BEFORE = re.compile(r"(?<![面相])[对向赴]$")
 # 在成都开幕, 以成都、重庆为核心: where something happens or what it centres on, not its subject.
 _VENUE_BEFORE = re.compile(r"(?<![存所现])[在以]$")
 _VENUE_AFTER = re.compile(r"(?:[、和与]\S{2,4}?)?(?:召开|开幕|闭幕|举行|举办|落幕|为核心|为中心|为主|为重点)")
+
+
+_CLAUSE_OPENING = re.compile(r"(?:数据显示|据统计|据了解|其中|同期|截至|截至目前|目前|在|全年)*")
 
 
 def _listed(text: str, mentions: list[RegionMention]) -> set[int]:
@@ -234,7 +237,8 @@ class _Walker:
             else:
                 mention = cast(RegionMention, payload)
                 self.last_by_level[mention.region.level] = mention.region
-                if mention.region.level == "national" or id(mention) in listed:
+                if (mention.region.level == "national" and not self._opens_clause(mention.start, block)) \
+                        or id(mention) in listed:
                     continue  # 全国 is the base of a share or rank; listed regions have their own figures
                 clause = self._clause_index(position, block)
                 if clause in clauses_with_region:
@@ -251,6 +255,13 @@ class _Walker:
         end = _SENTENCE_END.search(self.text, position, block.end)
         found.append((position, "span", None))
         found.append((end.end() if end else block.end, "span_end", None))
+
+    def _opens_clause(self, position: int, block: Block) -> bool:
+        """Whether only a period or an opening word stands between the clause start and `position`
+        (2025年我国…, 在中国内地…: the country is the subject, not the base of a comparison)."""
+        i = bisect.bisect_right(self._clause_starts, position) - 1
+        start = self._clause_starts[i] if i >= 0 else block.start
+        return _CLAUSE_OPENING.fullmatch(PERIOD_RE.sub("", self.text[start:position]).strip()) is not None
 
     def _clause_index(self, position: int, block: Block) -> int:
         return bisect.bisect_right(self._clause_starts, position - 1)

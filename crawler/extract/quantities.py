@@ -63,7 +63,7 @@ _RANK_CUE = re.compile(
 # A Chinese numeral states a quantity only right after one of these (开行两列, 约占三成, 增长两成),
 # or at the end of a clause that opened with a verb of the second list (新开行“双城号”旅游专列两列).
 _CN_QUANTITY_CUE = re.compile(
-    r"(?:开行|新开通|新开|开通|新增|增加|减少|增至|达到|达|共有|共|累计|超过|突破|近|约|逾|拥有|引进|签约|"
+    r"(?:开行|新开通|新开|开通|新增|增加|减少|增至|达到|达|共有|共|累计|超过|超|突破|近|约|逾|拥有|引进|签约|"
     r"增长|下降|提高|为|占|约占|合计|总计|仅|只有|新建|建成|实现|完成)$")
 _CN_CLAUSE_CUE = re.compile(r"开行|新开行|新开通|开通|新增|引进|新引进|新建|建成|签约|开工|投用")
 _ORDINAL_LABEL = re.compile(r"第(?:[\d一二三四五六七八九十]+个)?$")  # 第5个, “第一个1万列”: a milestone's name
