@@ -307,3 +307,14 @@ def test_a_chinese_numeral_amount_before_yi_is_shared_by_two_places():
     records = extract_indicators("北京、上海两地客流量均超一亿人次。", date(2026, 2, 26))
     assert [(r.region, r.value, r.unit, r.qualifier) for r in records] == [
         ("北京", Decimal(100000000), "人次", "超"), ("上海", Decimal(100000000), "人次", "超")]
+
+
+def test_durations_are_figures_in_days_and_hours():
+    records = extract_indicators("新线路全程压缩至18天以内，较海运节约12天以上，两市车程将缩短0.5小时。",
+                                 date(2026, 1, 10))
+    assert [(r.value, r.unit, r.kind, r.qualifier) for r in records] == [
+        (Decimal(18), "天", "level", "以内"), (Decimal(-12), "天", "change", "以上"),
+        (Decimal("-0.5"), "小时", "change", None)]
+    assert extract_indicators("全力打造1小时通勤圈，2天府新区项目", date(2026, 1, 10)) == []
+    # a service standard (接报后1小时人员到场) is a promise of response, not a measured duration
+    assert extract_indicators("执行抢修机制，接报后1小时人员到场、4小时恢复通行。", date(2026, 1, 10)) == []

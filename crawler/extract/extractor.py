@@ -480,8 +480,8 @@ class _BlockState:
     head: str | None = None  # the head noun (产量, 增加值) of the last metric, lent to parallel items
 
 
-_POST_QUALIFIER = re.compile(r"以上|以下|左右|有余|多")
-_POST_QUALIFIERS = frozenset({"以上", "以下", "左右", "有余", "多", "余"})
+_POST_QUALIFIER = re.compile(r"以上|以下|以内|左右|有余|多")
+_POST_QUALIFIERS = frozenset({"以上", "以下", "以内", "左右", "有余", "多", "余"})
 
 
 def _after_qualifier(text: str, position: int, end: int) -> int:

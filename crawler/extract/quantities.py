@@ -32,6 +32,8 @@ _NOT_UNIT_BEFORE = {
     "批": "准复次", "元": "旦素", "台": "湾阶", "所": "以有在属", "座": "谈", "架": "构",
     "次": "数", "件": "事", "个": "月人", "对": "外接象比于话口标照",
     "班": "子级长组车次机底主会列委", "种": "植类子养业", "类": "型别似", "单": "位元独一项", "张": "家江", "头": "部条雁", "米": "粮饭",
+    # 天府, 天然气, 天津; 1小时通勤圈, 1小时经济圈: names, not durations
+    "天": "府然津下气空地河际", "小时": "经通交生",
 }
 
 
@@ -87,12 +89,14 @@ _CLASS_LABEL_AFTER = re.compile(r"以上|以下|级|量级")
 _NAMED_PROJECT_AFTER = re.compile(
     r"(?:[^\d,;:。、，“”()\s]{1,12}?)(?:项目|工程|生产线|基地|产业园)(?:[^,;:。]{0,4})(?:建成|投产|开工|落地|签约|竣工|投运|并网)")
 _DURATION_AFTER = re.compile(r"(?:月|年|小时|季度|工作日|星期)")
+# 故障后2小时人员到场、3小时恢复使用: a response standard, not a measured duration.
+_RESPONSE_AFTER = re.compile(r"内?[^\d,;:。、]{0,3}?(?:到场|到达|抵达|响应|恢复|办结|处置|修复|送达)")
 
 _QUALIFIER_BEFORE = re.compile(
     r"(?:大约|约|将近|接近|近|超过|超|逾|突破|达到|(?<![通到抵直送下传表发转])达|增至|增加到|增加至|增长到|上升为|提高到|提高至|提升到|提升至|"
     r"(?<![提上])升至|上升至|上升到|降至|下降到|下降至|减少到|减少至|回落至|回落到|"
     r"不到|不足|低于|高于|多于|少于|仅)$")
-_QUALIFIER_AFTER = re.compile(r"以上|以下|左右|有余|多")
+_QUALIFIER_AFTER = re.compile(r"以上|以下|以内|左右|有余|多")
 # Qualifiers that set a level rather than state a change.
 LEVEL_SETTERS = frozenset({"达到", "达", "增至", "增加到", "增加至", "增长到", "上升为", "提高到", "提高至", "提升到", "提升至", "升至", "上升至",
                            "上升到", "降至", "下降到", "下降至", "减少到", "减少至", "回落至", "回落到", "突破"})
@@ -107,7 +111,8 @@ _SHARE_CUE = re.compile(r"占比|比重|占")
 _RATIO_NOUN = re.compile(
     r"(?:(?<!增长)(?<!增)率|比重|占比|增长面|份额|覆盖面|贡献度|集中度)"
     r"(?:分别|均|已|已经|稳定|保持|继续)?(?:为|是|达到|达|超过|超|突破|约|近|在|保持在)?$")
-_CHANGE_CUE = re.compile(r"新增|净增|增加(?!值)|减少|新开通|新开|新建|新开行|新引进")
+_CHANGE_CUE = re.compile(r"新增|净增|增加(?!值)|减少|新开通|新开|新建|新开行|新引进|缩短|节约|节省|压缩(?!至|到)")
+_NEGATIVE_CHANGES = frozenset({"减少", "缩短", "节约", "节省", "压缩"})
 _TARGET_IN_SENTENCE = re.compile(r"(?:预计|力争|(?<!远景)目标|有望|计划(?!总投资|投资)|争取|确保|"
                                  r"(?<!增长|增加|提高|提升|上升|扩大|跃升|下降|降低|减少|回落)(?:到|至)\d{4}年(?!远景))")
 # 完成年度投资计划的115%: an achievement against a plan is an actual figure.
@@ -217,6 +222,8 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         approx = match.group("approx") or match.group("approx_before")
         if unit == "个" and _DURATION_AFTER.match(text, match.end()):
             return None  # 5个月, 第5个年头
+        if unit in ("天", "小时") and _RESPONSE_AFTER.match(text, match.end(), clause_end):
+            return None  # 2小时人员到场: a response standard
     if is_chinese(number) and not match.group("pct") and unit != "成" and not _CN_QUANTITY_CUE.search(before) \
             and not (not before.strip() and unit in _THINGS_COUNTED and not _LONE_MAGNITUDE.fullmatch(number)) \
             and not (_CN_CLAUSE_CUE.search(before) and not text[match.end():clause_end].strip("以上左右余多 ")):
@@ -313,7 +320,7 @@ def _kind(before: str, unit: str, qualifier: str | None, after: str) -> tuple[st
         return "level", 1
     change = list(_CHANGE_CUE.finditer(cue_zone))
     if change and qualifier not in LEVEL_SETTERS:
-        return "change", -1 if change[-1].group() == "减少" else 1
+        return "change", -1 if change[-1].group() in _NEGATIVE_CHANGES else 1
     return "level", 1
 
 
