@@ -318,3 +318,12 @@ def test_durations_are_figures_in_days_and_hours():
     assert extract_indicators("全力打造1小时通勤圈，2天府新区项目", date(2026, 1, 10)) == []
     # a service standard (接报后1小时人员到场) is a promise of response, not a measured duration
     assert extract_indicators("执行抢修机制，接报后1小时人员到场、4小时恢复通行。", date(2026, 1, 10)) == []
+
+
+def test_a_corridor_or_branded_service_named_as_subject_keeps_its_own_region_for_what_follows():
+    text = ("市物流办发布的数据显示，重庆口岸进出口增长5%。西部陆海新通道目前通达全球100个国家和地区的400个港口，"
+            "国内覆盖60个城市。中欧班列(成渝)全年开行超4000列，运行线路40余条。")
+    records = extract_indicators(text, date(2026, 1, 10), default_region="重庆")
+    assert [(r.value, r.region) for r in records] == [
+        (Decimal(5), "重庆"), (Decimal(100), ""), (Decimal(400), ""), (Decimal(60), ""), (Decimal(4000), "成渝"),
+        (Decimal(40), "成渝")]

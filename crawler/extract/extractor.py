@@ -179,6 +179,10 @@ class _Walker:
                     _VENUE_BEFORE.search(before) and _VENUE_AFTER.match(self.text, mention.end)):
                 continue  # 在成都开幕, 以成都、重庆为核心: a place, not what the figure is about
             found.append((mention.end, "region", mention))
+        for b_start, b_end, b_region in lex.brand_mentions(self.text, block.start, block.end):
+            before = self.text[max(block.start, b_start - 2):b_start]
+            if not (_NOT_SUBJECT_BEFORE.search(before) or _VENUE_BEFORE.search(before)):
+                found.append((b_end, "brand", b_region))  # 西部陆海新通道通达…: the corridor's own region
         for match in _WHOLE_AREA.finditer(self.text, block.start, block.end):
             if not _BASE_BEFORE.search(self.text, max(0, match.start() - 3), match.start()):
                 found.append((match.end(), "area", match.group()))
@@ -221,6 +225,12 @@ class _Walker:
             elif kind == "full_year":  # 全年: the year in context, else the publication year
                 year = current.period[:4] if current.period else str(self.published.year)
                 current = _Context(current.region, year)
+            elif kind == "brand":  # what follows is about the brand, unless the clause named a place first
+                clause = self._clause_index(position, block)
+                if clause in clauses_with_region:
+                    continue
+                clauses_with_region.add(clause)
+                current = _Context(payload, current.period)  # type: ignore[arg-type]
             elif kind == "joint":
                 current = _Context(payload, current.period)  # type: ignore[arg-type]
                 clauses_with_region.add(self._clause_index(position, block))

@@ -56,6 +56,8 @@ class Lexicon:
                  distinct: list[list[str]] | None = None) -> None:
         self.regions_by_alias = regions
         self.brand_regions = sorted((brand_regions or {}).items(), key=lambda item: -len(item[0]))
+        self._brand_re = re.compile("|".join(re.escape(b) for b, _ in self.brand_regions)) if self.brand_regions \
+            else None
         self.cue_nouns = tuple(sorted(cue_nouns or (), key=len, reverse=True))
         self.never_merge = [(a, b) for a, b in (never_merge or [])]
         self.scopes = tuple(scopes or ())
@@ -126,6 +128,14 @@ class Lexicon:
             if metric.startswith(brand):
                 return True, self.regions_by_alias.get(name) if name else None
         return False, None
+
+    def brand_mentions(self, text: str, start: int, end: int) -> list[tuple[int, int, Region | None]]:
+        """Brands with a region of their own named in text[start:end]: (start, end, the brand's region)."""
+        if self._brand_re is None:
+            return []
+        names = dict(self.brand_regions)
+        return [(m.start(), m.end(), self.regions_by_alias.get(names[m.group()]) if names[m.group()] else None)
+                for m in self._brand_re.finditer(text, start, end)]
 
     def identity_form(self, metric: str) -> str:
         """A metric with its synonyms rewritten, for comparing names (never stored): 辐射国家(地区) -> 通达国家和地区."""
