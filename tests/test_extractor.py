@@ -327,3 +327,22 @@ def test_a_corridor_or_branded_service_named_as_subject_keeps_its_own_region_for
     assert [(r.value, r.region) for r in records] == [
         (Decimal(5), "重庆"), (Decimal(100), ""), (Decimal(400), ""), (Decimal(60), ""), (Decimal(4000), "成渝"),
         (Decimal(40), "成渝")]
+
+
+def test_numbers_inside_a_quoted_nickname_or_a_size_class_are_not_figures():
+    assert extract_indicators("该市稳居“会展第二城”。", date(2026, 1, 10)) == []
+    records = extract_indicators("2025年年客流量500万人次以上的“五百万级”车站增至12个。", date(2026, 2, 1))
+    assert [(r.value, r.unit) for r in records] == [(Decimal(12), "个")]
+
+
+def test_gaoda_before_a_growth_rate_keeps_it_a_growth():
+    record = one("锂电池出口增速高达61.2%")
+    assert (record.kind, record.value) == ("growth", Decimal("61.2"))
+
+
+def test_a_report_on_how_targets_were_met_states_actual_figures():
+    text = ("(一)去年计划指标完成情况\n\n各项工作有序推进，10项主要预期目标中9项较好完成。\n\n"
+            "1.地区生产总值达到3.1万亿元、增长5.8%，符合预期目标。")
+    records = extract_indicators(text, date(2026, 1, 20), default_region="重庆")
+    assert [(r.value, r.status) for r in records] == [
+        (Decimal(9), "actual"), (Decimal("3100000000000"), "actual"), (Decimal("5.8"), "actual")]

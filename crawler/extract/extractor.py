@@ -92,7 +92,9 @@ _SENTENCE_END = re.compile(r"[。!?;]")
 _PROVINCE_PAIR = re.compile(r"(四川|重庆)[省市]?[、和与](?!\1)(四川|重庆)[省市]?")
 _TOTAL_TAIL = re.compile(r"合计|总计|共计|累计|共")
 _TOGETHER = re.compile(r"两地|两市|两省|两区|共建|共同|联合|携手|合作|合计|总计")
-_TARGET_LIST = re.compile(r"(?:主要)?预期目标|主要目标|目标任务")
+# 今年主要预期目标是：… opens a list of targets; 符合预期目标, 12项主要预期目标中11项完成 report on them.
+_TARGET_LIST = re.compile(r"(?<!符合)(?<!低于)(?<!高于)(?<!超过)(?<!完成)(?<!实现)(?<!达到)(?<!好于)(?<!超出)"
+                          r"(?:(?:主要)?预期目标|主要目标|目标任务)(?=[^,。;]{0,4}?(?:是|为|:|如下|包括)|\s*$)")
 _WHOLE_AREA = re.compile(r"全省|全市|全区|全县|两地")
 _FULL_YEAR = re.compile(r"(?<![今去上明\d]年)(?<!年)全年")
 # 约占全市三成, 高于全省: after these, a place is the base of a comparison, not what the figure is about.

@@ -86,6 +86,7 @@ _OPEN_QUOTES = "“\"「『‘"
 _QUOTED = re.compile(r"[”\"」』’]")
 _LONE_MAGNITUDE = re.compile(r"[万亿]|万亿|千亿|百亿|十亿|千万|百万")
 _CLASS_LABEL_AFTER = re.compile(r"以上|以下|级|量级")
+_SIZE_CLASS_AFTER = re.compile(r"(?:以上|以下)的")
 _NAMED_PROJECT_AFTER = re.compile(
     r"(?:[^\d,;:。、，“”()\s]{1,12}?)(?:项目|工程|生产线|基地|产业园)(?:[^,;:。]{0,4})(?:建成|投产|开工|落地|签约|竣工|投运|并网)")
 _DURATION_AFTER = re.compile(r"(?:月|年|小时|季度|工作日|星期)")
@@ -93,12 +94,12 @@ _DURATION_AFTER = re.compile(r"(?:月|年|小时|季度|工作日|星期)")
 _RESPONSE_AFTER = re.compile(r"内?[^\d,;:。、]{0,3}?(?:到场|到达|抵达|响应|恢复|办结|处置|修复|送达)")
 
 _QUALIFIER_BEFORE = re.compile(
-    r"(?:大约|约|将近|接近|近|超过|超|逾|突破|达到|(?<![通到抵直送下传表发转])达|增至|增加到|增加至|增长到|上升为|提高到|提高至|提升到|提升至|"
+    r"(?:大约|约|将近|接近|近|超过|超|逾|突破|达到|高达|(?<![通到抵直送下传表发转])达|增至|增加到|增加至|增长到|上升为|提高到|提高至|提升到|提升至|"
     r"(?<![提上])升至|上升至|上升到|降至|下降到|下降至|减少到|减少至|回落至|回落到|"
     r"不到|不足|低于|高于|多于|少于|仅)$")
 _QUALIFIER_AFTER = re.compile(r"以上|以下|以内|左右|有余|多")
 # Qualifiers that set a level rather than state a change.
-LEVEL_SETTERS = frozenset({"达到", "达", "增至", "增加到", "增加至", "增长到", "上升为", "提高到", "提高至", "提升到", "提升至", "升至", "上升至",
+LEVEL_SETTERS = frozenset({"达到", "达", "高达", "增至", "增加到", "增加至", "增长到", "上升为", "提高到", "提高至", "提升到", "提升至", "升至", "上升至",
                            "上升到", "降至", "下降到", "下降至", "减少到", "减少至", "回落至", "回落到", "突破"})
 
 _GROWTH_CUE = re.compile(
@@ -113,7 +114,7 @@ _RATIO_NOUN = re.compile(
     r"(?:分别|均|已|已经|稳定|保持|继续)?(?:为|是|达到|达|超过|超|突破|约|近|在|保持在)?$")
 _CHANGE_CUE = re.compile(r"新增|净增|增加(?!值)|减少|新开通|新开|新建|新开行|新引进|缩短|节约|节省|压缩(?!至|到)")
 _NEGATIVE_CHANGES = frozenset({"减少", "缩短", "节约", "节省", "压缩"})
-_TARGET_IN_SENTENCE = re.compile(r"(?:预计|力争|(?<!远景)目标|有望|计划(?!总投资|投资)|争取|确保|"
+_TARGET_IN_SENTENCE = re.compile(r"(?:预计|力争|(?<!远景)(?<!符合)(?<!低于)(?<!高于)(?<!超过)(?<!好于)目标(?!中|完成)|有望|计划(?!总投资|投资)|争取|确保|"
                                  r"(?<!增长|增加|提高|提升|上升|扩大|跃升|下降|降低|减少|回落)(?:到|至)\d{4}年(?!远景))")
 # 完成年度投资计划的115%: an achievement against a plan is an actual figure.
 _NOT_A_TARGET_BEFORE = re.compile(r"完成[^,;:。]{0,8}$")
@@ -185,6 +186,8 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         return None  # one company's figures are not a region's indicators
     status = "target" if (cues.target_at < match.start() or _TARGET_IN_CLAUSE.search(before)) else "actual"
 
+    if _in_nickname(text, match.start(), match.end(), clause_start):
+        return None  # 稳居“航空第三城”: a nickname that holds a number
     if match.group("rank"):
         if not _RANK_CUE.search(before) or _ORDINAL_UNIT.match(text, match.end()):
             return None  # an ordinal: 第九次会议, 第二批
@@ -230,6 +233,8 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         return None  # 十项行动, 六个区, 千万方天然气: a name, not an amount
     if _LONE_MAGNITUDE.fullmatch(number) and _CLASS_LABEL_AFTER.match(text, match.end()):
         return None  # 亿元以上项目, 万亿级产业: a size class, not an amount
+    if unit not in ("%", "成") and _SIZE_CLASS_AFTER.match(text, match.end()):
+        return None  # 1000万人次以上的机场: the bound of a class, not an amount
     if unit not in CLASSIFIERS and unit not in ("%", "成", "倍") and _NAMED_PROJECT_AFTER.match(text, match.end()):
         return None  # 10万吨再生纸项目: the capacity names the project
     if _NOT_A_FIGURE_AFTER.match(text, match.end(), clause_end) or (
@@ -252,6 +257,14 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         value, base_unit = value * 100, "%"  # 增长1.2倍 is growth of 120%
     return Quantity(match.start(), end, exact(value * sign), base_unit, kind, qualifier, status,
                     unit in CLASSIFIERS, magnitude=magnitude, raw_value=raw, unit_surface=unit)
+
+
+def _in_nickname(text: str, start: int, end: int, clause_start: int) -> bool:
+    """Whether a number stands inside a short quoted name (“航空第三城”, “千万级”) that closes right after it."""
+    opening = max(text.rfind(q, clause_start, start) for q in _OPEN_QUOTES)
+    if opening < 0 or start - opening > 6 or _QUOTED.search(text, opening, start):
+        return False
+    return _QUOTED.match(text, end) is None and _QUOTED.search(text, end, end + 3) is not None
 
 
 def _inside_code(text: str, position: int, clause_start: int) -> bool:
