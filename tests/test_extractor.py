@@ -346,3 +346,19 @@ def test_a_report_on_how_targets_were_met_states_actual_figures():
     records = extract_indicators(text, date(2026, 1, 20), default_region="重庆")
     assert [(r.value, r.status) for r in records] == [
         (Decimal(9), "actual"), (Decimal("3100000000000"), "actual"), (Decimal("5.8"), "actual")]
+
+
+def test_fenbie_after_liangdi_spreads_over_the_two_places_named_before():
+    records = extract_indicators("四川和重庆两会发布的数据显示，去年两地地区生产总值分别达6.1万亿元和3.2万亿元。",
+                                 date(2026, 2, 1))
+    assert [(r.region, r.metric, r.value) for r in records] == [
+        ("四川", "地区生产总值", Decimal("6100000000000")), ("重庆", "地区生产总值", Decimal("3200000000000"))]
+
+
+def test_a_count_of_people_without_a_measure_word_is_in_persons():
+    records = extract_indicators("全年新增12.5万高校毕业生留渝就业、8万农民工返乡创业。", date(2026, 1, 20),
+                                 default_region="重庆")
+    assert [(r.value, r.unit, r.kind) for r in records] == [(Decimal(125000), "人", "level"),
+                                                            (Decimal(80000), "人", "level")]
+    assert extract_indicators("新建5万亩高标准农田", date(2026, 1, 20)) != []  # 亩 is a unit: untouched
+    assert extract_indicators("2万元以下的小额贷款", date(2026, 1, 20)) == []

@@ -117,6 +117,19 @@ _VENUE_AFTER = re.compile(r"(?:[、和与]\S{2,4}?)?(?:召开|开幕|闭幕|举�
 _CLAUSE_OPENING = re.compile(r"(?:数据显示|据统计|据了解|其中|同期|截至|截至目前|目前|在|全年)*")
 
 
+def _place_lists(text: str, mentions: list[RegionMention]) -> list[tuple[int, list[Region]]]:
+    """Lists of distinct places (四川和重庆, 成都、德阳、绵阳) with where each ends, for a later 两地/两市."""
+    lists: list[tuple[int, list[Region]]] = []
+    for first, second in zip(mentions, mentions[1:], strict=False):
+        if not _LIST_SEPARATOR.fullmatch(text[first.end:second.start]) or first.region == second.region:
+            continue
+        if lists and lists[-1][1][-1] == first.region and lists[-1][0] == first.end:
+            lists[-1] = (second.end, [*lists[-1][1], second.region])
+        else:
+            lists.append((second.end, [first.region, second.region]))
+    return lists
+
+
 def _listed(text: str, mentions: list[RegionMention]) -> set[int]:
     """Ids of the mentions that are members of a list of regions (四川、重庆; 两江新区和重庆高新区)."""
     listed: set[int] = set()
@@ -138,6 +151,8 @@ class _Walker:
         if default_region:
             self.last_by_level[default_region.level] = default_region
         self.records: list[Indicator] = []
+        self._place_lists: list[tuple[int, list[Region]]] = []
+        self._clause_starts: list[int] = []
 
     def run(self) -> list[Indicator]:
         heading = _Context(self.default_region, None)
@@ -172,6 +187,7 @@ class _Walker:
         found: list[tuple[int, str, object]] = []
         mentions = lex.region_mentions(self.text, block.start, block.end)
         listed = _listed(self.text, mentions)
+        self._place_lists = _place_lists(self.text, mentions)
         for mention in mentions:
             before = self.text[max(block.start, mention.start - 2):mention.start]
             if _CO_BUILT_BEFORE.search(before) and mention.region.level == "joint":
@@ -385,8 +401,12 @@ class _Walker:
                 subjects = [subj.Subject(shared_metric, s.region) for s in subjects]
             subjects = self._continue_verb_led(subjects, state)
             each_place = broadcast or not core.lstrip().startswith("两地")
-            if len(subjects) == 1 and subjects[0].refers_back and len(state.places) > 1 and each_place:
-                subjects = [subj.Subject(subjects[0].metric, place) for place in state.places]
+            places = state.places
+            if not places and distributive and len(run) > 1:  # 四川和重庆…，两地GDP分别达…: the list named before
+                places = next((p for end, p in reversed(self._place_lists) if end <= clause.start), [])
+                places = places if len(places) == len(run) else []
+            if len(subjects) == 1 and subjects[0].refers_back and len(places) > 1 and each_place:
+                subjects = [subj.Subject(subjects[0].metric, place) for place in places]
             previous_metric = state.subjects[-1].metric if state.subjects else ""
             if previous_metric and not any(s.metric for s in subjects):  # 重庆、四川分别增长5.9%、5.7%
                 subjects = [subj.Subject(previous_metric, s.region) for s in subjects]
@@ -414,7 +434,8 @@ class _Walker:
         if len(subjects) == len(run):
             return list(zip(run, subjects, strict=True))
         if len(subjects) > 1:  # counts differ: never guess which value is whose
-            joined = subj.Subject("、".join(s.metric for s in subjects),
+            metrics = list(dict.fromkeys(s.metric for s in subjects))  # 两地GDP…，合计…: one metric, not a list
+            joined = subj.Subject("、".join(metrics),
                                   subjects[0].region if len({s.region for s in subjects}) == 1 else None)
             return [(q, joined) for q in run]
         return [(q, subjects[0]) for q in run]

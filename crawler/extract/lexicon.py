@@ -53,7 +53,8 @@ class Lexicon:
                  brand_regions: dict[str, str] | None = None, cue_nouns: list[str] | None = None,
                  never_merge: list[list[str]] | None = None, scopes: list[str] | None = None,
                  synonyms: dict[str, list[str]] | None = None, context_words: list[str] | None = None,
-                 distinct: list[list[str]] | None = None) -> None:
+                 distinct: list[list[str]] | None = None,
+                 implied_units: dict[str, list[str]] | None = None) -> None:
         self.regions_by_alias = regions
         self.brand_regions = sorted((brand_regions or {}).items(), key=lambda item: -len(item[0]))
         self._brand_re = re.compile("|".join(re.escape(b) for b, _ in self.brand_regions)) if self.brand_regions \
@@ -68,6 +69,10 @@ class Lexicon:
         words = sorted(context_words or (), key=len, reverse=True)  # longest first: 进出口 before 出口
         self.context_word_re = re.compile("|".join(map(re.escape, words))) if words else None
         self.cue_noun_re = re.compile("|".join(map(re.escape, self.cue_nouns))) if self.cue_nouns else None
+        implied = sorted(((noun, unit) for unit, nouns in (implied_units or {}).items() for noun in nouns),
+                         key=lambda pair: -len(pair[0]))
+        self._implied_units = dict(implied)
+        self._implied_re = re.compile("|".join(re.escape(n) for n, _ in implied)) if implied else None
         self.metric_aliases = aliases
         self.metric_patterns = [(re.compile(k), v) for k, v in (patterns or {}).items()]
         self.metric_prefixes = prefixes
@@ -136,6 +141,13 @@ class Lexicon:
         names = dict(self.brand_regions)
         return [(m.start(), m.end(), self.regions_by_alias.get(names[m.group()]) if names[m.group()] else None)
                 for m in self._brand_re.finditer(text, start, end)]
+
+    def implied_unit(self, text: str, position: int) -> str | None:
+        """The unit a bare amount implies when text[position:] starts with a noun it counts (青年 -> 人)."""
+        if self._implied_re is None:
+            return None
+        match = self._implied_re.match(text, position)
+        return self._implied_units[match.group()] if match else None
 
     def identity_form(self, metric: str) -> str:
         """A metric with its synonyms rewritten, for comparing names (never stored): 辐射国家(地区) -> 通达国家和地区."""
@@ -241,7 +253,8 @@ def lexicon() -> Lexicon:
     return Lexicon(_load_regions(), aliases, metrics.get("prefixes", {}), metrics.get("suffixes", {}),
                    metrics.get("patterns", {}), metrics.get("brand_regions", {}),
                    metrics.get("cue_nouns", {}).get("nouns", []), never.get("pairs", []), never.get("scopes", []),
-                   metrics.get("synonyms", {}), metrics.get("context", {}).get("words", []), never.get("distinct", []))
+                   metrics.get("synonyms", {}), metrics.get("context", {}).get("words", []), never.get("distinct", []),
+                   metrics.get("implied_units", {}))
 
 
 _CACHE_DIR: list[Path] = [Path(tempfile.gettempdir()) / "cache"]

@@ -54,7 +54,8 @@ QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that ca
     rf"|(?<![\d/.])(?P<slash_num>\d{{1,3}})/(?P<slash_den>\d{{1,4}})(?![\d/]))"
     rf"|(?P<num>{ARABIC}|{CHINESE})(?P<approx_before>余|多)?(?P<mag>{MAGNITUDE})?(?P<approx>余|多)?"
     rf"(?P<unit>{_unit_alternatives()})"
-    rf"|(?P<bare>{ARABIC})(?=\s*[、和与及]\s*(?:{ARABIC})))"
+    rf"|(?P<bare>{ARABIC})(?=\s*[、和与及]\s*(?:{ARABIC}))"
+    rf"|(?P<implied>{ARABIC})(?P<implied_mag>万|亿)(?![\d万亿]))"
 )
 
 _RANK_CUE = re.compile(
@@ -199,6 +200,14 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
 
     if _ORDINAL_LABEL.search(before):
         return None
+    if match.group("implied"):  # 40.8万青年: the noun counted implies the unit
+        unit = lexicon().implied_unit(text, match.end())
+        if unit is None:
+            return None
+        raw = parse_number(match.group("implied"))
+        value = exact(raw * (10**4 if match.group("implied_mag") == "万" else 10**8))
+        return Quantity(match.start(), match.end(), value, unit, "level", _qualifier_before(before), status,
+                        True, magnitude=match.group("implied_mag"), raw_value=raw)
     if match.group("bare"):
         value = parse_number(match.group("bare"))
         return Quantity(match.start(), match.end(), value, "", "level", _qualifier_before(before), status,
