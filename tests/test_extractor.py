@@ -362,3 +362,15 @@ def test_a_count_of_people_without_a_measure_word_is_in_persons():
                                                             (Decimal(80000), "人", "level")]
     assert extract_indicators("新建5万亩高标准农田", date(2026, 1, 20)) != []  # 亩 is a unit: untouched
     assert extract_indicators("2万元以下的小额贷款", date(2026, 1, 20)) == []
+
+
+@pytest.mark.parametrize(("text", "metrics"), [
+    ("全市规上工业增加值增长6.1%，增速比上半年提高0.3个百分点。", ["规上工业增加值", "规上工业增加值"]),
+    ("全市出口增长8%，增速较一季度回落1.2个百分点。", ["出口总额", "出口总额"]),
+    ("班列全程时效压缩至20天以内，较传统海运节约8天。", ["班列全程时效", "班列全程时效"]),
+    ("全市地区生产总值从2020年的2.5万亿元增长到2025年的3.2万亿元。", ["地区生产总值", "地区生产总值"]),
+    ("全市生产总值增速位居副省级城市第三。", ["地区生产总值增速"]),
+    ("在全省180个运输站点中，客运站有60个。", ["运输站点", "客运站"]),
+])
+def test_predicate_and_comparison_words_are_peeled_off_metric_names(text, metrics):
+    assert [r.metric for r in extract_indicators(text, date(2026, 1, 20), default_region="重庆")] == metrics

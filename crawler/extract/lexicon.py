@@ -45,6 +45,9 @@ _NAME_SUFFIX = re.compile(r"日报|晚报|大学|代表团|党政|联席会议|�
                           r"\d{1,2}月\d{1,2}日电|[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日电")
 
 
+_RATE_WORDS = ("增速", "增幅", "降幅")
+
+
 class Lexicon:
     """Regions and metric spellings, with the lookups the extractor needs."""
 
@@ -117,6 +120,8 @@ class Lexicon:
                 name = replacement + name[len(prefix):]
         if name in self.metric_aliases:
             return self.metric_aliases[name]
+        if name.endswith(_RATE_WORDS) and name[:-2] in self.metric_aliases:  # 生产总值增速 -> 地区生产总值增速
+            return self.metric_aliases[name[:-2]] + name[-2:]
         for pattern, replacement in self.metric_patterns:
             rewritten, count = pattern.subn(replacement, name)
             if count:
