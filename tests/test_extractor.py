@@ -374,3 +374,11 @@ def test_a_count_of_people_without_a_measure_word_is_in_persons():
 ])
 def test_predicate_and_comparison_words_are_peeled_off_metric_names(text, metrics):
     assert [r.metric for r in extract_indicators(text, date(2026, 1, 20), default_region="重庆")] == metrics
+
+
+def test_a_fenbie_list_split_by_commas_gives_each_item_its_value_and_the_shared_head():
+    records = extract_indicators("其中，钢铁冶炼业，纺织和服装业，食品及饮料制造业增加值分别增长5.1%、4.2%、3.3%。",
+                                 date(2026, 1, 20), default_region="重庆")
+    assert [(r.metric, r.value) for r in records] == [
+        ("钢铁冶炼业增加值", Decimal("5.1")), ("纺织和服装业增加值", Decimal("4.2")),
+        ("食品及饮料制造业增加值", Decimal("3.3"))]

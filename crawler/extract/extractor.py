@@ -115,6 +115,8 @@ _VENUE_AFTER = re.compile(r"(?:[、和与]\S{2,4}?)?(?:召开|开幕|闭幕|举�
 
 
 _RATE_TAIL = ("增速", "增幅")
+# A clause that can be an item of a list split by commas: a short noun phrase, no predicate or 的-clause.
+_LIST_ITEM = re.compile(r"(?:其中)?[^的是为显示发布有\d]{2,16}")
 _CLAUSE_OPENING = re.compile(r"(?:数据显示|据统计|据了解|其中|同期|截至|截至目前|目前|在|全年)*")
 
 
@@ -154,6 +156,7 @@ class _Walker:
         self.records: list[Indicator] = []
         self._place_lists: list[tuple[int, list[Region]]] = []
         self._clause_starts: list[int] = []
+        self._bare_clauses: list[Span] = []  # the number-less clauses right before the current one
 
     def run(self) -> list[Indicator]:
         heading = _Context(self.default_region, None)
@@ -326,10 +329,12 @@ class _Walker:
         cues = SentenceCues.of(self.text, sentence.start, sentence.end)
         if in_target_list:  # every item of a 主要预期目标 list is a target, also after ；
             cues = SentenceCues(cues.entity_at, sentence.start)
+        self._bare_clauses = []
         for clause in clauses(self.text, sentence):
             quantities = find_quantities(self.text, clause.start, clause.end, cues)
             if not quantities:
                 previous_clause = clause
+                self._bare_clauses.append(clause)
                 continue
             first_prefix: str | None = None
             for run_pre, run in _runs(self.text, clause, quantities):
@@ -349,6 +354,7 @@ class _Walker:
                             quantity = replace(quantity, status="actual")  # an estimate of a closed year
                     self._emit(quantity, subject, subject.region or context.region, period, sentence)
                     sentence_metrics.append(subject)
+            self._bare_clauses = []
 
     def _clause_subject(self, clause: Span | None) -> subj.Subject | None:
         if clause is None:
@@ -398,6 +404,11 @@ class _Walker:
             cleaned = subj.Subject("")  # 一举突破6000万人次: still the metric before
         if cleaned.metric or cleaned.region or cleaned.refers_back:
             subjects = subj.split_subjects(core) if distributive else [cleaned]
+            items = [self.text[c.start:c.end] for c in self._bare_clauses]
+            items = [item for item in items if _LIST_ITEM.fullmatch(item) and subj.clean(item).metric]
+            if "分别" in tail and len(subjects) != len(run) and len(items) + 1 == len(run) \
+                    and pre == first_prefix:  # 汽车制造业，电气机械和器材制造业增加值分别增长…: items by commas
+                subjects = subj.comma_list([*items, core])
             if shared_metric:
                 subjects = [subj.Subject(shared_metric, s.region) for s in subjects]
             subjects = self._continue_verb_led(subjects, state)
@@ -518,6 +529,7 @@ class _BlockState:
 
 
 _POST_QUALIFIER = re.compile(r"以上|以下|以内|左右|有余|多")
+_RUN_SEPARATOR = re.compile(r"[、和与及\s]*")
 _POST_QUALIFIERS = frozenset({"以上", "以下", "以内", "左右", "有余", "多", "余"})
 
 
@@ -532,7 +544,8 @@ def _runs(text: str, clause: Span, quantities: list[Quantity]) -> Iterable[tuple
     boundary = clause.start
     for quantity in quantities:
         pre = text[boundary:quantity.start]
-        if runs and re.fullmatch(r"[、和与及\s]*", _POST_QUALIFIER.sub("", pre, count=1)):
+        glued = not pre.strip() and runs and runs[-1][1][-1].unit != quantity.unit  # 12.8%4个行业: two things
+        if runs and not glued and _RUN_SEPARATOR.fullmatch(_POST_QUALIFIER.sub("", pre, count=1)):
             runs[-1][1].append(quantity)
         else:
             runs.append((_POST_QUALIFIER.sub("", pre, count=1) if runs else pre, [quantity]))

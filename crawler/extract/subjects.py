@@ -192,6 +192,15 @@ def split_subjects(phrase: str) -> list[Subject]:
     return parts
 
 
+def comma_list(items: Sequence[str]) -> list[Subject]:
+    """Subjects of a list whose items are separated by commas and may hold 和/、 inside their names
+    (汽车制造业，化学原料和化学制品制造业增加值): each item whole, lent the head noun of the last."""
+    parts = [clean(item) for item in items]
+    head = next((h for h in _HEADS if parts[-1].metric.endswith(h)), "")
+    return [p if not head or any(p.metric.endswith(h) for h in _HEADS) else Subject(p.metric + head, p.region)
+            for p in parts]
+
+
 def _shared_head(last: str) -> str | None:
     """The head the last item of a list lends the others: 装备制造产业增加值 -> 产业增加值, 集成电路产量 -> 产量."""
     if not any(last.endswith(h) for h in _HEADS):
