@@ -382,3 +382,19 @@ def test_a_fenbie_list_split_by_commas_gives_each_item_its_value_and_the_shared_
     assert [(r.metric, r.value) for r in records] == [
         ("钢铁冶炼业增加值", Decimal("5.1")), ("纺织和服装业增加值", Decimal("4.2")),
         ("食品及饮料制造业增加值", Decimal("3.3"))]
+
+
+def test_the_subject_is_carried_to_a_verb_led_clause_also_after_a_semicolon():
+    text = "2025年我国铁路完成旅客发送量40亿人次，较上年增长6%；完成货物发送量50亿吨，较上年增长2%。"
+    records = extract_indicators(text, date(2026, 2, 1), default_region="成都")
+    assert [(r.metric, r.region) for r in records] == [("铁路旅客发送量", "全国")] * 2 + [("铁路货物发送量", "全国")] * 2
+    traditional = opencc.OpenCC("s2t").convert(text).replace("；", "﹔")
+    assert [(r.metric, r.region) for r in extract_indicators(traditional, date(2026, 2, 1), default_region="成都")] \
+        == [(r.metric, r.region) for r in records]
+
+
+def test_yi_n_de_metric_names_what_the_value_measures():
+    records = extract_indicators("2025年，江北机场以4100万人次的旅客吞吐量，排名第九位，同比增长2.2%。",
+                                 date(2026, 2, 1), default_region="重庆")
+    assert [(r.metric, r.kind) for r in records] == [
+        ("江北机场旅客吞吐量", "level"), ("江北机场旅客吞吐量", "rank"), ("江北机场旅客吞吐量", "growth")]

@@ -371,6 +371,13 @@ class _Walker:
             noun = subj.clean(subj.counted_noun(text, head.end + 1, clause.end))
             if noun.metric:
                 return [(q, noun) for q in run]
+        if pre.rstrip().endswith("以") and text.startswith("的", head.end):  # 甲机场以N人次的旅客吞吐量…
+            noun = subj.clean(subj.counted_noun(text, head.end + 1, clause.end))
+            doer = subj.clean(pre.rstrip()[:-1])
+            if noun.metric and doer.metric:
+                subject = subj.Subject(doer.metric + noun.metric, doer.region or noun.region)
+                state.subjects = [subject]
+                return [(q, subject) for q in run]
         if head.classifier:
             noun_text = subj.counted_noun(text, after, clause.end)
             if noun_text:
@@ -400,6 +407,10 @@ class _Walker:
         cleaned = subj.clean(core)
         if _TOTAL_TAIL.search(tail) and _PROVINCE_PAIR.match(core.lstrip()):
             cleaned = subj.Subject(cleaned.metric, lexicon().region("川渝"))  # 重庆、四川…合计: the two together
+        if cleaned.topic:
+            state.topic = cleaned.topic
+        elif state.topic and cleaned.metric and not cleaned.region and subj.VERB_LED_BY_DOER.match(core):
+            cleaned = subj.Subject(state.topic + cleaned.metric)  # ；完成货邮吞吐量…: the same doer
         if cleaned.metric in subj.VERB_ONLY and not cleaned.region and state.subjects:
             cleaned = subj.Subject("")  # 一举突破6000万人次: still the metric before
         if cleaned.metric or cleaned.region or cleaned.refers_back:
@@ -526,6 +537,7 @@ class _BlockState:
     subjects: list[subj.Subject] | None = None  # the last subjects named, for clauses that name none
     places: list[Region] = field(default_factory=list)  # the last list of places, for 两地/两市
     head: str | None = None  # the head noun (产量, 增加值) of the last metric, lent to parallel items
+    topic: str = ""  # the doer of the last 'doer + 完成 + quantity' subject
 
 
 _POST_QUALIFIER = re.compile(r"以上|以下|以内|左右|有余|多")

@@ -76,6 +76,7 @@ class Subject:
     metric: str
     region: Region | None = None
     refers_back: bool = False  # opened with 两地/两市…: the places just listed
+    topic: str = ""  # 铁路 of 铁路完成旅客发送量: who did it, for a later clause led by the verb alone
 
 
 # 两者/两市 name the places just listed. So does 两地 with 均 (两地…均增长7%: each place); without 均 it is
@@ -170,7 +171,17 @@ def clean(phrase: str) -> Subject:
             metric = tail
     if refers_back:
         return Subject(metric, None, refers_back=True)
+    infix = _DOER_VERB.search(metric)
+    if infix and MEASURE_END.search(metric) and metric[infix.start():] not in GENERIC_HEADS \
+            and not lex.known_metric(metric[infix.start():]):  # 民用机场完成旅客吞吐量: doer and quantity (完成投资 is a name)
+        return Subject(metric[:infix.start()] + metric[infix.end():], region, topic=metric[:infix.start()])
     return Subject(metric, region)
+
+
+# A verb between a doer and the quantity it achieved (民用机场完成旅客吞吐量); at the start of a clause
+# (；完成货邮吞吐量…) it continues the doer named before.
+_DOER_VERB = re.compile(r"(?<=..)(?:完成|实现)(?=..)")
+VERB_LED_BY_DOER = re.compile(r"^\s*(?:完成|实现)")
 
 
 def split_subjects(phrase: str) -> list[Subject]:
