@@ -65,11 +65,14 @@ def normalize_title(title: str) -> str:
 
 
 def period_bounds(period: str | None) -> tuple[date | None, date | None]:
-    """First and last day of a period string: '2024-01/2024-05' -> (2024-01-01, 2024-05-31)."""
+    """First and last day of a period string: '2024-01/2024-05' -> (2024-01-01, 2024-05-31); day periods
+    ('2025-10-01/2025-10-08', a holiday) are their own bounds."""
     if not period:
         return None, None
     if "/" in period:
         first, last = period.split("/")
+        if len(first) == 10 and len(last) == 10:
+            return date.fromisoformat(first), date.fromisoformat(last)
         y1, m1 = map(int, first.split("-"))
         y2, m2 = map(int, last.split("-"))
         return date(y1, m1, 1), date(y2, m2, calendar.monthrange(y2, m2)[1])

@@ -398,3 +398,17 @@ def test_yi_n_de_metric_names_what_the_value_measures():
                                  date(2026, 2, 1), default_region="重庆")
     assert [(r.metric, r.kind) for r in records] == [
         ("江北机场旅客吞吐量", "level"), ("江北机场旅客吞吐量", "rank"), ("江北机场旅客吞吐量", "growth")]
+
+
+def test_holidays_day_ranges_and_the_first_day_are_day_periods():
+    text = ("今年国庆中秋假期，全省道路客运量共计900万人次。\n"
+            "10月1日至8日，全省高速公路车流量3000万辆次，其中假期首日车流量420万辆次。")
+    records = extract_indicators(text, date(2025, 10, 9), default_region="四川")
+    assert [r.period for r in records] == ["2025-10-01/2025-10-08", "2025-10-01/2025-10-08", "2025-10-01/2025-10-01"]
+
+
+def test_day_periods_have_day_bounds_in_storage():
+    from db.articles import period_bounds
+
+    assert period_bounds("2025-10-01/2025-10-08") == (date(2025, 10, 1), date(2025, 10, 8))
+    assert period_bounds("2024-01/2024-02") == (date(2024, 1, 1), date(2024, 2, 29))

@@ -7,9 +7,11 @@ Comparison bases (比2023年末, 去年同期, 较上年) and dates (6月21日) 
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 from datetime import date
+from importlib import resources
 
 from crawler.extract.numbers import parse_chinese_integer
 
@@ -18,6 +20,10 @@ _YEAR = r"(?:(?P<year>\d{4}|二[〇零]\d{2}|二[〇零][一二三四五六七�
 _DASH = r"[—–―‒\-~～至到]"
 
 _PATTERNS = [
+    ("days", rf"{_YEAR}(?P<m>{_N})月(?P<a>{_N})日\s*{_DASH}+\s*(?:(?P<m2>{_N})月)?(?P<b>{_N})日"),
+    ("holiday", rf"{_YEAR}(?P<name>国庆中秋|中秋国庆|国庆|春节|劳动节|五一|端午|中秋|元旦|清明)"
+                r"(?:假期|长假|小长假|黄金周|期间)"),
+    ("first_day", r"(?:假期)?首日"),
     ("range", rf"{_YEAR}(?P<a>{_N})(?:月份?)?\s*{_DASH}+\s*(?P<b>{_N})月(?:份)?"),
     ("first_months", rf"{_YEAR}前(?P<b>{_N})个月"),
     ("until_month", rf"截至{_YEAR}(?P<b>{_N})月(?:底|末)"),
@@ -29,9 +35,9 @@ _PATTERNS = [
              r"(?!\d{1,2}月|[一二三四五六七八九十]{1,2}月|末|底|同期)"),
     ("now", r"截至目前|目前|当前"),
 ]
-# Every period starts with a digit, a numeral or one of 今去上下明前截第: checking that first lets the
+# Every period starts with a digit, a numeral or one of 今去上下明前截第…: checking that first lets the
 # regex skip most positions at once.
-PERIOD_RE = re.compile("(?=[\\d一二三四五六七八九十〇零今去上下明前截第过目当])(?:" + "|".join(
+PERIOD_RE = re.compile("(?=[\\d一二三四五六七八九十〇零今去上下明前截第过目当国春劳五端中元清假首])(?:" + "|".join(
     f"(?P<{name}>{pattern.replace('(?P<', f'(?P<{name}_')})" for name, pattern in _PATTERNS) + ")")
 
 # A period right after these words is the base of a comparison, not the figure's period.
@@ -90,9 +96,52 @@ def _months(year: int, first: int, last: int) -> str:
     return f"{year:04d}-{first:02d}/{year:04d}-{last:02d}"
 
 
+@functools.cache
+def _holidays() -> dict[tuple[int, str], tuple[date, date]]:
+    """(year, name) -> first and last day of a public holiday, from data/holidays.tsv."""
+    table: dict[tuple[int, str], tuple[date, date]] = {}
+    text = (resources.files("crawler.extract") / "data" / "holidays.tsv").read_text(encoding="utf-8")
+    for line in text.splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        year_text, names, first, last = line.split("\t")
+        year = int(year_text)
+        bounds = tuple(date.fromisoformat(day if len(day) > 5 else f"{year}-{day}") for day in (first, last))
+        for name in names.split(","):
+            table[(year, name.strip())] = bounds  # type: ignore[assignment]
+    return table
+
+
+def _days(first: date, last: date) -> str:
+    return f"{first.isoformat()}/{last.isoformat()}"
+
+
+def _resolve_days(kind: str, groups: dict[str, str | None], published: date) -> str | None:
+    if kind == "holiday":
+        name = groups["holiday_name"] or ""
+        explicit = groups.get("holiday_year") or groups.get("holiday_rel")
+        years = [_year(groups, kind, published, None)] if explicit else [published.year, published.year - 1]
+        for year in years:  # no year written: the latest such holiday begun by the publication date
+            bounds = _holidays().get((year, name))
+            if bounds and (explicit or bounds[0] <= published):
+                return _days(*bounds)
+        return None
+    month = _number(groups["days_m"] or "")
+    last_month = _number(groups["days_m2"]) if groups.get("days_m2") else month
+    first_day, last_day = _number(groups["days_a"] or ""), _number(groups["days_b"] or "")
+    year = _year(groups, kind, published, last_month)
+    try:
+        first, last = date(year, month, first_day), date(year, last_month, last_day)
+    except ValueError:
+        return None
+    return _days(first, last) if first <= last else None
+
+
 def _resolve(match: re.Match[str], published: date) -> str | None:
     kind = match.lastgroup
     groups = match.groupdict()
+    if kind in ("days", "holiday"):
+        return _resolve_days(kind, groups, published)
     if kind in ("range", "first_months", "until_month", "month"):
         last = _number(groups[f"{kind}_b"] or "")
         first = _number(groups["range_a"]) if kind == "range" else (last if kind == "month" else 1)
@@ -117,6 +166,8 @@ def _resolve(match: re.Match[str], published: date) -> str | None:
 def is_future(period: str, published: date) -> bool:
     """Whether a period has not begun by the publication date (预计下半年 in June)."""
     first = period.split("/")[0]
+    if len(first) == 10:
+        return date.fromisoformat(first) > published
     year, month = int(first[:4]), int(first[5:7]) if len(first) > 4 else 1
     return (year, month) > (published.year, published.month)
 
@@ -124,16 +175,24 @@ def is_future(period: str, published: date) -> bool:
 def is_closed(period: str, published: date) -> bool:
     """Whether a period had ended by the publication date (2025 in a January 2026 report)."""
     last = period.split("/")[-1]
+    if len(last) == 10:
+        return date.fromisoformat(last) < published
     year, month = int(last[:4]), int(last[5:7]) if len(last) > 4 else 12
     return (year, month) < (published.year, published.month)
 
 
 def period_mentions(text: str, start: int, end: int, published: date) -> list[PeriodMention]:
     """Periods named in text[start:end], skipping comparison bases and dates."""
-    mentions = []
+    mentions: list[PeriodMention] = []
     for match in PERIOD_RE.finditer(text, start, end):
         before = text[max(0, match.start() - 3): match.start()]
         if _BASE_BEFORE.search(before):
+            continue
+        if match.lastgroup == "first_day":  # 假期首日: the first day of the day period named last
+            days = next((m.period for m in reversed(mentions) if len(m.period) == 21 and not m.base), None)
+            if days:
+                mentions.append(PeriodMention(_days(*(date.fromisoformat(days[:10]),) * 2), match.start(),
+                                              match.end()))
             continue
         period = _resolve(match, published)
         if period and _FROM_BEFORE.search(before) and _BASE_VALUE_AFTER.match(text, match.end()):
