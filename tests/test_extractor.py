@@ -412,3 +412,14 @@ def test_day_periods_have_day_bounds_in_storage():
 
     assert period_bounds("2025-10-01/2025-10-08") == (date(2025, 10, 1), date(2025, 10, 8))
     assert period_bounds("2024-01/2024-02") == (date(2024, 1, 1), date(2024, 2, 29))
+
+
+def test_lexicon_lookups_fold_width_and_traditional_characters_like_the_text():
+    from crawler.extract.lexicon import lexicon
+
+    lex = lexicon()
+    assert lex.canonical_metric("規模以上工業增加值") == "规上工业增加值"
+    assert lex.canonical_metric("中欧班列（成渝）开行") == "中欧班列(成渝)开行量"
+    assert lex.region("重慶") == lex.region("重庆") is not None
+    [record] = extract_indicators("全市規模以上工業增加值增長６.１％。", date(2025, 7, 20), default_region="重慶")
+    assert (record.region, record.metric) == ("重庆", "规上工业增加值")

@@ -20,6 +20,8 @@ from typing import Any
 
 import jieba
 
+from crawler.extract.text import fold
+
 DATA = resources.files("crawler.extract") / "data"
 
 
@@ -109,12 +111,13 @@ class Lexicon:
         return self.regions_by_alias[first.group()], phrase[match.end():]
 
     def region(self, name: str) -> Region | None:
-        """The region a name or alias stands for."""
-        return self.regions_by_alias.get(name)
+        """The region a name or alias stands for (in any width or script: 重慶 is 重庆)."""
+        return self.regions_by_alias.get(name) or self.regions_by_alias.get(fold(name))
 
     def canonical_metric(self, raw: str) -> str:
-        """The canonical name of a metric phrase: aliases, then prefix and suffix rewrites."""
-        name = raw
+        """The canonical name of a metric phrase: aliases, then prefix and suffix rewrites (in any width or
+        script: the phrase is folded as the working text is)."""
+        name = fold(raw)
         for prefix, replacement in self.metric_prefixes.items():
             if name.startswith(prefix):
                 name = replacement + name[len(prefix):]
@@ -162,7 +165,7 @@ class Lexicon:
 
     def known_metric(self, name: str) -> bool:
         """Whether a name is a canonical metric or one of its aliases."""
-        return name in self.metric_aliases
+        return name in self.metric_aliases or fold(name) in self.metric_aliases
 
 
 def _load_regions() -> dict[str, Region]:
@@ -171,12 +174,12 @@ def _load_regions() -> dict[str, Region]:
         if not line.strip() or line.startswith("#"):
             continue
         fields = line.split("\t")
-        name, level = fields[0].strip(), fields[1].strip()
+        name, level = fold(fields[0].strip()), fields[1].strip()
         region = Region(name, level)
         regions[name] = region
         if len(fields) > 2:
             for alias in filter(None, (a.strip() for a in fields[2].split(","))):
-                regions[alias] = region
+                regions[fold(alias)] = region
     return regions
 
 
@@ -209,7 +212,9 @@ def reload() -> None:
 @functools.cache
 def _metrics() -> dict[str, object]:
     """metrics.toml as data, with the stored entries merged in (aliases, [never_merge] distinct)."""
-    metrics = tomllib.loads((DATA / "metrics.toml").read_text(encoding="utf-8"))
+    # The data is folded as the working text is (NFKC, simplified), so that a maintainer may write an alias
+    # in either script or width and it still meets the text.
+    metrics = tomllib.loads(fold((DATA / "metrics.toml").read_text(encoding="utf-8")))
     aliases = metrics.setdefault("aliases", {})
     for alias, canonical in _STORED[0].aliases:
         if alias != canonical and alias not in aliases.get(canonical, []):

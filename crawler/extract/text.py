@@ -24,6 +24,14 @@ def _nfkc_char(ch: str) -> str:
     return unicodedata.normalize("NFKC", ch) or ch
 
 
+@functools.lru_cache(maxsize=8192)
+def fold(text: str) -> str:
+    """A name as the working text spells it: NFKC and simplified (規模以上 -> 规模以上, （ -> ()."""
+    nfkc = unicodedata.normalize("NFKC", text)
+    simplified = _T2S.convert(nfkc)
+    return simplified if len(simplified) == len(nfkc) else "".join(_T2S.convert(ch) or ch for ch in nfkc)
+
+
 @dataclass(frozen=True, slots=True)
 class WorkingText:
     """The original text, its normalised working copy, and the map between them."""
