@@ -2,7 +2,7 @@
 
 Two sources of later figures, both linked by hand to the 36 figures of `tests/gold/baseline.jsonl`
 (numbered 0..35 in file order):
-- `real.jsonl`: figures of the real texts listed in `real_docs.txt` (`tests/gold/real/`, by doc and offset;
+- `real.jsonl`: figures of the real texts listed in `real_docs.tsv` (`tests/gold/real/`, by doc and offset;
   texts never copied);
 - `own/`: paragraphs written for the project that restate baseline indicators in other words, with decoys;
   `own/gold.jsonl` annotates their figures, `own/identity.jsonl` links them.
@@ -81,7 +81,7 @@ def _documents() -> list[tuple[str, str, date, str | None, dict[int, int | None]
             if line.strip():
                 record = json.loads(line)
                 links.setdefault(record["doc"], {})[int(record["start"])] = record["baseline_index"]
-        annotated = {line.strip() for line in (HERE / "real_docs.txt").read_text(encoding="utf-8").splitlines()
+        annotated = {line.strip() for line in (HERE / "real_docs.tsv").read_text(encoding="utf-8").splitlines()
                      if line.strip() and not line.startswith("#")}
         for doc in real.documents():
             if doc.name in annotated:
