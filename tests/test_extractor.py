@@ -423,3 +423,11 @@ def test_lexicon_lookups_fold_width_and_traditional_characters_like_the_text():
     assert lex.region("重慶") == lex.region("重庆") is not None
     [record] = extract_indicators("全市規模以上工業增加值增長６.１％。", date(2025, 7, 20), default_region="重慶")
     assert (record.region, record.metric) == ("重庆", "规上工业增加值")
+
+
+def test_figures_after_a_brand_subject_are_named_after_the_brand():
+    text = "中欧班列(成渝)全年开行超4000列，连续3年保持全国开行量第一。该班列运行线路40余条，覆盖欧亚100余个城市。"
+    records = extract_indicators(text, date(2026, 1, 10), default_region="重庆")
+    assert [(r.metric, r.region) for r in records] == [
+        ("中欧班列(成渝)开行量", "成渝"), ("中欧班列(成渝)开行量", "成渝"), ("中欧班列(成渝)运行线路", "成渝"),
+        ("中欧班列(成渝)覆盖城市", "成渝")]

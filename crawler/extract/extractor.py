@@ -72,6 +72,7 @@ def to_json_line(record: dict[str, object]) -> str:
 class _Context:
     region: Region | None = None
     period: str | None = None
+    brand: str = ""  # 中欧班列(成渝)…，运行线路50余条: the brand named as subject, what follows is its
 
 
 @dataclass(slots=True)
@@ -204,7 +205,8 @@ class _Walker:
         for b_start, b_end, b_region in lex.brand_mentions(self.text, block.start, block.end):
             before = self.text[max(block.start, b_start - 2):b_start]
             if not (_NOT_SUBJECT_BEFORE.search(before) or _VENUE_BEFORE.search(before)):
-                found.append((b_end, "brand", b_region))  # 西部陆海新通道通达…: the corridor's own region
+                brand = (self.text[b_start:b_end], b_region)
+                found.append((b_end, "brand", brand))  # 西部陆海新通道通达…: the corridor's own region
         for match in _WHOLE_AREA.finditer(self.text, block.start, block.end):
             if not _BASE_BEFORE.search(self.text, max(0, match.start() - 3), match.start()):
                 found.append((match.end(), "area", match.group()))
@@ -238,21 +240,22 @@ class _Walker:
         saved: list[str | None] = []
         for position, kind, payload in found:
             if kind == "period":
-                current = _Context(current.region, payload)  # type: ignore[arg-type]
+                current = replace(current, period=payload)  # type: ignore[arg-type]
             elif kind == "span":  # 5年来…: no period until the sentence ends
                 saved.append(current.period)
-                current = _Context(current.region, None)
+                current = replace(current, period=None)
             elif kind == "span_end":
-                current = _Context(current.region, saved.pop() if saved else current.period)
+                current = replace(current, period=saved.pop() if saved else current.period)
             elif kind == "full_year":  # 全年: the year in context, else the publication year
                 year = current.period[:4] if current.period else str(self.published.year)
-                current = _Context(current.region, year)
+                current = replace(current, period=year)
             elif kind == "brand":  # what follows is about the brand, unless the clause named a place first
                 clause = self._clause_index(position, block)
                 if clause in clauses_with_region:
                     continue
                 clauses_with_region.add(clause)
-                current = _Context(payload, current.period)  # type: ignore[arg-type]
+                brand, region = payload  # type: ignore[misc]
+                current = _Context(region, current.period, brand)
             elif kind == "joint":
                 current = _Context(payload, current.period)  # type: ignore[arg-type]
                 clauses_with_region.add(self._clause_index(position, block))
@@ -352,6 +355,8 @@ class _Walker:
                         period = years[-1].period if years else period
                         if cues.target_word == "预计" and period and is_closed(period, self.published):
                             quantity = replace(quantity, status="actual")  # an estimate of a closed year
+                    if context.brand and subject.region is None:
+                        subject = subj.under_brand(subject, context.brand)
                     self._emit(quantity, subject, subject.region or context.region, period, sentence)
                     sentence_metrics.append(subject)
             self._bare_clauses = []

@@ -41,7 +41,7 @@ _PREDICATE_TAIL = re.compile(
     r"(?:居|位居|位列|排名|名列)(?:全国|全省|全市|西部|中西部|全球|世界|同类)?(?:副省级城市|城市|地区|省份|省区市)?|"
     r"未来将|未来|将|预计|力争|有望|仅|高|低|全国|全省|全市|已|建成|新建|开通|引进|落地|签约|开工|投用|完工|"
     r"加快|放缓|继续|持续|共计|首次|历史性地|历史性|达到了|领涨|领跑|飙升|飙|稳居|稳|由|保持|连续[\d一二三四五六七八九十两]+年)$")
-_LABEL = re.compile(r"^(?:首批|第[一二三四五六七八九十\d]+(?:批|届|次|期)|这|该|本|\d{1,2}[.、．](?!\d)|"
+_LABEL = re.compile(r"^(?:(?:已)?连续[\d一二三四五六七八九十两]+年(?:保持|位居|居|稳居)?(?:全国|全省|全市)?|首批|第[一二三四五六七八九十\d]+(?:批|届|次|期)|这|该|本|\d{1,2}[.、．](?!\d)|"
                     r"[一二三四五六七八九十]{1,2}、|[(（][\d一二三四五六七八九十]{1,2}[)）])")
 # Parenthetical notes that do not change what is measured: (GDP), (不含农户).
 _NOTE_PAREN = re.compile(r"\((?:[A-Za-z]+|(?:不含|含|包括|扣除|剔除)[^)]*)\)")
@@ -100,6 +100,8 @@ def strip_predicate(phrase: str) -> str:
 def _strip_leading(tokens: Sequence[str]) -> Sequence[str]:
     kept = tokens
     while kept and (kept[0] in _LEAD_FILLERS or not kept[0].strip()):
+        if len("".join(kept[1:])) == 1 and len(kept[0]) > 1:
+            break  # 开行|量: the filler is part of the name when only a suffix would remain
         kept = kept[1:]
     if kept and "".join(kept) in _BARE_NOUNS and len(kept) < len(tokens) and len(tokens[-len(kept) - 1]) > 1:
         return tokens[-len(kept) - 1:]  # 签约项目, not just 项目
@@ -184,6 +186,19 @@ _DOER_VERB = re.compile(r"(?<=..)(?:完成|实现)(?=..)")
 VERB_LED_BY_DOER = re.compile(r"^\s*(?:完成|实现)")
 
 
+def under_brand(subject: Subject, brand: str) -> Subject:
+    """A figure said of a brand named before (中欧班列(成渝)…，运行线路50余条) is named after it; a word standing
+    for the brand (该班列, 通道) gives way to its name."""
+    metric = subject.metric
+    if not metric or brand in metric:
+        return subject
+    metric = _BRAND_ANAPHOR.sub("", metric)
+    return Subject(brand + metric, subject.region, subject.refers_back, subject.topic) if metric else subject
+
+
+_BRAND_ANAPHOR = re.compile(r"^(?:该|这一|这条)?(?:班列|通道|品牌)(?=..)")
+
+
 def split_subjects(phrase: str) -> list[Subject]:
     """Coordinated subjects of a distributive predicate (分别, 均), each with its own region or metric.
 
@@ -245,7 +260,7 @@ def counted_noun(text: str, start: int, end: int) -> str:
 
 
 _ADVERBS = frozenset({"已经", "已", "目前", "现已", "累计", "共", "又", "还", "也", "均"})
-_SCOPE_WORDS = frozenset({"全球", "全国", "国内", "境内外", "国内外", "海内外"})
+_SCOPE_WORDS = frozenset({"全球", "全国", "国内", "境内外", "国内外", "海内外", "欧亚", "亚欧", "沿线", "境外", "海外"})
 
 
 def noun_with_prefix(prefix: str, noun: str) -> tuple[str, Region | None]:
