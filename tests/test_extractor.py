@@ -431,3 +431,17 @@ def test_figures_after_a_brand_subject_are_named_after_the_brand():
     assert [(r.metric, r.region) for r in records] == [
         ("中欧班列(成渝)开行量", "成渝"), ("中欧班列(成渝)开行量", "成渝"), ("中欧班列(成渝)运行线路", "成渝"),
         ("中欧班列(成渝)覆盖城市", "成渝")]
+
+
+def test_a_framing_phrase_names_the_head_of_the_items_that_follow():
+    records = extract_indicators("从主要产品产量看，水泥产量下降3.1%，发电量增长4.0%，服务器增长20.5%，无人机增长15.2%。",
+                                 date(2025, 8, 18), default_region="四川")
+    assert [r.metric for r in records] == ["水泥产量", "发电量", "服务器产量", "无人机产量"]
+
+
+def test_fenbie_after_a_clause_that_only_names_the_subjects_and_a_shared_category_word():
+    records = extract_indicators("上半年，全市采矿业增加值下降2.0%。重点产业中，家电和轻纺产业增长较快，分别增长12.1%、9.4%；"
+                                 "食品、能源工业和建材产业分别增长3.1%、2.2%和1.5%。", date(2025, 7, 20),
+                                 default_region="重庆")
+    assert [r.metric for r in records] == ["采矿业增加值", "家电产业增加值", "轻纺产业增加值", "食品产业增加值",
+                                           "能源工业增加值", "建材产业增加值"]

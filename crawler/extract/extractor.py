@@ -116,6 +116,7 @@ _VENUE_AFTER = re.compile(r"(?:[、和与]\S{2,4}?)?(?:召开|开幕|闭幕|举�
 
 
 _RATE_TAIL = ("增速", "增幅")
+_FRAME = re.compile(r"(?:从|分)([^,:。;]{1,12}?)(?:来看|看)[,:]")
 # A clause that can be an item of a list split by commas: a short noun phrase, no predicate or 的-clause.
 _LIST_ITEM = re.compile(r"(?:其中)?[^的是为显示发布有\d]{2,16}")
 _CLAUSE_OPENING = re.compile(r"(?:数据显示|据统计|据了解|其中|同期|截至|截至目前|目前|在|全年)*")
@@ -317,6 +318,9 @@ class _Walker:
 
     def _extract_block(self, block: Block, spans: list[Span], inherited: _Context, events: _Events) -> None:
         state = _BlockState()
+        frame = _FRAME.match(self.text, block.start, block.end)  # 从主要产品产量看，…: the items' head noun
+        if frame:
+            state.frame_head = next((h for h in subj.HEADS if frame.group(1).endswith(h)), None)
         target_list = _TARGET_LIST.search(self.text, block.start, block.end)
         for sentence in spans:
             if not QUANTITY_RE.search(self.text, sentence.start, sentence.end):
@@ -442,6 +446,12 @@ class _Walker:
             if len(subjects) > 1 and all(s.region for s in subjects):
                 state.places = [s.region for s in subjects if s.region]
             state.subjects = subjects
+        elif distributive and len(run) > 1 and self._bare_clauses and \
+                len(named := subj.split_subjects(subj.strip_predicate(
+                    self.text[self._bare_clauses[-1].start:self._bare_clauses[-1].end]))) == len(run):
+            subjects = named  # 家电和轻纺产业增长较快，分别增长…: the clause before names the subjects
+            subjects = [self._qualify_generic(s, before) for s in subjects]
+            state.subjects = subjects
         else:
             subjects = state.subjects or [subj.Subject("")]
             if distributive and len(run) > 1 and len(subjects) == 1 and subjects[0].metric:
@@ -478,6 +488,8 @@ class _Walker:
         if not metric or quantity.classifier or quantity.kind == "share":
             state.head = None
             return subject
+        if state.frame_head and not metric.endswith(subj.HEADS) and not subj.MEASURE_END.search(metric):
+            return subj.Subject(metric + state.frame_head, subject.region, subject.refers_back)
         if metric.endswith(subj.HEADS):
             state.head = next(h for h in subj.HEADS if metric.endswith(h))
             return subject
@@ -543,6 +555,7 @@ class _BlockState:
     places: list[Region] = field(default_factory=list)  # the last list of places, for 两地/两市
     head: str | None = None  # the head noun (产量, 增加值) of the last metric, lent to parallel items
     topic: str = ""  # the doer of the last 'doer + 完成 + quantity' subject
+    frame_head: str | None = None  # 从主要产品产量看: the head noun the block's items share
 
 
 _POST_QUALIFIER = re.compile(r"以上|以下|以内|左右|有余|多")

@@ -40,7 +40,7 @@ _PREDICATE_TAIL = re.compile(
     r"为|是|拥有|共有|有|共|合计|总计|累计|实现|完成|占全国|约占|占比|占|"
     r"(?:居|位居|位列|排名|名列)(?:全国|全省|全市|西部|中西部|全球|世界|同类)?(?:副省级城市|城市|地区|省份|省区市)?|"
     r"未来将|未来|将|预计|力争|有望|仅|高|低|全国|全省|全市|已|建成|新建|开通|引进|落地|签约|开工|投用|完工|"
-    r"加快|放缓|继续|持续|共计|首次|历史性地|历史性|达到了|领涨|领跑|飙升|飙|稳居|稳|由|保持|连续[\d一二三四五六七八九十两]+年)$")
+    r"较快|较大|明显|显著|迅速|加快|放缓|继续|持续|共计|首次|历史性地|历史性|达到了|领涨|领跑|飙升|飙|稳居|稳|由|保持|连续[\d一二三四五六七八九十两]+年)$")
 _LABEL = re.compile(r"^(?:(?:已)?连续[\d一二三四五六七八九十两]+年(?:保持|位居|居|稳居)?(?:全国|全省|全市)?|首批|第[一二三四五六七八九十\d]+(?:批|届|次|期)|这|该|本|\d{1,2}[.、．](?!\d)|"
                     r"[一二三四五六七八九十]{1,2}、|[(（][\d一二三四五六七八九十]{1,2}[)）])")
 # Parenthetical notes that do not change what is measured: (GDP), (不含农户).
@@ -211,6 +211,10 @@ def split_subjects(phrase: str) -> list[Subject]:
     if all(p.region is not None for p in parts):
         shared = next((p.metric for p in reversed(parts) if p.metric), "")
         return [Subject(shared, p.region) for p in parts]
+    category = next((c for c in _LENT_CATEGORIES if parts[-1].metric.endswith(c)), None)
+    if category:  # 摩托车和装备产业: the category word of the last item is the others' too
+        parts = [p if not p.metric or p.metric.endswith("业") else Subject(p.metric + category, p.region)
+                 for p in parts]
     head = _shared_head(parts[-1].metric)
     if head:
         parts = [p if any(p.metric.endswith(h) for h in _HEADS) else Subject(p.metric + head, p.region)
@@ -239,6 +243,7 @@ def _shared_head(last: str) -> str | None:
 
 
 _CATEGORY_WORDS = frozenset({"产业", "行业", "领域", "制造业"})
+_LENT_CATEGORIES = ("产业",)
 
 
 def counted_noun(text: str, start: int, end: int) -> str:
