@@ -17,6 +17,7 @@ import pytest
 from tests.gold.real import HERE, missing_reason, score_split, split_documents
 from tests.gold.scoring import Score
 
+
 def _report(result: Score) -> str:
     return result.summary() + "\n" + "\n".join(result.problems)
 

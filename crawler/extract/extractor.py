@@ -21,7 +21,14 @@ from typing import cast
 from crawler.extract import subjects as subj
 from crawler.extract.lexicon import Region, RegionMention, lexicon
 from crawler.extract.numbers import format_decimal
-from crawler.extract.periods import BASE_VALUE_END, PERIOD_RE, SPAN_RE, PeriodMention, is_closed, period_mentions
+from crawler.extract.periods import (
+    BASE_VALUE_END,
+    PERIOD_RE,
+    SPAN_RE,
+    PeriodMention,
+    is_closed,
+    period_mentions,
+)
 from crawler.extract.quantities import QUANTITY_RE, Quantity, SentenceCues, find_quantities
 from crawler.extract.text import CLAUSE_END, Block, Span, WorkingText, blocks, clauses, normalise, sentences
 
@@ -255,8 +262,8 @@ class _Walker:
                 if clause in clauses_with_region:
                     continue
                 clauses_with_region.add(clause)
-                brand, region = payload  # type: ignore[misc]
-                current = _Context(region, current.period, brand)
+                brand_name, brand_region = cast(tuple[str, Region | None], payload)
+                current = _Context(brand_region, current.period, brand_name)
             elif kind == "joint":
                 current = _Context(payload, current.period)  # type: ignore[arg-type]
                 clauses_with_region.add(self._clause_index(position, block))
@@ -433,12 +440,12 @@ class _Walker:
                 subjects = [subj.Subject(shared_metric, s.region) for s in subjects]
             subjects = self._continue_verb_led(subjects, state)
             each_place = broadcast or not core.lstrip().startswith("两地")
-            places = state.places
-            if not places and distributive and len(run) > 1:  # 四川和重庆…，两地GDP分别达…: the list named before
-                places = next((p for end, p in reversed(self._place_lists) if end <= clause.start), [])
-                places = places if len(places) == len(run) else []
-            if len(subjects) == 1 and subjects[0].refers_back and len(places) > 1 and each_place:
-                subjects = [subj.Subject(subjects[0].metric, place) for place in places]
+            named_places = state.places
+            if not named_places and distributive and len(run) > 1:  # 四川和重庆…，两地GDP分别达…: the list before
+                named_places = next((p for end, p in reversed(self._place_lists) if end <= clause.start), [])
+                named_places = named_places if len(named_places) == len(run) else []
+            if len(subjects) == 1 and subjects[0].refers_back and len(named_places) > 1 and each_place:
+                subjects = [subj.Subject(subjects[0].metric, place) for place in named_places]
             previous_metric = state.subjects[-1].metric if state.subjects else ""
             if previous_metric and not any(s.metric for s in subjects):  # 重庆、四川分别增长5.9%、5.7%
                 subjects = [subj.Subject(previous_metric, s.region) for s in subjects]

@@ -127,7 +127,7 @@ def _resolve_days(kind: str, groups: dict[str, str | None], published: date) -> 
                 return _days(*bounds)
         return None
     month = _number(groups["days_m"] or "")
-    last_month = _number(groups["days_m2"]) if groups.get("days_m2") else month
+    last_month = _number(groups.get("days_m2") or "") if groups.get("days_m2") else month
     first_day, last_day = _number(groups["days_a"] or ""), _number(groups["days_b"] or "")
     year = _year(groups, kind, published, last_month)
     try:
