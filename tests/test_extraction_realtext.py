@@ -25,8 +25,10 @@ def _report(result: Score) -> str:
 @pytest.mark.skipif(missing_reason() is not None, reason=f"real-text gold: {missing_reason()}")
 def test_dev_split_value_unit_kind_and_region():
     result = score_split("dev")
-    assert result.f1 >= 0.94, _report(result)
-    assert result.accuracy("region") >= 0.90, _report(result)
+    assert result.f1 >= 0.97, _report(result)
+    assert result.accuracy("region") >= 0.96, _report(result)
+    assert result.accuracy("period") >= 0.90, _report(result)
+    assert score_split("dev", "traditional").accuracy("region") >= 0.93, _report(result)
 
 
 def _heldout_source() -> tuple[Path, Path | None]:
