@@ -37,6 +37,7 @@ from settings import ConfigError, Settings
     (Decimal(30), "%", "growth", None, "30%"),
     (Decimal(60_0000), "人", "level", "以上", "60万人以上"),
     (Decimal(6), "%", "growth", "左右", "6%左右"),
+    (Decimal(25), "天", "level", "以内", "25天以内"),  # durations are read since the second round
     (Decimal(30960000000), "元", "level", "超过", "超过309.6亿元"),
     (Decimal(30), "%", "share", "近", "近30%"),
     (Decimal(10), "位", "rank", "前", "前10"),  # 第10 qualified by 前: the first ten

@@ -141,7 +141,7 @@ def humanize(value: Decimal, unit: str, kind: str = "level") -> str:
 
 
 # Qualifiers written after the figure (30%以上, 10亿元左右); every other one goes before it (超过30%, 近30%).
-_TRAILING_QUALIFIERS = ("以上", "以下", "左右", "多", "余", "有余")
+_TRAILING_QUALIFIERS = ("以上", "以下", "以内", "左右", "多", "余", "有余")
 
 
 def display_value(value: Decimal, unit: str, kind: str = "level", qualifier: str | None = None) -> str:
