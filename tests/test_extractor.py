@@ -369,7 +369,7 @@ def test_a_count_of_people_without_a_measure_word_is_in_persons():
     ("全市出口增长8%，增速较一季度回落1.2个百分点。", ["出口总额", "出口总额"]),
     ("班列全程时效压缩至20天以内，较传统海运节约8天。", ["班列全程时效", "班列全程时效"]),
     ("全市地区生产总值从2020年的2.5万亿元增长到2025年的3.2万亿元。", ["地区生产总值", "地区生产总值"]),
-    ("全市生产总值增速位居副省级城市第三。", ["地区生产总值增速"]),
+    ("全市生产总值增速位居副省级城市第三。", ["地区生产总值"]),  # a rate's rank takes the quantity's name
     ("在全省180个运输站点中，客运站有60个。", ["运输站点", "客运站"]),
 ])
 def test_predicate_and_comparison_words_are_peeled_off_metric_names(text, metrics):

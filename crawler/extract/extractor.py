@@ -122,7 +122,6 @@ _VENUE_BEFORE = re.compile(r"(?<![存所现])[在以]$")
 _VENUE_AFTER = re.compile(r"(?:[、和与]\S{2,4}?)?(?:召开|开幕|闭幕|举行|举办|落幕|为核心|为中心|为主|为重点)")
 
 
-_RATE_TAIL = ("增速", "增幅")
 _FRAME = re.compile(r"(?:从|分)([^,:。;]{1,12}?)(?:来看|看)[,:]")
 # A clause that can be an item of a list split by commas: a short noun phrase, no predicate or 的-clause.
 _LIST_ITEM = re.compile(r"(?:其中)?[^的是为显示发布有\d]{2,16}")
@@ -474,9 +473,6 @@ class _Walker:
                 state.places = [p.region for p in places if p.region]
                 state.subjects = subjects
                 broadcast = True
-        if head.kind == "rank" and tail.lstrip().startswith(_RATE_TAIL) and len(subjects) == 1 \
-                and subjects[0].metric and not subjects[0].metric.endswith(_RATE_TAIL):  # 增速居第5位: the rate's rank
-            subjects = [subj.Subject(subjects[0].metric + tail.lstrip()[:2], subjects[0].region)]
         if broadcast and len(subjects) > 1 and len(run) == 1:
             return [(run[0], s) for s in subjects]
         if len(subjects) == len(run):
