@@ -430,11 +430,12 @@ class _Walker:
             cleaned = subj.Subject("")  # 一举突破6000万人次: still the metric before
         if cleaned.metric or cleaned.region or cleaned.refers_back:
             subjects = subj.split_subjects(core) if distributive else [cleaned]
-            items = [self.text[c.start:c.end] for c in self._bare_clauses]
-            items = [item for item in items if _LIST_ITEM.fullmatch(item) and subj.clean(item).metric]
-            if "分别" in tail and len(subjects) != len(run) and len(items) + 1 == len(run) \
+            if "分别" in tail and len(subjects) != len(run) and len(self._bare_clauses) + 1 >= len(run) \
                     and pre == first_prefix:  # 汽车制造业，电气机械和器材制造业增加值分别增长…: items by commas
-                subjects = subj.comma_list([*items, core])
+                items = [self.text[c.start:c.end] for c in self._bare_clauses]
+                items = [item for item in items if _LIST_ITEM.fullmatch(item) and subj.clean(item).metric]
+                if len(items) + 1 == len(run):
+                    subjects = subj.comma_list([*items, core])
             if shared_metric:
                 subjects = [subj.Subject(shared_metric, s.region) for s in subjects]
             subjects = self._continue_verb_led(subjects, state)
