@@ -11,6 +11,7 @@ from pathlib import Path
 from crawler.encoding import NotText, decode_document
 from crawler.extract import extract_indicators
 from crawler.extract.lexicon import fingerprint
+from crawler.sources import sync
 from db import baseline, lexicon_store
 from db.baseline import DEFAULT_NAME, BaselineSource, LoadResult
 from db.connection import Connection
@@ -49,6 +50,7 @@ def load(conn: Connection, source: BaselineSource, name: str = DEFAULT_NAME) -> 
     One transaction: the version is looked up (under the name's lock), and only when it is new are its
     figures extracted and stored. After a lexicon edit the same text is read again as the next version.
     """
+    sync(conn)  # the baseline's source row must exist (the registry declares it)
     with conn.transaction():
         lexicon_store.apply(conn)
         existing = baseline.find(conn, source, name, fingerprint())

@@ -13,6 +13,7 @@ from datetime import date
 from scrapy.crawler import Crawler
 
 from crawler.deployment import deployment
+from crawler.sources import sync as sync_sources
 from db.connection import Connection, connect, one
 from db.migrate import migrate
 from settings import Settings
@@ -42,6 +43,7 @@ class CrawlDatabase:
             conn = connect(self.settings)
             migrate(conn)
             conn.autocommit = True
+            sync_sources(conn)  # the registry is the only declaration of the sources table's rows
             self._conn = conn
         return self._conn
 

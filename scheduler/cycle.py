@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from crawler.sources import sync as sync_sources
 from db.connection import Connection, connect, one
 from db.migrate import migrate
 from settings import Settings
@@ -114,6 +115,7 @@ def run_cycle(settings: Settings, day: date, *, force: bool = False, stop: StopR
     try:
         migrate(conn)
         conn.autocommit = True
+        sync_sources(conn)  # before status and digests read source health
         if not _lock(conn, stop, lock_wait):
             reason = ("stopped while waiting for another cycle" if stop.requested
                       else f"another cycle held the lock for more than {lock_wait:.0f} s")

@@ -21,6 +21,7 @@ import pytest
 from psycopg import sql
 from psycopg.conninfo import make_conninfo
 
+from crawler.sources import sync as sync_sources
 from db.connection import connect
 from db.migrate import migrate
 from settings import Settings
@@ -59,6 +60,7 @@ def database_url(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
     url = with_database(admin, name)
     with connect(Settings(database_url=url, data_dir=tmp_path_factory.mktemp("data"))) as conn:
         migrate(conn)
+        sync_sources(conn)  # as every crawl, cycle and baseline load does first
     yield url
     with psycopg.connect(admin, autocommit=True) as conn:
         conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
