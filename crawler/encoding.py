@@ -32,14 +32,15 @@ def declared_charset(data: bytes) -> str | None:
     return _codec(name) if name else None
 
 
-def decode_page(data: bytes, header: str | None = None) -> tuple[str, str] | None:
+def decode_page(data: bytes, header: str | None = None, expected: str | None = None) -> tuple[str, str] | None:
     """Text and codec name of a page's bytes, decoded strictly; None when no candidate decodes them.
 
-    `header` is the charset of the HTTP Content-Type header, if any.
+    `header` is the charset of the HTTP Content-Type header, if any; `expected` the one the site is declared
+    to serve (a spider's ENCODING), tried after what the page itself declares.
     """
     bom, _ = read_bom(data)
     candidates = [bom, "utf-8", None if header and _codec(header) in _LATIN else header,
-                  declared_charset(data), "gb18030"]
+                  declared_charset(data), expected, "gb18030"]
     found = _first_decoding(data, candidates)
     if found is None:
         found = _first_decoding(data, [_detected(data)])

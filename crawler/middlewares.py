@@ -160,7 +160,7 @@ class CharsetMiddleware:
         if not isinstance(response, TextResponse):
             return response
         header = http_content_type_encoding(response.headers.get("Content-Type", b"").decode("latin-1"))
-        found = decode_page(response.body, header)
+        found = decode_page(response.body, header, request.meta.get("site_encoding"))  # the spider's ENCODING
         if found is None:
             log.warning("could not decode %s: not text in its declared charset (%s), UTF-8, GB18030 or an "
                         "encoding a detector recognises", request.url, header or "none")

@@ -53,6 +53,26 @@ def body_content(container: Selector | SelectorList) -> tuple[list[str], list[Ta
     return lines, layouts
 
 
+def lines_at_breaks(container: Selector | SelectorList[Selector]) -> list[str]:
+    """The lines of a body whose paragraphs are <br>-separated lines inside <p>s (some e-papers): one line
+    per run of text between <br>s, without furniture; the text lines of the body when it has no <p>."""
+    lines: list[str] = []
+    for p in container.xpath(".//p"):
+        current: list[str] = []
+        for node in p.xpath("node()"):
+            if isinstance(node.root, str):  # a text node
+                current.append(node.root)
+            elif getattr(node.root, "tag", None) == "br":
+                lines.append(clean("".join(current)))
+                current = []
+            else:
+                current.append("".join(node.xpath(".//text()").getall()))
+        lines.append(clean("".join(current)))
+    if not lines:
+        lines = [clean(line) for line in "\n".join(container.css("::text").getall()).splitlines()]
+    return [line for line in lines if line and not TRAILER.search(line)]
+
+
 _LEAD_SPACE = re.compile(r"^[ \t\r\n]*([\u3000\xa0][\s\u3000\xa0]*)")
 
 

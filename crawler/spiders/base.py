@@ -49,6 +49,7 @@ class SourceSpider(scrapy.Spider):
     """Base of the four source spiders."""
 
     name: ClassVar[str]
+    ENCODING: ClassVar[str | None] = None  # the charset the site serves, tried first when a page names none
     ERRORS_SHOWN: ClassVar[int] = 3  # failed requests logged in full; the others are counted (extensions.py)
     since: date
     until: date
@@ -159,7 +160,8 @@ class SourceSpider(scrapy.Spider):
     def article_request(self, url: str, page: str, callback: Any, meta: dict[str, Any]) -> Request:
         """A request for an article linked from list page `page`: unfinished work until it is stored."""
         self.ledger.link(url, page)
-        return Request(url, callback=callback, errback=self.failed, meta=meta | {"linked_url": url})
+        return Request(url, callback=callback, errback=self.failed,
+                       meta=meta | {"linked_url": url, "site_encoding": self.ENCODING})
 
     def item_stored(self, item: Any, response: Response | None, spider: scrapy.Spider | None = None) -> None:
         """An article passed the pipeline (committed): its work is done."""
@@ -174,7 +176,7 @@ class SourceSpider(scrapy.Spider):
     def list_request(self, url: str, section: str, page: int = 1) -> Request:
         """A request for page `page` of a news list."""
         return Request(url, callback=self.parse_list, errback=self.failed,
-                       meta={"list_page": True, "section": section, "page": page})
+                       meta={"list_page": True, "section": section, "page": page, "site_encoding": self.ENCODING})
 
     def failed(self, failure: Failure) -> None:
         """A request that failed for good (after retries): an error of this run.
