@@ -48,6 +48,9 @@ SOURCES: dict[str, Source] = {s.name: s for s in (
     Source("sc_gov", "四川省人民政府", "四川", ("www.sc.gov.cn",)),
     Source("sc_fgw", "四川省发展和改革委员会", "四川", ("fgw.sc.gov.cn",)),
     Source("cq_gov", "重庆市人民政府", "重庆", ("www.cq.gov.cn",)),
+    Source("scrb", "四川日报", "四川", ("epaper.scdaily.cn",), kind="epaper"),
+    Source("cq_tjj", "重庆市统计局", "重庆", ("tjj.cq.gov.cn",), kind="statistics", official=True),
+    Source("sc_tjj", "四川省统计局", "四川", ("tjj.sc.gov.cn",), kind="statistics", official=True),
 )}
 """The crawled sources, in the order crawls list them."""
 

@@ -12,6 +12,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from crawler.sources import SOURCES
 from devtools.mirror import serving
 from tests.conftest import ROOT, run_cli
 from tests.fixtures.sitegen import ARTICLES, SITES, WINDOW, real_url, write_recent
@@ -171,7 +172,7 @@ def test_the_scheduler_catches_up_a_missed_day(db, env, tmp_path):
     # the last clean cycle was the day before yesterday; yesterday's never ran
     before = today - timedelta(days=2)
     db.execute("INSERT INTO runs (run_date, status, finished_at) VALUES (%s, 'ok', now() - interval '2 days')", [before])
-    for source in ("cqrb", "sc_gov", "sc_fgw", "cq_gov"):
+    for source in SOURCES:
         db.execute("INSERT INTO crawl_runs (source, since, until, status, finished_at) "
                    "VALUES (%s, %s, %s, 'empty', now() - interval '2 days')", [source, before, before])
     db.commit()
@@ -204,7 +205,7 @@ def test_two_schedulers_started_together_run_one_cycle(db, env, tmp_path):
     assert codes == [0, 0]
     row = db.execute("SELECT attempts FROM runs WHERE run_date = %s", [today]).fetchone()
     assert row["attempts"] == 1
-    assert db.execute("SELECT count(*) AS n FROM crawl_runs").fetchone()["n"] == 4  # one crawl per source
+    assert db.execute("SELECT count(*) AS n FROM crawl_runs").fetchone()["n"] == len(SOURCES)  # one crawl per source
     assert sorted(r for m in smtp.received for r in m.recipients) == ["a@example.org", "b@example.org"]
 
 
