@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import date, datetime
 
 INDENT = "\u3000"  # a table cell's indentation, one per level, as the spiders write it (crawler/extract/tables.py)
 
@@ -39,3 +39,18 @@ class ArticleItem:
         """The article as a reader sees it: headline lines, then the body, one paragraph per line."""
         head = [line for line in (self.pretitle, self.title, self.subtitle) if line]
         return "\n".join(head) + "\n\n" + "\n".join(self.paragraphs)
+
+
+@dataclass(frozen=True)
+class AttachmentItem:
+    """A file a relevant article links (PDF, XLS/XLSX, DOC/DOCX): fetched, or why not."""
+
+    source: str
+    article_url: str  # the article's canonical URL
+    url: str
+    name: str  # the link's text, else the file name
+    kind: str  # pdf, xlsx, xls, docx, doc, wps (from the URL)
+    published: date  # the article's date: what 今年 and 1—7月 in the file refer to
+    status: str = "fetched"  # fetched, failed (could not be fetched), refused (not on the source's domains)
+    detail: str | None = None
+    data: bytes = b""

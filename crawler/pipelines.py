@@ -17,14 +17,15 @@ from decimal import Decimal
 import psycopg
 from scrapy.crawler import Crawler
 
-from crawler import relevance
+from crawler import attachments, relevance
 from crawler.deployment import deployment
 from crawler.extract import Indicator
 from crawler.extract.tables import extract_document
-from crawler.items import ArticleItem, TableLayout
+from crawler.items import ArticleItem, AttachmentItem, TableLayout
 from crawler.sources import source
 from db import lexicon_store
 from db.articles import Article, Stored, store_article
+from db.attachments import Attachment, AttachmentFigure, store_attachment
 from db.connection import Connection, connect
 
 log = logging.getLogger(__name__)
@@ -59,8 +60,12 @@ class StorePipeline:
             self.executor.submit(self.conn.close).result()
         self.executor.shutdown(wait=True)
 
-    async def process_item(self, item: ArticleItem) -> ArticleItem:
-        """Store one article (on the storing thread) and count what happened."""
+    async def process_item(self, item: ArticleItem | AttachmentItem) -> ArticleItem | AttachmentItem:
+        """Store one article or attachment (on the storing thread) and count what happened."""
+        if isinstance(item, AttachmentItem):
+            status = await asyncio.get_running_loop().run_in_executor(self.executor, self._store_attachment, item)
+            self.crawler.stats.inc_value(f"cywatch/attachments_{status}")
+            return item
         stored = await asyncio.get_running_loop().run_in_executor(self.executor, self._store, item)
         stats = self.crawler.stats
         if stored.new:
@@ -91,6 +96,32 @@ class StorePipeline:
             self.conn.rollback()
             raise
         return _Result(stored, relevant)
+
+    def _store_attachment(self, item: AttachmentItem) -> str:
+        """Read a fetched attachment (a file that cannot be read is recorded so), store it and its figures."""
+        assert self.conn is not None
+        status, detail, parts, text, found = item.status, item.detail, 0, None, []
+        if item.status == "fetched":
+            try:
+                read = attachments.read(item.url, item.data)
+                found = attachments.figures(read, item.published, source(item.source).home_region)
+                status, parts = "read", len(read)
+                text = "\n\n".join(f"【{part.label}】\n{part.text}" for part in read)
+            except attachments.Unreadable as error:
+                status, detail = "unreadable", str(error)
+                log.warning("%s: attachment %s not read: %s", item.source, item.url, error)
+        record = Attachment(
+            source=item.source, article_url=item.article_url, url=item.url, name=item.name, kind=item.kind,
+            status=status, bytes=len(item.data) if item.data else None, detail=detail, parts=parts, text=text,
+            figures=[AttachmentFigure(f.part, f.location, i.metric, i.region, i.period, i.kind, i.value, i.unit,
+                                      i.qualifier, i.status, i.surface, i.sentence)
+                     for f in found for i in (f.indicator,)])
+        try:
+            store_attachment(self.conn, record)
+        except psycopg.Error:
+            self.conn.rollback()
+            raise
+        return status
 
 
 def figures_of(text: str, body_start: int, published: date, source_name: str,

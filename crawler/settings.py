@@ -33,6 +33,7 @@ RETRY_BACKOFF_MAX = 60.0
 DOWNLOAD_MAXSIZE = 10 * 1024 * 1024
 DOWNLOAD_WARNSIZE = 2 * 1024 * 1024
 DOWNLOAD_FAIL_ON_DATALOSS = True
+CYWATCH_ATTACHMENT_MAXSIZE = 5 * 1024 * 1024  # an attachment larger than this is recorded as failed, not read
 
 # At most CONCURRENT_REQUESTS_PER_DOMAIN requests in flight per site, in every mode (crawler/politeness.py).
 DOWNLOAD_HANDLERS = {

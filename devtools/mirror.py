@@ -25,7 +25,7 @@ from contextlib import contextmanager
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import unquote, urlsplit
 
 from scrapy.crawler import Crawler
 from scrapy.http import Request, Response
@@ -261,7 +261,7 @@ def _handler_for(server: MirrorServer) -> type[BaseHTTPRequestHandler]:
             server._record({"path": path, "status": status, "fault": fault, "time": time.time()})
 
         def _file(self, path: str) -> Path | None:
-            relative = path.lstrip("/")
+            relative = unquote(path.lstrip("/"))  # as a web server does: %E9%99%84 is the file 附
             if not relative or relative.endswith("/"):
                 relative += "index.html"
             candidate = (server.root / relative).resolve()

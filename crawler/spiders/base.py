@@ -15,9 +15,11 @@ from __future__ import annotations
 import re
 from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
+from decimal import Decimal
 from typing import Any, ClassVar
+from urllib.parse import unquote, urlsplit
 
 import scrapy
 from scrapy import signals
@@ -27,8 +29,9 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
+from crawler import attachments, relevance
 from crawler.deployment import deployment
-from crawler.items import ArticleItem
+from crawler.items import ArticleItem, AttachmentItem
 from crawler.ledger import Ledger
 from crawler.pages import UNDECODABLE, incomplete
 from crawler.parsing import at_midnight, body_content, clean, first_matching, meta, parse_datetime
@@ -165,12 +168,12 @@ class SourceSpider(scrapy.Spider):
 
     def item_stored(self, item: Any, response: Response | None, spider: scrapy.Spider | None = None) -> None:
         """An article passed the pipeline (committed): its work is done."""
-        if spider in (self, None) and response is not None:
+        if spider in (self, None) and response is not None and isinstance(item, ArticleItem):
             self.ledger.store(response.meta.get("linked_url", response.url))
 
     def item_failed(self, item: Any, response: Response | None, spider: scrapy.Spider | None = None) -> None:
         """An article the pipeline could not store: unfinished, and already an error (store_errors)."""
-        if spider in (self, None) and response is not None:
+        if spider in (self, None) and response is not None and isinstance(item, ArticleItem):
             self.ledger.report(response.meta.get("linked_url", response.url))
 
     def list_request(self, url: str, section: str, page: int = 1) -> Request:
@@ -295,10 +298,54 @@ class SourceSpider(scrapy.Spider):
         page_date = parse_datetime(meta(response, "PubDate"))
         metadata = {key: value for key, name in self.METAS.items() if (value := meta(response, name))}
         lines, tables = body_content(body)
-        yield ArticleItem(source=self.name, url=response.url, title=title,
-                          published_at=page_date or at_midnight(response.meta["list_date"]),
-                          paragraphs=lines, doc_id=match.group(4), section=response.meta["section"],
-                          metadata=metadata | self.extra_metadata(response, page_date), tables=tables)
+        item = ArticleItem(source=self.name, url=response.url, title=title,
+                           published_at=page_date or at_midnight(response.meta["list_date"]),
+                           paragraphs=lines, doc_id=match.group(4), section=response.meta["section"],
+                           metadata=metadata | self.extra_metadata(response, page_date), tables=tables)
+        yield item
+        yield from self.attachment_requests(response, item)
+
+    # --- attachments (PDF, XLS/XLSX, DOC/DOCX) of relevant articles ---------------------------------------
+    ATTACHMENTS: ClassVar[bool] = False  # fetch and read the files a relevant article links
+
+    def attachment_requests(self, response: Response, item: ArticleItem) -> Iterator[Request | AttachmentItem]:
+        """Requests for the files a relevant article links, size-capped; a link off the source's domains is
+        recorded as refused. Their failures are recorded (crawler/pipelines.py), never errors of the run."""
+        threshold = Decimal(str(self.settings.getfloat("CYWATCH_RELEVANCE_THRESHOLD")))
+        if not self.ATTACHMENTS or relevance.score(item.title, item.text()).score < threshold:
+            return
+        seen: set[str] = set()
+        for link in response.css("a[href]"):
+            url = response.urljoin(link.attrib["href"].strip())
+            kind = attachments.kind_of(url)
+            if kind is None or url in seen:
+                continue
+            seen.add(url)
+            name = clean(" ".join(link.css("::text").getall())) or unquote(url.rsplit("/", 1)[-1])
+            found = AttachmentItem(self.name, item.url, url, name, kind, item.published_at.date())
+            host = urlsplit(url).hostname or ""
+            if not any(host == d or host.endswith("." + d) for d in self.allowed_domains):
+                yield replace(found, status="refused", detail=f"{host} is not one of the source's domains")
+                continue
+            yield Request(url, callback=self.parse_attachment, errback=self.attachment_failed, priority=-1,
+                          meta={"attachment": found,
+                                "download_maxsize": self.settings.getint("CYWATCH_ATTACHMENT_MAXSIZE")})
+
+    def parse_attachment(self, response: Response) -> Iterator[AttachmentItem]:
+        """A fetched attachment, handed to the pipeline to read and store."""
+        yield replace(response.meta["attachment"], data=response.body)
+
+    def attachment_failed(self, failure: Failure) -> Iterator[AttachmentItem]:
+        """An attachment that could not be fetched: recorded with the reason, not an error of the run."""
+        if failure.check(HttpError):
+            reason = f"HTTP {failure.value.response.status}"
+        elif failure.check(IgnoreRequest):
+            reason = failure.getErrorMessage() or type(failure.value).__name__
+        else:
+            reason = failure_reason(failure, self.settings.getint("CYWATCH_ATTACHMENT_MAXSIZE"))
+        self.crawler.stats.inc_value("cywatch/attachment_failures")
+        self.logger.warning("could not fetch attachment %s: %s", failure.request.url, reason)
+        yield replace(failure.request.meta["attachment"], status="failed", detail=reason)
 
     def extra_metadata(self, response: Response, page_date: datetime | None) -> dict[str, object]:
         """What a site keeps of an article beyond its METAS (none by default)."""

@@ -28,3 +28,4 @@ class CqTjjSpider(SourceSpider):
     BODY = ("div.trs_paper_default", "div.TRS_Editor", "div.trs_editor_view", "div.view", "div.content")
     METAS = {"content_source": "ContentSource", "column": "ColumnName"}
     ENCODING = "utf-8"
+    ATTACHMENTS = True

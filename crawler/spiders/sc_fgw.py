@@ -33,6 +33,7 @@ class ScFgwSpider(SourceSpider):
     ROWS = ("ul.list > li", "div.list li", "li")
     BODY = ("div.detail", "#NewsContent", "#zoomcon")
     METAS = {"author": "Author"}
+    ATTACHMENTS = True
 
     def extra_metadata(self, response: Response, page_date: datetime | None) -> dict[str, object]:
         """The page's own date, the document's date (成文日期/发布日期 in its text), its attachments."""

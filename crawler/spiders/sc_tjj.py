@@ -27,3 +27,4 @@ class ScTjjSpider(SourceSpider):
     BODY = ("#zoomcon", "div.article-content", "div.TRS_Editor", "div.content")
     METAS = {"content_source": "ContentSource"}
     ENCODING = "utf-8"
+    ATTACHMENTS = True
