@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 from pathlib import Path
 
+from crawler.sources import SOURCES
 from cywatch.commands import Commands
 from cywatch.commands.common import date_arg, open_db, say, with_mirror
 from settings import Settings
@@ -19,7 +20,7 @@ def _setting(text: str) -> str:
 def register(commands: Commands) -> None:
     """Add `crawl` and `mirror`."""
     crawl = commands.add_parser("crawl", help="crawl the sources for new articles and their indicators")
-    crawl.add_argument("sources", nargs="*", metavar="NAME", help="cqrb, sc_gov, sc_fgw, cq_gov (default: all)")
+    crawl.add_argument("sources", nargs="*", metavar="NAME", help=f"{', '.join(SOURCES)} (default: all)")
     crawl.add_argument("--since", type=date_arg, help="first day (default: where the last clean crawl ended)")
     crawl.add_argument("--until", type=date_arg, help="last day (default: today in CYWATCH_TIMEZONE)")
     crawl.add_argument("--mirror", metavar="URL",
