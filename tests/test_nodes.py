@@ -21,6 +21,7 @@ import pytest
 
 from crawler.baseline import ensure_loaded
 from crawler.scrapyd import Client, Node, NodeError, node, placement
+from crawler.sources import SOURCES
 from devtools.mirror import serving
 from scheduler.cycle import StopRequest, run_cycle
 from scheduler.nodes import node_rows, node_status
@@ -103,7 +104,7 @@ def nodes(settings, egg, tmp_path):
 
     try:
         with ThreadPoolExecutor(max_workers=2) as pool:
-            assert list(pool.map(ready, made)) == [4, 4]  # the four spiders, found in the egg
+            assert list(pool.map(ready, made)) == [len(SOURCES)] * 2  # every spider, found in the egg
         yield made
     finally:
         for n in made:
@@ -177,8 +178,9 @@ def test_a_node_lost_mid_crawl_fails_its_sources_and_the_next_cycle_stores_every
     one, two = nodes
     ensure_loaded(db)  # the bundled baseline, as `cywatch run` loads it: the diff then has something to compare
     db.commit()
-    cycle_settings = replace(settings, scrapyd_urls=(one.url, two.url),
-                             scrapyd_pins=(("cqrb", 1), ("sc_gov", 1), ("sc_fgw", 2), ("cq_gov", 2)))
+    pins = {"cqrb": 1, "sc_gov": 1, "sc_fgw": 2, "cq_gov": 2}
+    pins |= {name: 1 for name in SOURCES if name not in pins}  # the other sources: on the node that stays up
+    cycle_settings = replace(settings, scrapyd_urls=(one.url, two.url), scrapyd_pins=tuple(pins.items()))
     with serving(SITES) as mirror:
         mirror.fail("/fgw.sc.gov.cn/robots.txt", "sleep:60")  # sc_fgw's job on node 2 hangs at its first request
         cycle_settings = replace(cycle_settings, mirror=mirror.url)
@@ -199,8 +201,7 @@ def test_a_node_lost_mid_crawl_fails_its_sources_and_the_next_cycle_stores_every
         [lost] = results
         crawl = lost.steps["crawl"]
         assert lost.status == "failed" and crawl["status"] == "failed" and lost.steps["diff"]["status"] == "ok"
-        assert {s: crawl["sources"][s]["node"] for s in crawl["sources"]} == \
-            {"cqrb": 1, "sc_gov": 1, "sc_fgw": 2, "cq_gov": 2}
+        assert {s: crawl["sources"][s]["node"] for s in crawl["sources"]} == pins
         assert crawl["sources"]["sc_fgw"]["status"] == "failed"
         assert "node 2 (http://127.0.0.1:" in crawl["sources"]["sc_fgw"]["detail"]
         assert "is unreachable" in crawl["sources"]["sc_fgw"]["detail"]
@@ -209,8 +210,8 @@ def test_a_node_lost_mid_crawl_fails_its_sources_and_the_next_cycle_stores_every
 
         rows = node_rows(node_status(cycle_settings))
         assert [r[3] for r in rows if r[0].startswith("node 2")] == ["down"]
-        assert {(r[2], r[3]) for r in rows if r[0].startswith("node 1")} == {("cqrb", "finished"),
-                                                                              ("sc_gov", "finished")}
+        assert {(r[2], r[3]) for r in rows if r[0].startswith("node 1")} == {
+            (name, "finished") for name, number in pins.items() if number == 1}
         status = run_cli("status", env=cli_env | {"CYWATCH_SCRAPYD_URLS": f"{one.url},{two.url}"})
         assert status.returncode == 0, status.stderr
         shown = status.stdout.split("crawl nodes (CYWATCH_SCRAPYD_URLS)\n", 1)[1]
