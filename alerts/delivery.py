@@ -1,29 +1,36 @@
 """`cywatch digest`: bring the diff up to date, build each due digest once, send what is due.
 
-Building and sending are separate: a digest is built into the outbox (one row per subscriber and period,
-never an empty one), then rows are claimed and sent. Running it again, or in two processes at once, sends
-each digest once.
+Building and sending are separate: a digest is built into the outbox (one row per target and period,
+never an empty one: a subscriber's email address and each chat bot or webhook they added), then rows are
+claimed and sent. Running it again, or in two processes at once, sends each digest once.
+
+Sending runs CYWATCH_SEND_WORKERS workers side by side, each like a process of its own: its own database
+session and claim token, its own connection per channel (one SMTP connection for many messages). Each
+message costs one write to disk before it can be delivered (the mark before DATA); workers in parallel
+share those writes (PostgreSQL commits them together) while each waits on its server.
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable
+import threading
+import time
+from collections.abc import Callable, Mapping
+from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import date
-from email.utils import parseaddr
 from pathlib import Path
 
 import psycopg
 
-from alerts import outbox
-from alerts.digest import Period, gather, period_for, personalise, render_for_group, source_trouble
-from alerts.subscribers import envelope_address
-from alerts.transport import FileSender, SmtpSender
+from alerts import channels, outbox
+from alerts.channels import DigestInput, Outgoing, Sender
+from alerts.digest import Period, full_link, gather, period_for, render_for_group, source_trouble
+from alerts.transport import FileSender
 from crawler.extract.identity import MatchOptions
 from db import diff
 from db.commit_order import Marks, committed_marks
-from db.connection import Connection, Row
+from db.connection import Connection, Row, connect
 from settings import Settings
 
 log = logging.getLogger("cywatch.digest")
@@ -47,24 +54,30 @@ class Report:
 
 def build(conn: Connection, settings: Settings, day: date, report: Report,
           dry_run: Path | None = None) -> None:
-    """Build the due digest of every active subscriber that has none for its period.
+    """Build the due digest of every active subscriber that has none for its period, for each of its targets.
 
     Subscribers whose digests hold the same thing (same filters, same last digest) are gathered and rendered
-    once; each still gets their own address, signed links and Message-ID.
+    once; each target still gets its own payload (an email with its address, signed links and Message-ID; a
+    chat message). A target added after a subscriber's digest of a period was built starts with the next.
+    Ends with ANALYZE of the outbox: right after a build its statistics are blind, and the claims would
+    scan and sort every pending row.
     """
     subscribers = conn.execute(
         """
-        SELECT s.*, coalesce(max(d.change_mark), 0) AS mark_change, coalesce(max(d.article_mark), 0) AS mark_article
+        SELECT s.*, coalesce(max(d.change_mark), 0) AS mark_change, coalesce(max(d.article_mark), 0) AS mark_article,
+               (SELECT coalesce(json_agg(json_build_object('id', t.id, 'channel', t.channel, 'address', t.address)
+                                         ORDER BY t.id), '[]') FROM subscriber_targets t
+                WHERE t.subscriber_id = s.id) AS targets
         FROM subscribers s LEFT JOIN digests d ON d.subscriber_id = s.id
         WHERE s.unsubscribed_at IS NULL
         GROUP BY s.id ORDER BY s.id
         """).fetchall()
-    done = {r["subscriber_id"] for r in conn.execute("SELECT subscriber_id FROM digests WHERE period = ANY(%s)",
+    done = {r["subscriber_id"] for r in conn.execute("SELECT DISTINCT subscriber_id FROM digests WHERE period = ANY(%s)",
                                                      [[p.key for p in _periods(day)]])}
     groups: dict[tuple[object, ...], list[Row]] = {}
     for subscriber in subscribers:
         period = period_for(subscriber["frequency"], day)
-        if period is None or (subscriber["id"] in done and not dry_run):
+        if period is None or (subscriber["id"] in done and not dry_run) or not subscriber["targets"]:
             continue
         key = (period.key, tuple(subscriber["regions"]), tuple(subscriber["metrics"]), subscriber["operator"],
                subscriber["mark_change"], subscriber["mark_article"])
@@ -79,11 +92,14 @@ def build(conn: Connection, settings: Settings, day: date, report: Report,
             conn.rollback()
             log.exception("could not build the digest of %s", ", ".join(m["email"] for m in members))
             report.failed.extend(f"{m['email']}: could not build the digest: {error}" for m in members)
+    if report.built and not dry_run:
+        conn.execute("ANALYZE digests")
+        conn.commit()
 
 
 def _build_group(conn: Connection, settings: Settings, period: Period | None, members: list[Row],
                  health: list[Row], upto: Marks, report: Report, dry_run: Path | None) -> None:
-    """Gather and render once for subscribers whose digests hold the same thing; store one each."""
+    """Gather and render once for subscribers whose digests hold the same thing; store one per target."""
     assert period is not None
     first = members[0]
     content = gather(conn, first, health, upto, settings.zone)
@@ -92,88 +108,170 @@ def _build_group(conn: Connection, settings: Settings, period: Period | None, me
     template = render_for_group(content, period, first, settings)
     rendering = None if dry_run else outbox.store_rendering(conn, period.key, template.full_html)
     for subscriber in members:
-        try:
-            with conn.transaction():  # a savepoint: one subscriber's failure leaves the others stored
-                rendered = personalise(template, subscriber, settings)
-                data = rendered.message.as_bytes()
-                recipient = envelope_address(subscriber["email"])
-                if dry_run:
-                    written = FileSender(dry_run).send("", recipient, data, period=period.key)
-                    report.dry_run.append(Path(written.delivered_to))
-                    continue
-                if outbox.enqueue(conn, subscriber_id=subscriber["id"], period=period.key, recipient=recipient,
-                                  subject=rendered.subject, message_id=rendered.message["Message-ID"],
-                                  message=data, rendering_id=rendering, counts=content.counts(),
-                                  change_mark=content.change_mark, article_mark=content.article_mark):
-                    report.built += 1
-        except Exception as error:  # reported per subscriber; the rest of the group goes on
-            log.exception("could not build the digest of %s", subscriber["email"])
-            report.failed.append(f"{subscriber['email']}: could not build the digest: {error}")
+        full = full_link(subscriber, period.key, settings)
+        for target in subscriber["targets"]:
+            shown = channels.redact(target["channel"], target["address"])
+            try:
+                with conn.transaction():  # a savepoint: one target's failure leaves the others stored
+                    channel = channels.get(target["channel"])
+                    payload = channel.payload(DigestInput(
+                        template=template, content=content, period=period, subscriber=subscriber,
+                        target_id=target["id"], address=target["address"], full_url=full, settings=settings))
+                    if dry_run:
+                        report.dry_run.append(_write_preview(dry_run, period, target["channel"], target["id"],
+                                                             payload.recipient, payload.body))
+                        continue
+                    if outbox.enqueue(conn, subscriber_id=subscriber["id"], target_id=target["id"],
+                                      channel=target["channel"], period=period.key, payload=payload,
+                                      rendering_id=rendering, counts=content.counts(),
+                                      change_mark=content.change_mark, article_mark=content.article_mark):
+                        report.built += 1
+            except Exception as error:  # reported per target; the rest of the group goes on
+                log.exception("could not build the digest of %s", shown)
+                report.failed.append(f"{shown}: could not build the digest: {error}")
     conn.commit()
+
+
+def _write_preview(folder: Path, period: Period, channel: str, target_id: int, recipient: str, body: bytes) -> Path:
+    """A dry run's file: RECIPIENT.eml for email, CHANNEL-TARGET.json for the others."""
+    if channel == "email":
+        return Path(FileSender(folder).send("", recipient, body, period=period.key).delivered_to)
+    path = folder / period.key / f"{channel}-{target_id}.json"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(body)
+    return path
 
 
 def _periods(day: date) -> list[Period]:
     return [p for p in (period_for("daily", day), period_for("weekly", day)) if p]
 
 
+class _Run:
+    """What the workers of one send share: the report (under a lock), the digests tried, the stop."""
+
+    def __init__(self, settings: Settings, report: Report, should_stop: Callable[[], bool],
+                 endpoints: Mapping[str, str]) -> None:
+        self.settings, self.report, self.should_stop, self.endpoints = settings, report, should_stop, endpoints
+        self.lock = threading.Lock()
+        self.tried: set[int] = set()  # a digest is tried once per run: a 4xx waits for a later run
+        self.errors: list[BaseException] = []
+
+    def tried_now(self) -> set[int]:
+        with self.lock:
+            return set(self.tried)
+
+    def mark_tried(self, rows: list[Outgoing]) -> None:
+        with self.lock:
+            self.tried.update(r.id for r in rows)
+
+
 def send_due(conn: Connection, settings: Settings, report: Report,
-             should_stop: Callable[[], bool] = lambda: False) -> None:
-    """Send every digest that is due, until none is left to claim (or a stop is requested between two)."""
+             should_stop: Callable[[], bool] = lambda: False, endpoints: Mapping[str, str] | None = None) -> None:
+    """Send every digest that is due, until none is left to claim (or a stop is requested between two).
+
+    `endpoints` replaces a channel's API base URL (by channel name): a local receiver, a proxy.
+    """
     requeued, unknown = outbox.resolve_expired(conn)
     report.requeued += requeued
     report.unknown += unknown
-    sender_address = parseaddr(settings.mail_from)[1]
-    smtp = settings.smtp
-    transport: SmtpSender | FileSender
-    if smtp is not None:
-        transport = SmtpSender(smtp)
+    run = _Run(settings, report, should_stop, endpoints or {})
+    if settings.send_workers == 1:
+        _worker(conn, run)
     else:
+        threads = [threading.Thread(target=_worker_with_own_session, args=(run,), name=f"cywatch-send-{i}")
+                   for i in range(settings.send_workers)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        if run.errors:
+            raise run.errors[0]
+    if settings.smtp is None and report.sent:
         report.written_to = settings.data_dir / "outbox"
-        transport = FileSender(report.written_to)
-    tried: set[int] = set()  # a digest is tried once per run: a 4xx waits for a later run
-    claimer = outbox.new_claimer()
+
+
+def _worker_with_own_session(run: _Run) -> None:
     try:
-        while not should_stop() and (rows := outbox.claim(conn, claimer, tried=tried)):
+        with connect(run.settings) as conn:
+            _worker(conn, run)
+    except BaseException as error:  # handed to send_due, which raises it in the caller's thread
+        log.exception("a sending worker stopped")
+        with run.lock:
+            run.errors.append(error)
+
+
+def _worker(conn: Connection, run: _Run) -> None:
+    """Claim a batch at a time and send it, one connection per channel kept for the whole run."""
+    claimer = outbox.new_claimer()
+    senders: dict[str, Sender] = {}
+    with ExitStack() as closing:
+        def sender_for(channel: str) -> Sender:
+            if channel not in senders:
+                found = channels.get(channel).sender(run.settings, run.endpoints.get(channel))
+                senders[channel] = found
+                closing.callback(found.close)
+            return senders[channel]
+
+        while not run.should_stop() and (rows := _claim(conn, claimer, run)):
+            claimed_at = time.monotonic()
             for index, row in enumerate(rows):
-                if should_stop():  # the claimed rest goes back, untouched
-                    outbox.release(conn, [r["id"] for r in rows[index:]], claimer)
+                if run.should_stop():  # the claimed rest goes back, untouched
+                    outbox.release(conn, [r.id for r in rows[index:]], claimer)
                     return
-                tried.add(row["id"])
+                if time.monotonic() - claimed_at > outbox.LEASE.total_seconds() / 2:  # slow going: keep the rest
+                    outbox.renew(conn, [r.id for r in rows[index:]], claimer)
+                    claimed_at = time.monotonic()
                 try:
-                    _send_one(conn, transport, sender_address, row, claimer, report, settings.smtp_retry_after)
+                    sender = sender_for(row.channel)
+                except (KeyError, ValueError) as error:  # a channel this version does not know
+                    outbox.mark_failed(conn, row.id, claimer, f"cannot send on channel {row.channel!r}: {error}")
+                    continue
+                try:
+                    _send_one(conn, sender, row, claimer, run)
                 except outbox.LeaseLost as lost:  # too slow: another run has it now, and sends it
-                    transport.close()  # a transaction cut before DATA delivers nothing
-                    log.warning("%s: %s", row["recipient"], lost)
-    finally:
-        transport.close()
+                    sender.close()  # a transaction cut before DATA delivers nothing
+                    log.warning("%s: %s", row.recipient, lost)
 
 
-def _send_one(conn: Connection, transport: SmtpSender | FileSender, sender_address: str, row: Row,
-              claimer: str, report: Report, retry_base: float) -> None:
+def _claim(conn: Connection, claimer: str, run: _Run) -> list[Outgoing]:
+    rows = outbox.claim(conn, claimer, tried=run.tried_now())
+    run.mark_tried(rows)
+    return rows
+
+
+def _send_one(conn: Connection, sender: Sender, row: Outgoing, claimer: str, run: _Run) -> None:
     """Send one claimed digest and record what became of it."""
-    outbox.renew(conn, row["id"], claimer)
-    outcome = transport.send(sender_address, row["recipient"], bytes(row["message"]), period=row["period"],
-                             before_data=lambda: outbox.mark_stage(conn, row["id"], claimer, "data"))
-    line = f"{row['recipient']}: {outcome.reply}"
+    outcome = sender.send(row, before_send=lambda: outbox.mark_stage(conn, row.id, claimer, "data"))
+    line = f"{row.recipient}: {outcome.reply}"
+    report = run.report
     if outcome.kind == "sent":
-        recorded = outbox.mark_sent(conn, row["id"], claimer, outcome.delivered_to, outcome.reply)
-        report.sent += recorded
+        recorded = outbox.mark_sent(conn, row.id, claimer, outcome.delivered_to, outcome.reply)
+        with run.lock:
+            report.sent += recorded
     elif outcome.kind == "unknown":
-        recorded = outbox.mark_unknown(conn, row["id"], claimer, outcome.reply)
-        report.unknown += recorded
+        recorded = outbox.mark_unknown(conn, row.id, claimer, outcome.reply)
+        with run.lock:
+            report.unknown += recorded
+    elif outcome.kind == "deferred":
+        recorded = outbox.defer(conn, row.id, claimer, outcome.retry_after)
+        if recorded:
+            with run.lock:
+                report.retrying.append(line)
     elif outcome.kind == "retry":
-        state = outbox.mark_retry(conn, row["id"], claimer, row["attempts"], outcome.reply, retry_base)
+        state = outbox.mark_retry(conn, row.id, claimer, row.attempts, outcome.reply, run.settings.smtp_retry_after,
+                                  outcome.retry_after)
         recorded = state is not None
         if recorded:
-            (report.failed if state == "failed" else report.retrying).append(line)
+            with run.lock:
+                (report.failed if state == "failed" else report.retrying).append(line)
     else:
-        recorded = outbox.mark_failed(conn, row["id"], claimer, outcome.reply)
+        recorded = outbox.mark_failed(conn, row.id, claimer, outcome.reply)
         if recorded:
-            report.failed.append(line)
+            with run.lock:
+                report.failed.append(line)
     if not recorded:  # the process that took it over reports it
-        log.warning("%s: %s, but another process had taken the digest over meanwhile", row["recipient"],
-                    outcome.kind)
-    log.info("%s %s: %s", row["recipient"], outcome.kind, outcome.reply)
+        log.warning("%s: %s, but another process had taken the digest over meanwhile", row.recipient, outcome.kind)
+    log.info("%s %s: %s", row.recipient, outcome.kind, outcome.reply)
 
 
 def run(conn: Connection, settings: Settings, day: date, dry_run: Path | None = None,

@@ -342,6 +342,11 @@ def _links(subscriber: Row, period: str, settings: Settings) -> dict[str, str]:
             "full": f"{settings.public_url}/digest/{full}"}
 
 
+def full_link(subscriber: Row, period: str, settings: Settings) -> str:
+    """The signed link to a subscriber's whole digest of `period` on the web page (what chat messages link to)."""
+    return _links(subscriber, period, settings)["full"]
+
+
 def _fill(text: str, subscriber: Row, links: dict[str, str], *, in_html: bool) -> str:
     address = html.escape(subscriber["email"]) if in_html else subscriber["email"]
     return text.replace(_EMAIL, address).replace(_UNSUBSCRIBE, links["unsubscribe"]).replace(_FULL, links["full"])

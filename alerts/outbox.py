@@ -1,4 +1,8 @@
-"""The digest outbox in PostgreSQL: built once per subscriber and period, claimed before sending.
+"""The digest outbox in PostgreSQL: built once per target and period, claimed before sending.
+
+Every channel (alerts.channels: email, chat bots, webhooks) goes through it alike: a row holds the
+channel's payload and idempotency key; "DATA" below is, for a webhook, the moment the request is sent.
+Rows are claimed in batches, by one query.
 
 A row is claimed with `FOR UPDATE SKIP LOCKED` and a lease, so that two processes never send one digest.
 Just before DATA the row records `stage = 'data'`; a lease that expires tells the next run what happened:
@@ -23,6 +27,7 @@ from typing import LiteralString
 
 from psycopg import sql
 
+from alerts.channels.base import Outgoing, Payload
 from db.connection import Connection, Row, one
 
 LEASE = timedelta(minutes=10)
@@ -50,22 +55,22 @@ def store_rendering(conn: Connection, period: str, full_html: str) -> int:
                                 [period, full_html]))["id"])
 
 
-def enqueue(conn: Connection, *, subscriber_id: int, period: str, recipient: str, subject: str,
-            message_id: str, message: bytes, rendering_id: int | None, counts: dict[str, int],
-            change_mark: int, article_mark: int) -> bool:
-    """Store a built digest as pending; False if this subscriber already has one for this period.
+def enqueue(conn: Connection, *, subscriber_id: int, target_id: int, channel: str, period: str,
+            payload: Payload, rendering_id: int | None, counts: dict[str, int], change_mark: int,
+            article_mark: int) -> bool:
+    """Store a built digest as pending; False if this target already has one for this period.
 
     The caller commits (a group of digests is stored in one transaction).
     """
     row = conn.execute(
         """
-        INSERT INTO digests (subscriber_id, period, recipient, subject, message_id, message, rendering_id, counts,
-                             change_mark, article_mark)
-        VALUES (%s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)
+        INSERT INTO digests (subscriber_id, target_id, channel, period, recipient, subject, idempotency_key,
+                             payload, rendering_id, counts, change_mark, article_mark)
+        VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s::jsonb, %s, %s)
         ON CONFLICT DO NOTHING RETURNING id
         """,
-        [subscriber_id, period, recipient, subject, message_id, message, rendering_id, json.dumps(counts),
-         change_mark, article_mark]).fetchone()
+        [subscriber_id, target_id, channel, period, payload.recipient, payload.subject, payload.idempotency_key,
+         payload.body, rendering_id, json.dumps(counts), change_mark, article_mark]).fetchone()
     return row is not None
 
 
@@ -83,26 +88,35 @@ def resolve_expired(conn: Connection) -> tuple[int, int]:
     return requeued, unknown
 
 
-def claim(conn: Connection, claimer: str, batch: int = 20, tried: set[int] | None = None) -> list[Row]:
-    """Take up to `batch` digests that are due, leased to `claimer`; those in `tried` wait for a later run."""
+def claim(conn: Connection, claimer: str, batch: int = 100, tried: set[int] | None = None) -> list[Outgoing]:
+    """Take up to `batch` digests that are due, in one query, leased to `claimer`; those in `tried` wait
+    for a later run. Oldest first."""
     rows = conn.execute(
         """
-        UPDATE digests SET state = 'sending', stage = 'claimed', attempts = attempts + 1,
-                           lease_until = now() + %s, claimed_by = %s
-        WHERE id IN (SELECT id FROM digests WHERE state = 'pending' AND next_attempt_at <= now()
-                     AND id <> ALL(%s) ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
-        RETURNING id, subscriber_id, period, recipient, message, attempts
-        """, [LEASE, claimer, list(tried or ()), batch]).fetchall()
+        WITH picked AS (SELECT id FROM digests WHERE state = 'pending' AND next_attempt_at <= now()
+                        AND id <> ALL(%s) ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+        UPDATE digests d SET state = 'sending', stage = 'claimed', attempts = d.attempts + 1,
+                             lease_until = now() + %s, claimed_by = %s
+        FROM picked, subscriber_targets t WHERE d.id = picked.id AND t.id = d.target_id
+        RETURNING d.id, d.channel, t.address, d.recipient, d.period, d.payload, d.idempotency_key, d.attempts
+        """, [list(tried or ()), batch, LEASE, claimer]).fetchall()
     conn.commit()
-    return rows
+    return sorted((Outgoing(id=r["id"], channel=r["channel"], address=r["address"], recipient=r["recipient"],
+                            period=r["period"], body=bytes(r["payload"]), idempotency_key=r["idempotency_key"],
+                            attempts=r["attempts"]) for r in rows), key=lambda o: o.id)
 
 
 def _update_claimed(conn: Connection, digest_id: int, claimer: str, assignments: LiteralString,
-                    params: list[object], *, within_lease: bool = False) -> bool:
+                    params: list[object], *, within_lease: bool = False, durable: bool = True) -> bool:
     """Apply `assignments` (SQL of this module) to a digest this claimer still holds; False if it lost it.
 
     `within_lease`: only while the lease runs (once it has ended, another run may take the row over).
+    `durable=False` commits without waiting for the disk (synchronous_commit off): for outcomes whose loss
+    in a crash of PostgreSQL itself is safe (the row keeps its stage: before DATA it is sent again, after
+    it, it becomes unknown). The mark before DATA is always durable.
     """
+    if not durable:
+        conn.execute("SET LOCAL synchronous_commit = off")
     query = sql.SQL("UPDATE digests SET {} WHERE id = %s AND state = 'sending' AND claimed_by = %s{}").format(
         sql.SQL(assignments), sql.SQL(" AND lease_until > now()" if within_lease else ""))
     done = conn.execute(query, [*params, digest_id, claimer]).rowcount
@@ -117,52 +131,65 @@ def release(conn: Connection, digest_ids: list[int], claimer: str) -> None:
                         "claimed_by = NULL, attempts = attempts - 1", [])
 
 
-def renew(conn: Connection, digest_id: int, claimer: str) -> None:
-    """Extend the lease just before a message is sent; LeaseLost if another process has taken it over."""
-    if not _update_claimed(conn, digest_id, claimer, "lease_until = now() + %s", [LEASE]):
-        raise LeaseLost(f"digest {digest_id} was taken over by another process")
+def renew(conn: Connection, digest_ids: list[int], claimer: str) -> None:
+    """Extend the lease of claimed digests still waiting their turn (one query); those taken over meanwhile
+    are left to their new holder (their mark before sending then fails)."""
+    conn.execute("UPDATE digests SET lease_until = now() + %s WHERE id = ANY(%s) AND state = 'sending' "
+                 "AND claimed_by = %s", [LEASE, digest_ids, claimer])
+    conn.commit()
+
+
+def defer(conn: Connection, digest_id: int, claimer: str, seconds: float) -> bool:
+    """Back to pending, untried (the server asked to slow down before it was sent), due in `seconds`."""
+    return _update_claimed(conn, digest_id, claimer, "state = 'pending', stage = NULL, lease_until = NULL, "
+                           "claimed_by = NULL, attempts = attempts - 1, next_attempt_at = now() + %s",
+                           [timedelta(seconds=seconds)], durable=False)
 
 
 def mark_stage(conn: Connection, digest_id: int, claimer: str, stage: str) -> None:
-    """Record how far a send got (committed at once: it must survive a crash).
+    """Record how far a send got, and extend the lease (committed to disk at once: it must survive a crash).
 
     LeaseLost if the row was taken over, or its lease ended meanwhile: a run that takes it over then must
     find it before DATA, and send it, rather than find it in DATA and call its fate unknown.
     """
-    if not _update_claimed(conn, digest_id, claimer, "stage = %s", [stage], within_lease=True):
+    if not _update_claimed(conn, digest_id, claimer, "stage = %s, lease_until = now() + %s", [stage, LEASE],
+                           within_lease=True):
         raise LeaseLost(f"digest {digest_id} was taken over by another process (or its lease ended)")
 
 
 def mark_sent(conn: Connection, digest_id: int, claimer: str, delivered_to: str, reply: str) -> bool:
     """The server accepted the message (False: the claim was lost meanwhile, and nothing was recorded)."""
     return _update_claimed(conn, digest_id, claimer, "state = 'sent', stage = NULL, sent_at = now(), "
-                           "lease_until = NULL, delivered_to = %s, last_error = NULL", [delivered_to or reply])
+                           "lease_until = NULL, delivered_to = %s, last_error = NULL", [delivered_to or reply],
+                           durable=False)
 
 
 def mark_retry(conn: Connection, digest_id: int, claimer: str, attempts: int, reply: str,
-               retry_base: float) -> str | None:
+               retry_base: float, at_least: float = 0.0) -> str | None:
     """Back to pending after a 4xx or a network error (failed after MAX_ATTEMPTS); returns the new state.
 
-    The next try waits `retry_after(attempts, retry_base)`.
+    The next try waits `retry_after(attempts, retry_base)`, or `at_least` seconds (what a 429 asked).
 
     None: the claim was lost meanwhile, and the process that holds it now decides.
     """
     state = "failed" if attempts >= MAX_ATTEMPTS else "pending"
     recorded = _update_claimed(conn, digest_id, claimer, "state = %s, stage = NULL, lease_until = NULL, "
-                               "last_error = %s, next_attempt_at = now() + %s", [state, reply, retry_after(attempts, retry_base)])
+                               "last_error = %s, next_attempt_at = now() + %s",
+                               [state, reply, max(retry_after(attempts, retry_base), timedelta(seconds=at_least))],
+                               durable=False)
     return state if recorded else None
 
 
 def mark_unknown(conn: Connection, digest_id: int, claimer: str, reply: str) -> bool:
     """No reply after DATA: it may have been delivered, so it waits for `cywatch outbox resend ID`."""
     return _update_claimed(conn, digest_id, claimer, "state = 'unknown', stage = NULL, lease_until = NULL, "
-                           "last_error = %s", [f"{reply}; `cywatch outbox resend ID` sends it again"])
+                           "last_error = %s", [f"{reply}; `cywatch outbox resend ID` sends it again"], durable=False)
 
 
 def mark_failed(conn: Connection, digest_id: int, claimer: str, reply: str) -> bool:
     """Refused for good (a 5xx, or a message that cannot be sent at all); False if the claim was lost."""
     return _update_claimed(conn, digest_id, claimer, "state = 'failed', stage = NULL, lease_until = NULL, "
-                           "last_error = %s", [reply])
+                           "last_error = %s", [reply], durable=False)
 
 
 def resend(conn: Connection, digest_id: int) -> bool:
@@ -176,5 +203,5 @@ def resend(conn: Connection, digest_id: int) -> bool:
 def listing(conn: Connection, include_sent: bool = False) -> list[Row]:
     """Outbox rows (not sent ones unless asked), oldest first."""
     return conn.execute(
-        "SELECT id, recipient, period, state, attempts, next_attempt_at, last_error, sent_at, delivered_to "
+        "SELECT id, channel, recipient, period, state, attempts, next_attempt_at, last_error, sent_at, delivered_to "
         "FROM digests WHERE %s OR state <> 'sent' ORDER BY id", [include_sent]).fetchall()

@@ -24,6 +24,18 @@ class Added:
     frequency: str
     operator: bool
     unsubscribed: bool  # the address had unsubscribed and stays so (no --resubscribe)
+    channels: tuple[str, ...] = ()  # the targets added now, redacted (as they may be printed)
+
+
+@dataclass(frozen=True, slots=True)
+class Target:
+    """Where one subscriber's digests go: their email address, a chat bot, a webhook."""
+
+    id: int
+    subscriber_id: int
+    channel: str
+    address: str  # may hold a token or a secret: print `shown`, never this
+    shown: str
 
 
 def normalise_email(address: str) -> str:
@@ -79,19 +91,36 @@ def canonical_metrics(names: list[str]) -> list[str]:
     return sorted({lex.canonical_metric(name.strip()) for name in names if name.strip()})
 
 
+def parse_channels(urls: list[str]) -> list[tuple[str, str]]:
+    """(channel, address) of each target URL (`wecom://KEY`, `https://…#secret=S`, an email address);
+    SubscriberError names the first that cannot be used (redacted: the message may be printed)."""
+    from alerts import channels
+
+    parsed = []
+    for url in urls:
+        try:
+            parsed.append(channels.parse_target(url))
+        except channels.TargetError as error:
+            raise SubscriberError(f"--channel: {error}") from None
+    return parsed
+
+
 def add(conn: Connection, email: str, *, name: str | None = None, regions: list[str] | None = None,
         metrics: list[str] | None = None, frequency: str | None = None, operator: bool | None = None,
-        resubscribe: bool = False, clear_filters: bool = False) -> Added:
+        resubscribe: bool = False, clear_filters: bool = False, channels: list[str] | None = None) -> Added:
     """Add a subscriber, or update the preferences given (None: keep what is stored) of an existing one.
 
     A new subscriber gets daily digests of everything unless told otherwise. An address that unsubscribed
     stays unsubscribed unless `resubscribe`: the reader's one click must not be undone by a routine re-run
     of a provisioning script. Resubscribing starts a new generation: unsubscribe links mailed before it
     no longer work (they belong to the subscription the reader already left). `clear_filters` drops stored region and metric filters not given again.
+    `channels`: target URLs added to the subscriber's (their own address is always the first target); see
+    alerts.channels.webhooks for the forms.
     """
     if frequency not in (None, "daily", "weekly"):
         raise SubscriberError(f"frequency must be daily or weekly, not {frequency!r}")
     address = normalise_email(email)
+    targets = parse_channels(channels or [])
     regions = canonical_regions(regions) if regions else ([] if clear_filters else None)
     metrics = canonical_metrics(metrics) if metrics else ([] if clear_filters else None)
     row = one(conn.execute(
@@ -108,13 +137,51 @@ def add(conn: Connection, email: str, *, name: str | None = None, regions: list[
             unsubscribed_at = CASE WHEN %(resubscribe)s THEN NULL ELSE subscribers.unsubscribed_at END,
             generation = subscribers.generation
                          + (%(resubscribe)s AND subscribers.unsubscribed_at IS NOT NULL)::int
-        RETURNING (xmax = 0) AS created, frequency, operator, unsubscribed_at IS NOT NULL AS unsubscribed
+        RETURNING id, (xmax = 0) AS created, frequency, operator, unsubscribed_at IS NOT NULL AS unsubscribed
         """,
         {"email": address, "name": clean_name(name), "regions": regions, "metrics": metrics,
          "frequency": frequency, "operator": operator, "resubscribe": resubscribe},
     ))
+    for channel, target in targets:
+        add_target(conn, row["id"], channel, target, commit=False)
     conn.commit()
-    return Added(address, bool(row["created"]), row["frequency"], row["operator"], row["unsubscribed"])
+    return Added(address, bool(row["created"]), row["frequency"], row["operator"], row["unsubscribed"],
+                 tuple(_shown(c, t) for c, t in targets))
+
+
+def _shown(channel: str, address: str) -> str:
+    from alerts import channels
+
+    return channels.redact(channel, address)
+
+
+def add_target(conn: Connection, subscriber_id: int, channel: str, address: str, *, commit: bool = True) -> Target:
+    """Add a target (already parsed: `parse_channels`) to a subscriber; an existing one is kept as it is."""
+    row = one(conn.execute(
+        """
+        WITH added AS (INSERT INTO subscriber_targets (subscriber_id, channel, address) VALUES (%s, %s, %s)
+                       ON CONFLICT DO NOTHING RETURNING id)
+        SELECT id FROM added UNION ALL
+        SELECT id FROM subscriber_targets WHERE subscriber_id = %s AND channel = %s AND address = %s
+        LIMIT 1
+        """, [subscriber_id, channel, address, subscriber_id, channel, address]))
+    if commit:
+        conn.commit()
+    return Target(row["id"], subscriber_id, channel, address, _shown(channel, address))
+
+
+def targets(conn: Connection, subscriber_id: int) -> list[Target]:
+    """A subscriber's targets, oldest first (their own email address is the first)."""
+    return [Target(r["id"], subscriber_id, r["channel"], r["address"], _shown(r["channel"], r["address"]))
+            for r in conn.execute("SELECT id, channel, address FROM subscriber_targets WHERE subscriber_id = %s "
+                                  "ORDER BY id", [subscriber_id])]
+
+
+def remove_target(conn: Connection, target_id: int) -> bool:
+    """Stop sending to a target (its outbox rows go with it); False if there was none."""
+    removed = conn.execute("DELETE FROM subscriber_targets WHERE id = %s", [target_id]).rowcount
+    conn.commit()
+    return bool(removed)
 
 
 def remove(conn: Connection, email: str) -> bool:
@@ -134,5 +201,12 @@ def unsubscribe(conn: Connection, subscriber_id: int) -> str | None:
 
 
 def all_subscribers(conn: Connection) -> list[Row]:
-    """Every subscriber, active first, by address."""
-    return conn.execute("SELECT * FROM subscribers ORDER BY unsubscribed_at IS NOT NULL, email").fetchall()
+    """Every subscriber, active first, by address; `channels` lists their targets other than their own
+    address, redacted."""
+    rows = conn.execute(
+        "SELECT s.*, coalesce((SELECT array_agg(t.channel || ' ' || t.address ORDER BY t.id) FROM subscriber_targets t "
+        "WHERE t.subscriber_id = s.id AND NOT (t.channel = 'email' AND t.address = s.email)), '{}') AS targets "
+        "FROM subscribers s ORDER BY s.unsubscribed_at IS NOT NULL, s.email").fetchall()
+    for row in rows:
+        row["channels"] = [_shown(*t.split(" ", 1)) for t in row.pop("targets")]
+    return rows

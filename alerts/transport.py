@@ -34,9 +34,11 @@ __all__ = ["FileSender", "Outcome", "SmtpConfig", "SmtpSender", "parse_smtp_url"
 class Outcome:
     """What became of one message."""
 
-    kind: str  # sent, retry (4xx or a network error before DATA), failed (5xx), unknown (no reply after DATA)
+    kind: str  # sent, retry (4xx or a network error before DATA), failed (5xx), unknown (no reply after DATA),
+    # deferred (not tried: the server asked to slow down)
     reply: str  # what the server said, or what went wrong
     delivered_to: str = ""
+    retry_after: float = 0.0  # seconds the server asked us to wait (429, an API's rate-limit code)
 
 
 def _reply(code: int, message: bytes | str) -> str:

@@ -109,7 +109,8 @@ def create_app(settings: Settings) -> Starlette:
             with state["pool"].connection() as conn:
                 return conn.execute(
                     "SELECT r.full_html, s.id, s.email, s.generation FROM digests d JOIN digest_renderings r ON r.id = d.rendering_id "
-                    "JOIN subscribers s ON s.id = d.subscriber_id WHERE d.subscriber_id = %s AND d.period = %s",
+                    "JOIN subscribers s ON s.id = d.subscriber_id WHERE d.subscriber_id = %s AND d.period = %s "
+                    "ORDER BY d.id LIMIT 1",  # every target of a subscriber's period shares its rendering
                     [payload["s"], payload["p"]]).fetchone()
 
         row = await run_in_threadpool(fetch)

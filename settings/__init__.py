@@ -64,6 +64,8 @@ class Settings:
     # the diff's identity matcher (crawler/extract/identity.py): inferred from accept, possible from possible
     match_accept: float = 0.80
     match_possible: float = 0.60
+    send_workers: int = 4  # digests sent at once (each its own SMTP connection and database session)
+    webhook_timeout: float = 15.0  # seconds for a chat bot's or webhook's connection and answer
     # the cycle and the web endpoint
     schedule: str = "30 7 * * *"  # cron, in `timezone`
     timezone: str = "Asia/Shanghai"
@@ -185,6 +187,8 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CYWATCH_DIGEST_LIMIT", "digest_limit", values.positive_int),
     Variable("CYWATCH_MATCH_ACCEPT", "match_accept", values.fraction),
     Variable("CYWATCH_MATCH_POSSIBLE", "match_possible", values.fraction),
+    Variable("CYWATCH_SEND_WORKERS", "send_workers", values.positive_int),
+    Variable("CYWATCH_WEBHOOK_TIMEOUT", "webhook_timeout", values.seconds),
     Variable("CYWATCH_SCHEDULE", "schedule", values.cron),
     Variable("CYWATCH_TIMEZONE", "timezone", values.timezone),
     Variable("CYWATCH_WEB_HOST", "web_host", values.text),

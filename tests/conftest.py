@@ -23,7 +23,7 @@ from psycopg.conninfo import make_conninfo
 
 from crawler.sources import sync as sync_sources
 from db.connection import connect
-from db.migrate import migrate
+from db.migrate import available, migrate
 from settings import Settings
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -111,3 +111,28 @@ def run_cli(*args: str, env: dict[str, str], timeout: float = 120,
     """Run `python -m cywatch ARGS` the way a user runs `cywatch ARGS`."""
     return subprocess.run([sys.executable, "-m", "cywatch", *args], env=env, cwd=ROOT, capture_output=True,
                           text=True, timeout=timeout, input=input)
+
+
+@pytest.fixture
+def empty_database(database_url: str) -> Iterator[str]:
+    """URL of a brand-new database with no schema at all."""
+    name = f"cywatch_empty_{secrets.token_hex(4)}"
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
+    url = with_database(database_url, name)
+    yield url
+    with psycopg.connect(database_url, autocommit=True) as conn:
+        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
+
+
+def migrate_up_to(url: str, version: int) -> None:
+    """The schema as it stood after migration `version` (the state a database of that time is in)."""
+    with psycopg.connect(url, autocommit=True) as conn:
+        conn.execute("CREATE TABLE schema_migrations (version integer PRIMARY KEY, name text NOT NULL,"
+                     " checksum text NOT NULL, applied_at timestamptz NOT NULL DEFAULT now())")
+        for migration in available():
+            if migration.version <= version:
+                with conn.transaction():
+                    conn.execute(migration.sql)
+                    conn.execute("INSERT INTO schema_migrations (version, name, checksum) VALUES (%s, %s, %s)",
+                                 [migration.version, migration.name, migration.checksum])

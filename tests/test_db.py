@@ -2,31 +2,17 @@
 
 from __future__ import annotations
 
-import secrets
 import subprocess
 import sys
 from pathlib import Path
 
 import psycopg
 import pytest
-from psycopg import sql
 
 from db.migrate import available
-from tests.conftest import ROOT, run_cli, with_database
+from tests.conftest import ROOT, migrate_up_to, run_cli
 
 pytestmark = pytest.mark.embedded  # `make test-embedded` runs these on the embedded server too
-
-
-@pytest.fixture
-def empty_database(database_url: str) -> str:
-    """URL of a brand-new database with no schema at all."""
-    name = f"cywatch_empty_{secrets.token_hex(4)}"
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("CREATE DATABASE {}").format(sql.Identifier(name)))
-    url = with_database(database_url, name)
-    yield url
-    with psycopg.connect(database_url, autocommit=True) as conn:
-        conn.execute(sql.SQL("DROP DATABASE IF EXISTS {} WITH (FORCE)").format(sql.Identifier(name)))
 
 
 def _applied(url: str) -> list[int]:
@@ -173,9 +159,8 @@ def test_without_database_url_an_embedded_postgres_keeps_data_across_restarts(pu
 
 def test_email_case_twins_stored_before_are_merged_into_one_reader(empty_database, cli_env):
     env = cli_env | {"DATABASE_URL": empty_database}
-    assert run_cli("db", "migrate", env=env).returncode == 0
+    migrate_up_to(empty_database, 8)
     with psycopg.connect(empty_database, autocommit=True) as conn:  # the state before 0009: two readers
-        conn.execute("DELETE FROM schema_migrations WHERE version = 9")
         older, newer = (conn.execute("INSERT INTO subscribers (email, operator, unsubscribed_at) VALUES (%s, %s, %s) "
                                      "RETURNING id", row).fetchone()[0]
                         for row in (("Upper@Example.org", False, None), ("upper@example.org", True, "2024-08-01")))

@@ -60,6 +60,7 @@ def test_every_variable_is_parsed_into_the_settings():
              "CYWATCH_MAIL_FROM": "成渝观察 <digest@example.org>", "CYWATCH_SMTP_TIMEOUT": "45",
              "CYWATCH_SMTP_CA_FILE": "/etc/ca.pem", "CYWATCH_SMTP_RETRY_AFTER": "5m",
              "CYWATCH_DIGEST_LIMIT": "7", "CYWATCH_MATCH_ACCEPT": "0.85", "CYWATCH_MATCH_POSSIBLE": "0.5",
+             "CYWATCH_SEND_WORKERS": "2", "CYWATCH_WEBHOOK_TIMEOUT": "1m",
              "CYWATCH_SCHEDULE": "0  6 * * 1", "CYWATCH_TIMEZONE": "Europe/Berlin",
              "CYWATCH_WEB_HOST": "0.0.0.0", "CYWATCH_WEB_PORT": "9000",
              "CYWATCH_TEST_ADMIN_URL": "postgresql://postgres@db/postgres",
@@ -76,6 +77,7 @@ def test_every_variable_is_parsed_into_the_settings():
     assert (s.secret, s.public_url, s.mail_from, s.smtp_retry_after, s.digest_limit) == (
         "s", "https://cywatch.example.org", "成渝观察 <digest@example.org>", 300.0, 7)
     assert (s.match_accept, s.match_possible) == (0.85, 0.5)
+    assert (s.send_workers, s.webhook_timeout) == (2, 60.0)
     assert (s.schedule, s.timezone, s.zone.key, s.web_host, s.web_port, s.test_admin_url) == (
         "0 6 * * 1", "Europe/Berlin", "Europe/Berlin", "0.0.0.0", 9000, "postgresql://postgres@db/postgres")
     assert s.scrapyd_urls == ("http://cy:pw@node1:6800", "https://node2.example.org")

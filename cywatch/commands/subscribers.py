@@ -16,6 +16,9 @@ def register(commands: Commands) -> None:
     add = subs.add_parser("add", help="add a subscriber (or update the preferences given of one)")
     add.add_argument("email", metavar="EMAIL")
     add.add_argument("--name")
+    add.add_argument("--channel", action="append", default=[], metavar="URL",
+                     help="also send the digest there (repeatable): wecom://KEY, dingtalk://TOKEN?secret=S, "
+                          "feishu://HOOK?secret=S, slack://T/B/X, telegram://TOKEN@CHAT, https://host/path#secret=S")
     add.add_argument("--region", action="append", default=[], metavar="R", help="only these regions (repeatable)")
     add.add_argument("--metric", action="append", default=[], metavar="M",
                      help="only metrics containing M (repeatable)")
@@ -41,12 +44,15 @@ def cmd_subscribers_add(args: argparse.Namespace, settings: Settings) -> int:
         try:
             added = subscribers.add(conn, args.email, name=args.name, regions=args.region, metrics=args.metric,
                                     frequency=args.frequency, operator=args.operator,
-                                    resubscribe=args.resubscribe, clear_filters=args.clear_filters)
+                                    resubscribe=args.resubscribe, clear_filters=args.clear_filters,
+                                    channels=args.channel)
         except subscribers.SubscriberError as error:
             say(f"cywatch subscribers add: {error}")
             return 2
     print(f"{'added' if added.created else 'updated'} {added.email} ({added.frequency}"
           f"{', operator' if added.operator else ''})")
+    for shown in added.channels:
+        print(f"  channel {shown}")
     if added.unsubscribed:
         say(f"cywatch subscribers add: {added.email} unsubscribed and stays so; "
             "pass --resubscribe if they asked to come back")
@@ -60,9 +66,9 @@ def cmd_subscribers_list(args: argparse.Namespace, settings: Settings) -> int:
 
     with open_db(settings) as conn:
         rows = subscribers.all_subscribers(conn)
-    print(render_table(["email", "name", "frequency", "regions", "metrics", "operator", "status"], [
+    print(render_table(["email", "name", "frequency", "regions", "metrics", "operator", "channels", "status"], [
         [r["email"], r["name"] or "", r["frequency"], " ".join(r["regions"]) or "all", " ".join(r["metrics"]) or "all",
-         "yes" if r["operator"] else "", f"unsubscribed {r['unsubscribed_at']:%Y-%m-%d}" if r["unsubscribed_at"]
+         "yes" if r["operator"] else "", " ".join(r["channels"]), f"unsubscribed {r['unsubscribed_at']:%Y-%m-%d}" if r["unsubscribed_at"]
          else "active"] for r in rows]))
     return 0
 
