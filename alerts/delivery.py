@@ -176,7 +176,11 @@ def send_due(conn: Connection, settings: Settings, report: Report,
     report.unknown += unknown
     run = _Run(settings, report, should_stop, endpoints or {})
     if settings.send_workers == 1:
-        _worker(conn, run)
+        autocommit, conn.autocommit = conn.autocommit, True  # every mark is one statement, one round trip
+        try:
+            _worker(conn, run)
+        finally:
+            conn.autocommit = autocommit
     else:
         threads = [threading.Thread(target=_worker_with_own_session, args=(run,), name=f"cywatch-send-{i}")
                    for i in range(settings.send_workers)]
@@ -186,13 +190,14 @@ def send_due(conn: Connection, settings: Settings, report: Report,
             thread.join()
         if run.errors:
             raise run.errors[0]
+    outbox.forget_claims(conn)
     if settings.smtp is None and report.sent:
         report.written_to = settings.data_dir / "outbox"
 
 
 def _worker_with_own_session(run: _Run) -> None:
     try:
-        with connect(run.settings) as conn:
+        with connect(run.settings, autocommit=True) as conn:  # every mark: one statement, one round trip
             _worker(conn, run)
     except BaseException as error:  # handed to send_due, which raises it in the caller's thread
         log.exception("a sending worker stopped")

@@ -13,9 +13,15 @@ The same holds for a sender that lives: a connection that drops, resets or stays
 makes the row `unknown` at once. 4xx replies and network errors before DATA put the row back to pending with
 a growing delay; 5xx fails it.
 
-Each claim carries a token (`claimed_by`). The lease is renewed before each message; every later update
-names the token, so a sender whose lease expired and was taken over can no longer touch the row (and does
-not send it).
+Each claim carries a token (`claimed_by`). The lease is renewed with the mark before each message; every
+later update names the token, so a sender whose lease expired and was taken over can no longer touch the
+row (and does not send it).
+
+Claims are committed to disk; the marks before DATA and the outcomes are committed without waiting for
+it (one fsync per message would cap a sender at the disk's pace, well below an SMTP server's). Such a
+commit is visible at once and survives the sender's death; only a crash of PostgreSQL can lose it, and
+that crash also empties the unlogged `send_claims`, so the next run calls that claim's rows unknown
+instead of sending them again (a lost mark can never become a second copy).
 """
 
 from __future__ import annotations
@@ -75,31 +81,48 @@ def enqueue(conn: Connection, *, subscriber_id: int, target_id: int, channel: st
 
 
 def resolve_expired(conn: Connection) -> tuple[int, int]:
-    """Rows whose sender died: (sent again, marked unknown)."""
+    """Rows whose sender died: (sent again, marked unknown).
+
+    Before DATA and with the claim still vouched for (`send_claims`: PostgreSQL has not crashed since),
+    the message never left: it goes back to pending. After DATA, or when a crash of PostgreSQL may have
+    lost the marks, it may have been delivered: unknown.
+    """
     requeued = conn.execute(
         "UPDATE digests SET state = 'pending', stage = NULL, lease_until = NULL, next_attempt_at = now(), "
         "last_error = 'the sending process stopped before the message reached the server; sending again' "
-        "WHERE state = 'sending' AND lease_until < now() AND stage IS DISTINCT FROM 'data'").rowcount
+        "WHERE state = 'sending' AND lease_until < now() AND stage IS DISTINCT FROM 'data' "
+        "AND EXISTS (SELECT 1 FROM send_claims c WHERE c.claimed_by = digests.claimed_by)").rowcount
     unknown = conn.execute(
-        "UPDATE digests SET state = 'unknown', lease_until = NULL, last_error = 'the sending process stopped "
-        "after handing the message to the server: it may have been delivered; `cywatch outbox resend ID` "
-        "sends it again' WHERE state = 'sending' AND lease_until < now() AND stage = 'data'").rowcount
-    conn.commit()
+        "UPDATE digests SET state = 'unknown', lease_until = NULL, last_error = CASE WHEN stage = 'data' THEN "
+        "'the sending process stopped after handing the message to the server: it may have been delivered; "
+        "`cywatch outbox resend ID` sends it again' ELSE 'PostgreSQL restarted after a crash while the digest "
+        "was being sent: it may have been delivered; `cywatch outbox resend ID` sends it again' END "
+        "WHERE state = 'sending' AND lease_until < now() AND (stage = 'data' "
+        "OR NOT EXISTS (SELECT 1 FROM send_claims c WHERE c.claimed_by = digests.claimed_by))").rowcount
+    forget_claims(conn)
     return requeued, unknown
 
 
-def claim(conn: Connection, claimer: str, batch: int = 100, tried: set[int] | None = None) -> list[Outgoing]:
+def forget_claims(conn: Connection) -> None:
+    """Drop the `send_claims` rows no digest being sent refers to any more; commits."""
+    conn.execute("DELETE FROM send_claims c WHERE NOT EXISTS "
+                 "(SELECT 1 FROM digests d WHERE d.claimed_by = c.claimed_by AND d.state = 'sending')")
+    conn.commit()
+
+
+def claim(conn: Connection, claimer: str, batch: int = 25, tried: set[int] | None = None) -> list[Outgoing]:
     """Take up to `batch` digests that are due, in one query, leased to `claimer`; those in `tried` wait
-    for a later run. Oldest first."""
+    for a later run. Oldest first. Committed to disk, with the claimer's row in `send_claims`."""
     rows = conn.execute(
         """
-        WITH picked AS (SELECT id FROM digests WHERE state = 'pending' AND next_attempt_at <= now()
+        WITH vouch AS (INSERT INTO send_claims (claimed_by) VALUES (%s) ON CONFLICT DO NOTHING),
+             picked AS (SELECT id FROM digests WHERE state = 'pending' AND next_attempt_at <= now()
                         AND id <> ALL(%s) ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
         UPDATE digests d SET state = 'sending', stage = 'claimed', attempts = d.attempts + 1,
                              lease_until = now() + %s, claimed_by = %s
         FROM picked, subscriber_targets t WHERE d.id = picked.id AND t.id = d.target_id
         RETURNING d.id, d.channel, t.address, d.recipient, d.period, d.payload, d.idempotency_key, d.attempts
-        """, [list(tried or ()), batch, LEASE, claimer]).fetchall()
+        """, [claimer, list(tried or ()), batch, LEASE, claimer]).fetchall()
     conn.commit()
     return sorted((Outgoing(id=r["id"], channel=r["channel"], address=r["address"], recipient=r["recipient"],
                             period=r["period"], body=bytes(r["payload"]), idempotency_key=r["idempotency_key"],
@@ -111,14 +134,16 @@ def _update_claimed(conn: Connection, digest_id: int, claimer: str, assignments:
     """Apply `assignments` (SQL of this module) to a digest this claimer still holds; False if it lost it.
 
     `within_lease`: only while the lease runs (once it has ended, another run may take the row over).
-    `durable=False` commits without waiting for the disk (synchronous_commit off): for outcomes whose loss
-    in a crash of PostgreSQL itself is safe (the row keeps its stage: before DATA it is sent again, after
-    it, it becomes unknown). The mark before DATA is always durable.
+    `durable=False` commits without waiting for the disk (synchronous_commit off): the update is visible
+    at once and survives the sender; a crash of PostgreSQL may lose it, and then empties `send_claims`,
+    which makes the claimed rows unknown (see resolve_expired).
     """
-    if not durable:
-        conn.execute("SET LOCAL synchronous_commit = off")
-    query = sql.SQL("UPDATE digests SET {} WHERE id = %s AND state = 'sending' AND claimed_by = %s{}").format(
-        sql.SQL(assignments), sql.SQL(" AND lease_until > now()" if within_lease else ""))
+    # synchronous_commit is read at commit time; set_config(..., true) sets it for this transaction alone,
+    # in the statement itself (a sender's session runs in autocommit: one round trip per update)
+    query = sql.SQL("{}UPDATE digests SET {} {}WHERE id = %s AND state = 'sending' AND claimed_by = %s{}").format(
+        sql.SQL("" if durable else "WITH lazy AS (SELECT set_config('synchronous_commit', 'off', true)) "),
+        sql.SQL(assignments), sql.SQL("" if durable else "FROM lazy "),
+        sql.SQL(" AND lease_until > now()" if within_lease else ""))
     done = conn.execute(query, [*params, digest_id, claimer]).rowcount
     conn.commit()
     return bool(done)
@@ -147,13 +172,14 @@ def defer(conn: Connection, digest_id: int, claimer: str, seconds: float) -> boo
 
 
 def mark_stage(conn: Connection, digest_id: int, claimer: str, stage: str) -> None:
-    """Record how far a send got, and extend the lease (committed to disk at once: it must survive a crash).
+    """Record how far a send got, and extend the lease; committed at once (it must survive the sender), not
+    waiting for the disk (a crash of PostgreSQL that loses it also empties `send_claims`: see claim).
 
     LeaseLost if the row was taken over, or its lease ended meanwhile: a run that takes it over then must
     find it before DATA, and send it, rather than find it in DATA and call its fate unknown.
     """
     if not _update_claimed(conn, digest_id, claimer, "stage = %s, lease_until = now() + %s", [stage, LEASE],
-                           within_lease=True):
+                           within_lease=True, durable=False):
         raise LeaseLost(f"digest {digest_id} was taken over by another process (or its lease ended)")
 
 

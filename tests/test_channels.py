@@ -6,7 +6,12 @@ from __future__ import annotations
 import hashlib
 import hmac
 import json
+import os
+import signal
+import subprocess
+import sys
 import threading
+import time
 from collections import Counter
 from dataclasses import replace
 from datetime import date
@@ -21,7 +26,7 @@ from alerts.delivery import Report, build, send_due
 from db import diff
 from db.connection import connect
 from db.migrate import migrate
-from tests.conftest import migrate_up_to, run_cli
+from tests.conftest import ROOT, migrate_up_to, run_cli
 from tests.receivers import Receiver, Serving
 from tests.test_digest import CORRIDORS, DAY, seed
 
@@ -247,3 +252,55 @@ def test_the_generic_webhook_signature_is_what_the_docs_say():
     body = json.dumps({"a": 1}).encode()
     assert webhook_signature("s", 1700000000, body) == "sha256=" + hmac.new(
         b"s", b"1700000000." + body, hashlib.sha256).hexdigest()
+
+
+def test_a_claim_that_postgresql_no_longer_vouches_for_is_unknown_not_resent(db, config, receiver):
+    """A crash of PostgreSQL may lose the marks made without waiting for the disk; it also empties the
+    unlogged send_claims. A lapsed claim without its row there is unknown, even before DATA."""
+    seed(db, CORRIDORS)
+    subscribers.add(db, "a@example.org")
+    subscribers.add(db, "b@example.org")
+    diff.compute(db)
+    build(db, config, date.fromisoformat(DAY), Report())
+    from alerts import outbox
+
+    claimed = outbox.claim(db, outbox.new_claimer(), batch=1)
+    other = outbox.claim(db, outbox.new_claimer(), batch=1)
+    assert len(claimed) == len(other) == 1  # two senders, each died at once (stage 'claimed': before DATA)
+    db.execute("UPDATE digests SET lease_until = now() - interval '1 second'")
+    db.execute("DELETE FROM send_claims WHERE claimed_by = (SELECT claimed_by FROM digests WHERE id = %s)",
+               [claimed[0].id])  # what the crash's truncation does
+    db.commit()
+    assert outbox.resolve_expired(db) == (1, 1)
+    rows = {r["id"]: r for r in db.execute("SELECT id, state, last_error FROM digests")}
+    assert rows[claimed[0].id]["state"] == "unknown" and "PostgreSQL restarted" in rows[claimed[0].id]["last_error"]
+    assert rows[other[0].id]["state"] == "pending"
+    assert db.execute("SELECT count(*) AS n FROM send_claims").fetchone()["n"] == 0
+
+
+def test_kill_9_mid_send_loses_no_webhook_message_and_posts_none_twice(db, cli_env, receiver):
+    receiver.secrets["webhook"] = "SECweb"
+    seed(db, CORRIDORS)
+    for i in range(4):
+        subscribers.add(db, f"r{i}@example.org", channels=[f"{receiver.url}/hook/{i}#secret=SECweb"])
+    receiver.plan("webhook", "ok", "hang")  # the second is taken by the receiver, its answer never comes
+    env = cli_env | {"CYWATCH_SECRET": "test-secret", "CYWATCH_PUBLIC_URL": PUBLIC, "CYWATCH_SEND_WORKERS": "1",
+                     "CYWATCH_WEBHOOK_TIMEOUT": "60", "CYWATCH_SMTP_RETRY_AFTER": "0"}
+    process = subprocess.Popen([sys.executable, "-m", "cywatch", "digest", "--date", DAY], env=env, cwd=ROOT,
+                               start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(receiver.delivered("webhook")) < 2:
+            time.sleep(0.05)
+    finally:
+        os.killpg(process.pid, signal.SIGKILL)
+        process.wait()
+    assert len(receiver.delivered("webhook")) == 2
+    db.execute("UPDATE digests SET lease_until = now() - interval '1 second' WHERE state = 'sending'")
+    db.commit()
+    for _ in range(2):
+        result = run_cli("digest", "--date", DAY, env=env)
+        assert "unknown" in result.stdout or "0 sent" in result.stdout, result.stdout + result.stderr
+    keys = Counter(r.headers["idempotency-key"] for r in receiver.delivered("webhook"))
+    assert len(keys) == 4 and set(keys.values()) == {1}  # nothing lost, nothing posted twice
+    assert states(db)["webhook unknown"] == 1 and states(db)["webhook sent"] == 3

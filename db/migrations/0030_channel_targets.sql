@@ -38,3 +38,15 @@ ALTER TABLE digests RENAME COLUMN message_id TO idempotency_key;
 ALTER TABLE digests DROP CONSTRAINT digests_subscriber_id_period_key;
 ALTER TABLE digests ADD CONSTRAINT digests_target_period UNIQUE (target_id, period);
 CREATE INDEX digests_subscriber_period ON digests (subscriber_id, period);
+
+-- Which senders' claims PostgreSQL still vouches for. A sender marks a digest before DATA, and records its
+-- outcome after, with commits that do not wait for the disk (one fsync per message would cap a sender at
+-- the disk's pace): they are visible at once and survive the sender's death, and only a crash of
+-- PostgreSQL itself can lose the last of them. An unlogged table is emptied by exactly such a crash: a
+-- claim whose row here is gone may have lost its marks, so its digests become unknown rather than resent.
+CREATE UNLOGGED TABLE send_claims (
+    claimed_by  uuid PRIMARY KEY,
+    claimed_at  timestamptz NOT NULL DEFAULT now()
+);
+INSERT INTO send_claims (claimed_by)
+SELECT DISTINCT claimed_by FROM digests WHERE state = 'sending' AND claimed_by IS NOT NULL;
