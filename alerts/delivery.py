@@ -23,7 +23,7 @@ from pathlib import Path
 
 import psycopg
 
-from alerts import channels, outbox
+from alerts import channels, conditions, outbox
 from alerts.channels import DigestInput, Outgoing, Sender
 from alerts.digest import Period, full_link, gather, period_for, render_for_group, source_trouble
 from alerts.transport import FileSender
@@ -56,7 +56,7 @@ def build(conn: Connection, settings: Settings, day: date, report: Report,
           dry_run: Path | None = None) -> None:
     """Build the due digest of every active subscriber that has none for its period, for each of its targets.
 
-    Subscribers whose digests hold the same thing (same filters, same last digest) are gathered and rendered
+    Subscribers whose digests hold the same thing (same filters and conditions, same last digest) are gathered and rendered
     once; each target still gets its own payload (an email with its address, signed links and Message-ID; a
     chat message). A target added after a subscriber's digest of a period was built starts with the next.
     Ends with ANALYZE of the outbox: right after a build its statistics are blind, and the claims would
@@ -80,7 +80,7 @@ def build(conn: Connection, settings: Settings, day: date, report: Report,
         if period is None or (subscriber["id"] in done and not dry_run) or not subscriber["targets"]:
             continue
         key = (period.key, tuple(subscriber["regions"]), tuple(subscriber["metrics"]), subscriber["operator"],
-               subscriber["mark_change"], subscriber["mark_article"])
+               conditions.key(subscriber["conditions"]), subscriber["mark_change"], subscriber["mark_article"])
         groups.setdefault(key, []).append(subscriber)
     health = source_trouble(conn)
     upto = committed_marks(conn)  # after the marks above: a digest never covers less than the last one

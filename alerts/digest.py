@@ -1,7 +1,7 @@
 """One subscriber's digest for one period: what moved, what is new, the new articles, source health.
 
 `gather` selects from PostgreSQL everything not yet sent to that subscriber (watermarks in the outbox),
-filtered by their preferences; `render_for_group` renders it once (jinja2 HTML, autoescaped and
+filtered by their preferences and conditions (alerts.conditions); `render_for_group` renders it once (jinja2 HTML, autoescaped and
 CSS-inlined, plus plain text) for everyone who gets the same content, and `personalise` makes each
 subscriber's email of it (their address, signed one-click unsubscribe, Message-ID). A digest with nothing
 in it is never built.
@@ -23,7 +23,7 @@ from urllib.parse import quote
 import css_inline
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from alerts import tokens
+from alerts import conditions, tokens
 from alerts.readable import for_readers, readable
 from alerts.subscribers import envelope_address
 from crawler.extract.numbers import display_value, format_change
@@ -236,6 +236,11 @@ def gather(conn: Connection, subscriber: Row, health: list[Row], upto: Marks, zo
     rows = diff.changes(conn, after_change=marks["c"], upto_change=upto.change, regions=regions, metrics=metrics)
     rows = [r for r in rows if _unseen(r, marks["c"])]
     content = Content(change_mark=max(marks["c"], upto.change), article_mark=max(marks["a"], upto.article))
+    wanted = conditions.Conditions.from_json(subscriber.get("conditions"))
+    if wanted.active():  # only the changed figures that meet a condition; nothing else but source health
+        content.changed = _dedupe(conditions.select(conn, wanted, rows), zone, marks["c"])
+        content.health = health
+        return content
     corrected_confirmed = [r for r in rows if r["outcome"] == "confirmed" and _first_seq(r) <= marks["c"]]
     content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"] + corrected_confirmed, zone, marks["c"])
     content.new = _dedupe([r for r in rows if r["outcome"] == "new"], zone, marks["c"])

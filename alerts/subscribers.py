@@ -2,11 +2,13 @@
 
 from __future__ import annotations
 
+import json
 import unicodedata
 from dataclasses import dataclass
 
 from email_validator import EmailNotValidError, validate_email
 
+from alerts.conditions import Conditions
 from crawler.extract.lexicon import lexicon
 from db.connection import Connection, Row, one
 
@@ -107,7 +109,8 @@ def parse_channels(urls: list[str]) -> list[tuple[str, str]]:
 
 def add(conn: Connection, email: str, *, name: str | None = None, regions: list[str] | None = None,
         metrics: list[str] | None = None, frequency: str | None = None, operator: bool | None = None,
-        resubscribe: bool = False, clear_filters: bool = False, channels: list[str] | None = None) -> Added:
+        resubscribe: bool = False, clear_filters: bool = False, channels: list[str] | None = None,
+        conditions: Conditions | None = None) -> Added:
     """Add a subscriber, or update the preferences given (None: keep what is stored) of an existing one.
 
     A new subscriber gets daily digests of everything unless told otherwise. An address that unsubscribed
@@ -115,7 +118,8 @@ def add(conn: Connection, email: str, *, name: str | None = None, regions: list[
     of a provisioning script. Resubscribing starts a new generation: unsubscribe links mailed before it
     no longer work (they belong to the subscription the reader already left). `clear_filters` drops stored region and metric filters not given again.
     `channels`: target URLs added to the subscriber's (their own address is always the first target); see
-    alerts.channels.webhooks for the forms.
+    alerts.channels.webhooks for the forms. `conditions` replaces the stored ones (alerts.conditions.edit
+    makes them from the stored ones and what was asked).
     """
     if frequency not in (None, "daily", "weekly"):
         raise SubscriberError(f"frequency must be daily or weekly, not {frequency!r}")
@@ -125,10 +129,12 @@ def add(conn: Connection, email: str, *, name: str | None = None, regions: list[
     metrics = canonical_metrics(metrics) if metrics else ([] if clear_filters else None)
     row = one(conn.execute(
         """
-        INSERT INTO subscribers (email, name, regions, metrics, frequency, operator)
+        INSERT INTO subscribers (email, name, regions, metrics, frequency, operator, conditions)
         VALUES (%(email)s, %(name)s::text, coalesce(%(regions)s::text[], '{}'), coalesce(%(metrics)s::text[], '{}'),
-                coalesce(%(frequency)s::text, 'daily'), coalesce(%(operator)s::boolean, false))
+                coalesce(%(frequency)s::text, 'daily'), coalesce(%(operator)s::boolean, false),
+                coalesce(%(conditions)s::jsonb, '{}'))
         ON CONFLICT (email) DO UPDATE SET
+            conditions = coalesce(%(conditions)s::jsonb, subscribers.conditions),
             name = coalesce(%(name)s::text, subscribers.name),
             regions = coalesce(%(regions)s::text[], subscribers.regions),
             metrics = coalesce(%(metrics)s::text[], subscribers.metrics),
@@ -140,7 +146,8 @@ def add(conn: Connection, email: str, *, name: str | None = None, regions: list[
         RETURNING id, (xmax = 0) AS created, frequency, operator, unsubscribed_at IS NOT NULL AS unsubscribed
         """,
         {"email": address, "name": clean_name(name), "regions": regions, "metrics": metrics,
-         "frequency": frequency, "operator": operator, "resubscribe": resubscribe},
+         "frequency": frequency, "operator": operator, "resubscribe": resubscribe,
+         "conditions": None if conditions is None else json.dumps(conditions.to_json(), ensure_ascii=False)},
     ))
     for channel, target in targets:
         add_target(conn, row["id"], channel, target, commit=False)
@@ -182,6 +189,13 @@ def remove_target(conn: Connection, target_id: int) -> bool:
     removed = conn.execute("DELETE FROM subscriber_targets WHERE id = %s", [target_id]).rowcount
     conn.commit()
     return bool(removed)
+
+
+def conditions_of(conn: Connection, email: str) -> Conditions | None:
+    """A subscriber's stored conditions (None: no such subscriber)."""
+    row = conn.execute("SELECT conditions FROM subscribers WHERE email = %s", [normalise_email(email)]).fetchone()
+    conn.rollback()
+    return Conditions.from_json(row["conditions"]) if row else None
 
 
 def remove(conn: Connection, email: str) -> bool:
