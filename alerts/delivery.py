@@ -18,7 +18,7 @@ import time
 from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path
 
 import psycopg
@@ -147,22 +147,14 @@ def _periods(day: date) -> list[Period]:
 
 
 class _Run:
-    """What the workers of one send share: the report (under a lock), the digests tried, the stop."""
+    """What the workers of one send share: the report (under a lock), when it started claiming, the stop."""
 
     def __init__(self, settings: Settings, report: Report, should_stop: Callable[[], bool],
-                 endpoints: Mapping[str, str]) -> None:
+                 endpoints: Mapping[str, str], started: datetime) -> None:
         self.settings, self.report, self.should_stop, self.endpoints = settings, report, should_stop, endpoints
         self.lock = threading.Lock()
-        self.tried: set[int] = set()  # a digest is tried once per run: a 4xx waits for a later run
+        self.due_by = started  # a digest is tried once per run: one put back is due after this
         self.errors: list[BaseException] = []
-
-    def tried_now(self) -> set[int]:
-        with self.lock:
-            return set(self.tried)
-
-    def mark_tried(self, rows: list[Outgoing]) -> None:
-        with self.lock:
-            self.tried.update(r.id for r in rows)
 
 
 def send_due(conn: Connection, settings: Settings, report: Report,
@@ -174,7 +166,8 @@ def send_due(conn: Connection, settings: Settings, report: Report,
     requeued, unknown = outbox.resolve_expired(conn)
     report.requeued += requeued
     report.unknown += unknown
-    run = _Run(settings, report, should_stop, endpoints or {})
+    run = _Run(settings, report, should_stop, endpoints or {}, outbox.run_started(conn))
+    conn.commit()
     if settings.send_workers == 1:
         autocommit, conn.autocommit = conn.autocommit, True  # every mark is one statement, one round trip
         try:
@@ -239,9 +232,7 @@ def _worker(conn: Connection, run: _Run) -> None:
 
 
 def _claim(conn: Connection, claimer: str, run: _Run) -> list[Outgoing]:
-    rows = outbox.claim(conn, claimer, tried=run.tried_now())
-    run.mark_tried(rows)
-    return rows
+    return outbox.claim(conn, claimer, run.due_by)
 
 
 def _send_one(conn: Connection, sender: Sender, row: Outgoing, claimer: str, run: _Run) -> None:

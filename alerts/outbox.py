@@ -28,7 +28,7 @@ from __future__ import annotations
 
 import json
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import LiteralString
 
 from psycopg import sql
@@ -110,19 +110,27 @@ def forget_claims(conn: Connection) -> None:
     conn.commit()
 
 
-def claim(conn: Connection, claimer: str, batch: int = 25, tried: set[int] | None = None) -> list[Outgoing]:
-    """Take up to `batch` digests that are due, in one query, leased to `claimer`; those in `tried` wait
-    for a later run. Oldest first. Committed to disk, with the claimer's row in `send_claims`."""
+def run_started(conn: Connection) -> datetime:
+    """The moment a run starts claiming: it claims only digests due by then (see claim)."""
+    return one(conn.execute("SELECT clock_timestamp() AS t"))["t"]  # type: ignore[no-any-return]
+
+
+def claim(conn: Connection, claimer: str, due_by: datetime, batch: int = 25) -> list[Outgoing]:
+    """Take up to `batch` digests due by `due_by`, in one query, leased to `claimer`; oldest first.
+
+    A run passes the moment it started (run_started): a digest it put back (a 4xx, a pause) is due later
+    than that, so each digest is tried once per run, whatever the number of rows. Committed to disk, with
+    the claimer's row in `send_claims`."""
     rows = conn.execute(
         """
         WITH vouch AS (INSERT INTO send_claims (claimed_by) VALUES (%s) ON CONFLICT DO NOTHING),
-             picked AS (SELECT id FROM digests WHERE state = 'pending' AND next_attempt_at <= now()
-                        AND id <> ALL(%s) ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
+             picked AS (SELECT id FROM digests WHERE state = 'pending' AND next_attempt_at <= %s
+                        ORDER BY id LIMIT %s FOR UPDATE SKIP LOCKED)
         UPDATE digests d SET state = 'sending', stage = 'claimed', attempts = d.attempts + 1,
                              lease_until = now() + %s, claimed_by = %s
         FROM picked, subscriber_targets t WHERE d.id = picked.id AND t.id = d.target_id
         RETURNING d.id, d.channel, t.address, d.recipient, d.period, d.payload, d.idempotency_key, d.attempts
-        """, [claimer, list(tried or ()), batch, LEASE, claimer]).fetchall()
+        """, [claimer, due_by, batch, LEASE, claimer]).fetchall()
     conn.commit()
     return sorted((Outgoing(id=r["id"], channel=r["channel"], address=r["address"], recipient=r["recipient"],
                             period=r["period"], body=bytes(r["payload"]), idempotency_key=r["idempotency_key"],

@@ -264,8 +264,8 @@ def test_a_claim_that_postgresql_no_longer_vouches_for_is_unknown_not_resent(db,
     build(db, config, date.fromisoformat(DAY), Report())
     from alerts import outbox
 
-    claimed = outbox.claim(db, outbox.new_claimer(), batch=1)
-    other = outbox.claim(db, outbox.new_claimer(), batch=1)
+    claimed = outbox.claim(db, outbox.new_claimer(), outbox.run_started(db), batch=1)
+    other = outbox.claim(db, outbox.new_claimer(), outbox.run_started(db), batch=1)
     assert len(claimed) == len(other) == 1  # two senders, each died at once (stage 'claimed': before DATA)
     db.execute("UPDATE digests SET lease_until = now() - interval '1 second'")
     db.execute("DELETE FROM send_claims WHERE claimed_by = (SELECT claimed_by FROM digests WHERE id = %s)",
