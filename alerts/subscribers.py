@@ -27,6 +27,7 @@ class Added:
     operator: bool
     unsubscribed: bool  # the address had unsubscribed and stays so (no --resubscribe)
     channels: tuple[str, ...] = ()  # the targets added now, redacted (as they may be printed)
+    conditions: str = ""  # the stored conditions, described (alerts.conditions.Conditions.describe)
 
 
 @dataclass(frozen=True, slots=True)
@@ -143,7 +144,8 @@ def add(conn: Connection, email: str, *, name: str | None = None, regions: list[
             unsubscribed_at = CASE WHEN %(resubscribe)s THEN NULL ELSE subscribers.unsubscribed_at END,
             generation = subscribers.generation
                          + (%(resubscribe)s AND subscribers.unsubscribed_at IS NOT NULL)::int
-        RETURNING id, (xmax = 0) AS created, frequency, operator, unsubscribed_at IS NOT NULL AS unsubscribed
+        RETURNING id, (xmax = 0) AS created, frequency, operator, unsubscribed_at IS NOT NULL AS unsubscribed,
+                  conditions
         """,
         {"email": address, "name": clean_name(name), "regions": regions, "metrics": metrics,
          "frequency": frequency, "operator": operator, "resubscribe": resubscribe,
@@ -153,7 +155,7 @@ def add(conn: Connection, email: str, *, name: str | None = None, regions: list[
         add_target(conn, row["id"], channel, target, commit=False)
     conn.commit()
     return Added(address, bool(row["created"]), row["frequency"], row["operator"], row["unsubscribed"],
-                 tuple(_shown(c, t) for c, t in targets))
+                 tuple(_shown(c, t) for c, t in targets), Conditions.from_json(row["conditions"]).describe())
 
 
 def _shown(channel: str, address: str) -> str:
@@ -216,11 +218,12 @@ def unsubscribe(conn: Connection, subscriber_id: int) -> str | None:
 
 def all_subscribers(conn: Connection) -> list[Row]:
     """Every subscriber, active first, by address; `channels` lists their targets other than their own
-    address, redacted."""
+    address, redacted; `conditions_shown` describes their conditions."""
     rows = conn.execute(
         "SELECT s.*, coalesce((SELECT array_agg(t.channel || ' ' || t.address ORDER BY t.id) FROM subscriber_targets t "
         "WHERE t.subscriber_id = s.id AND NOT (t.channel = 'email' AND t.address = s.email)), '{}') AS targets "
         "FROM subscribers s ORDER BY s.unsubscribed_at IS NOT NULL, s.email").fetchall()
     for row in rows:
         row["channels"] = [_shown(*t.split(" ", 1)) for t in row.pop("targets")]
+        row["conditions_shown"] = Conditions.from_json(row["conditions"]).describe()
     return rows

@@ -72,3 +72,18 @@ def test_a_digest_with_conditions_holds_only_the_changes_that_meet_them(db, sett
     assert counts["moved@example.org"]["changed"] == counts["all@example.org"]["changed"] > 0
     assert counts["moved@example.org"]["new"] == counts["moved@example.org"]["articles"] == 0
     assert "never@example.org" not in counts  # nothing met its condition: no digest at all
+
+
+def test_conditions_are_set_and_changed_from_the_command_line(db, cli_env):
+    from tests.conftest import run_cli
+
+    first = run_cli("subscribers", "add", "w@example.org", "--min-change", "2", "--threshold", "规上工业增加值=6",
+                    env=cli_env)
+    assert first.returncode == 0 and "only 变动≥2 · 规上工业增加值=6" in first.stdout, first.stdout + first.stderr
+    later = run_cli("subscribers", "add", "w@example.org", "--flip", env=cli_env)  # the rest is kept
+    assert "only 变动≥2 · 转向 · 规上工业增加值=6" in later.stdout, later.stdout
+    assert "变动≥2 · 转向" in run_cli("subscribers", "list", env=cli_env).stdout
+    bad = run_cli("subscribers", "add", "w@example.org", "--min-change", "lots", env=cli_env)
+    assert bad.returncode == 2 and "--min-change must be a number" in bad.stderr
+    cleared = run_cli("subscribers", "add", "w@example.org", "--clear-conditions", env=cli_env)
+    assert cleared.returncode == 0 and "only" not in cleared.stdout

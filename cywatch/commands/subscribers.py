@@ -29,6 +29,17 @@ def register(commands: Commands) -> None:
                      help="drop the stored region and metric filters (then --region/--metric set new ones)")
     add.add_argument("--resubscribe", action="store_true",
                      help="lift a past unsubscribe (only when the reader asked to come back)")
+    watch = add.add_argument_group("conditions", "only the figures that matter (none: everything)")
+    watch.add_argument("--min-change", metavar="X",
+                       help="only changes of at least X: percentage points for rates and shares, per cent for "
+                            "levels (off: no such condition)")
+    watch.add_argument("--flip", action=argparse.BooleanOptionalAction, default=None,
+                       help="a growth rate that turned into a decline, or back")
+    watch.add_argument("--threshold", action="append", metavar="METRIC=VALUE",
+                       help="a figure of METRIC crossing VALUE (repeatable; replaces the stored ones)")
+    watch.add_argument("--new-high", action=argparse.BooleanOptionalAction, default=None,
+                       help="a value above every earlier figure of its series")
+    watch.add_argument("--clear-conditions", action="store_true", help="drop the stored conditions first")
     add.set_defaults(handler=cmd_subscribers_add)
     subs.add_parser("list", help="list subscribers").set_defaults(handler=cmd_subscribers_list)
     remove = subs.add_parser("remove", help="delete a subscriber")
@@ -38,19 +49,25 @@ def register(commands: Commands) -> None:
 
 def cmd_subscribers_add(args: argparse.Namespace, settings: Settings) -> int:
     """Add a subscriber or update one's preferences."""
-    from alerts import subscribers
+    from alerts import conditions, subscribers
 
     with open_db(settings) as conn:
         try:
+            wanted = None
+            if args.clear_conditions or any(v is not None for v in (args.min_change, args.flip, args.threshold,
+                                                                       args.new_high)):
+                wanted = conditions.edit(subscribers.conditions_of(conn, args.email) or conditions.Conditions(),
+                                         min_change=args.min_change, flip=args.flip, thresholds=args.threshold,
+                                         new_high=args.new_high, clear=args.clear_conditions)
             added = subscribers.add(conn, args.email, name=args.name, regions=args.region, metrics=args.metric,
                                     frequency=args.frequency, operator=args.operator,
                                     resubscribe=args.resubscribe, clear_filters=args.clear_filters,
-                                    channels=args.channel)
-        except subscribers.SubscriberError as error:
+                                    channels=args.channel, conditions=wanted)
+        except (subscribers.SubscriberError, conditions.ConditionError) as error:
             say(f"cywatch subscribers add: {error}")
             return 2
     print(f"{'added' if added.created else 'updated'} {added.email} ({added.frequency}"
-          f"{', operator' if added.operator else ''})")
+          f"{', operator' if added.operator else ''}{', only ' + added.conditions if added.conditions else ''})")
     for shown in added.channels:
         print(f"  channel {shown}")
     if added.unsubscribed:
@@ -66,9 +83,10 @@ def cmd_subscribers_list(args: argparse.Namespace, settings: Settings) -> int:
 
     with open_db(settings) as conn:
         rows = subscribers.all_subscribers(conn)
-    print(render_table(["email", "name", "frequency", "regions", "metrics", "operator", "channels", "status"], [
+    print(render_table(["email", "name", "frequency", "regions", "metrics", "operator", "conditions", "channels",
+                        "status"], [
         [r["email"], r["name"] or "", r["frequency"], " ".join(r["regions"]) or "all", " ".join(r["metrics"]) or "all",
-         "yes" if r["operator"] else "", " ".join(r["channels"]), f"unsubscribed {r['unsubscribed_at']:%Y-%m-%d}" if r["unsubscribed_at"]
+         "yes" if r["operator"] else "", r["conditions_shown"], " ".join(r["channels"]), f"unsubscribed {r['unsubscribed_at']:%Y-%m-%d}" if r["unsubscribed_at"]
          else "active"] for r in rows]))
     return 0
 
