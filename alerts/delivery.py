@@ -198,10 +198,50 @@ def _worker_with_own_session(run: _Run) -> None:
             run.errors.append(error)
 
 
+class _Marks:
+    """One worker's writes around a send. A message accepted waits to be recorded as sent together with the
+    next message's mark before DATA: one round trip per message, not two. Until then it is in stage
+    'data', so a sender that dies meanwhile leaves it unknown (never sent twice); flush() records it alone
+    at the end of a batch, before anything else is recorded, and when the worker stops."""
+
+    def __init__(self, conn: Connection, claimer: str, run: _Run) -> None:
+        self.conn, self.claimer, self.run = conn, claimer, run
+        self.pending: tuple[Outgoing, str] | None = None  # (row, delivered to)
+
+    def _credit(self, row: Outgoing, recorded: bool) -> None:
+        if recorded:
+            with self.run.lock:
+                self.run.report.sent += 1
+        else:  # the process that took it over reports it
+            log.warning("%s: sent, but another process had taken the digest over meanwhile", row.recipient)
+
+    def before_send(self, row: Outgoing) -> None:
+        """The mark before DATA (with the previous message's "sent"); LeaseLost if the row is no longer ours."""
+        pending, self.pending = self.pending, None
+        recorded, marked = outbox.mark_data(self.conn, row.id, self.claimer,
+                                            (pending[0].id, pending[1]) if pending else None)
+        if pending:
+            self._credit(pending[0], recorded)
+        if not marked:
+            raise outbox.LeaseLost(f"digest {row.id} was taken over by another process (or its lease ended)")
+
+    def sent(self, row: Outgoing, delivered_to: str) -> None:
+        """Accepted: recorded with the next mark, or by flush()."""
+        self.flush()
+        self.pending = (row, delivered_to)
+
+    def flush(self) -> None:
+        """Record a waiting "sent" now."""
+        if self.pending:
+            (row, delivered_to), self.pending = self.pending, None
+            self._credit(row, outbox.mark_sent(self.conn, row.id, self.claimer, delivered_to, ""))
+
+
 def _worker(conn: Connection, run: _Run) -> None:
     """Claim a batch at a time and send it, one connection per channel kept for the whole run."""
     claimer = outbox.new_claimer()
     senders: dict[str, Sender] = {}
+    marks = _Marks(conn, claimer, run)
     with ExitStack() as closing:
         def sender_for(channel: str) -> Sender:
             if channel not in senders:
@@ -210,6 +250,7 @@ def _worker(conn: Connection, run: _Run) -> None:
                 closing.callback(found.close)
             return senders[channel]
 
+        closing.callback(marks.flush)  # runs last (after the senders close): a waiting "sent" is recorded whatever happens
         while not run.should_stop() and (rows := _claim(conn, claimer, run)):
             claimed_at = time.monotonic()
             for index, row in enumerate(rows):
@@ -225,26 +266,27 @@ def _worker(conn: Connection, run: _Run) -> None:
                     outbox.mark_failed(conn, row.id, claimer, f"cannot send on channel {row.channel!r}: {error}")
                     continue
                 try:
-                    _send_one(conn, sender, row, claimer, run)
+                    _send_one(conn, sender, row, claimer, run, marks)
                 except outbox.LeaseLost as lost:  # too slow: another run has it now, and sends it
                     sender.close()  # a transaction cut before DATA delivers nothing
                     log.warning("%s: %s", row.recipient, lost)
+            marks.flush()
 
 
 def _claim(conn: Connection, claimer: str, run: _Run) -> list[Outgoing]:
     return outbox.claim(conn, claimer, run.due_by)
 
 
-def _send_one(conn: Connection, sender: Sender, row: Outgoing, claimer: str, run: _Run) -> None:
+def _send_one(conn: Connection, sender: Sender, row: Outgoing, claimer: str, run: _Run, marks: _Marks) -> None:
     """Send one claimed digest and record what became of it."""
-    outcome = sender.send(row, before_send=lambda: outbox.mark_stage(conn, row.id, claimer, "data"))
+    outcome = sender.send(row, before_send=lambda: marks.before_send(row))
     line = f"{row.recipient}: {outcome.reply}"
     report = run.report
+    log.info("%s %s: %s", row.recipient, outcome.kind, outcome.reply)
     if outcome.kind == "sent":
-        recorded = outbox.mark_sent(conn, row.id, claimer, outcome.delivered_to, outcome.reply)
-        with run.lock:
-            report.sent += recorded
-    elif outcome.kind == "unknown":
+        marks.sent(row, outcome.delivered_to or outcome.reply)
+        return
+    if outcome.kind == "unknown":
         recorded = outbox.mark_unknown(conn, row.id, claimer, outcome.reply)
         with run.lock:
             report.unknown += recorded
@@ -267,7 +309,6 @@ def _send_one(conn: Connection, sender: Sender, row: Outgoing, claimer: str, run
                 report.failed.append(line)
     if not recorded:  # the process that took it over reports it
         log.warning("%s: %s, but another process had taken the digest over meanwhile", row.recipient, outcome.kind)
-    log.info("%s %s: %s", row.recipient, outcome.kind, outcome.reply)
 
 
 def run(conn: Connection, settings: Settings, day: date, dry_run: Path | None = None,

@@ -179,15 +179,36 @@ def defer(conn: Connection, digest_id: int, claimer: str, seconds: float) -> boo
                            [timedelta(seconds=seconds)], durable=False)
 
 
-def mark_stage(conn: Connection, digest_id: int, claimer: str, stage: str) -> None:
-    """Record how far a send got, and extend the lease; committed at once (it must survive the sender), not
-    waiting for the disk (a crash of PostgreSQL that loses it also empties `send_claims`: see claim).
+def mark_data(conn: Connection, digest_id: int, claimer: str,
+              sent: tuple[int, str] | None = None) -> tuple[bool, bool]:
+    """Record that a message is about to be handed over (stage 'data'), extending its lease; with `sent`
+    (id, delivered to), record in the same statement that the previous message was accepted.
 
-    LeaseLost if the row was taken over, or its lease ended meanwhile: a run that takes it over then must
-    find it before DATA, and send it, rather than find it in DATA and call its fate unknown.
+    One round trip, committed at once (it must survive the sender), not waiting for the disk (a crash of
+    PostgreSQL that loses it also empties `send_claims`: see claim). Returns (the previous one recorded as
+    sent, this one marked). Not marked: the row was taken over, or its lease ended meanwhile; a run that
+    takes it over then must find it before DATA, and send it, rather than find it in DATA and call its fate
+    unknown: the caller must not send it (LeaseLost).
     """
-    if not _update_claimed(conn, digest_id, claimer, "stage = %s, lease_until = now() + %s", [stage, LEASE],
-                           within_lease=True, durable=False):
+    row = one(conn.execute(
+        """
+        WITH lazy AS (SELECT set_config('synchronous_commit', 'off', true)),
+        done AS (UPDATE digests SET state = 'sent', stage = NULL, sent_at = now(), lease_until = NULL,
+                                    delivered_to = %(delivered)s, last_error = NULL
+                 FROM lazy WHERE id = %(sent)s AND state = 'sending' AND claimed_by = %(claimer)s RETURNING 1),
+        marked AS (UPDATE digests SET stage = 'data', lease_until = now() + %(lease)s
+                   FROM lazy WHERE id = %(id)s AND state = 'sending' AND claimed_by = %(claimer)s
+                                   AND lease_until > now() RETURNING 1)
+        SELECT (SELECT count(*) FROM done) AS done, (SELECT count(*) FROM marked) AS marked
+        """, {"delivered": sent[1] if sent else None, "sent": sent[0] if sent else None, "claimer": claimer,
+              "lease": LEASE, "id": digest_id}))
+    conn.commit()
+    return bool(row["done"]), bool(row["marked"])
+
+
+def mark_stage(conn: Connection, digest_id: int, claimer: str, stage: str = "data") -> None:
+    """mark_data alone; LeaseLost if the row was taken over, or its lease ended meanwhile."""
+    if not mark_data(conn, digest_id, claimer)[1]:
         raise LeaseLost(f"digest {digest_id} was taken over by another process (or its lease ended)")
 
 
