@@ -57,7 +57,7 @@ def digest_text(conn, settings, day: str) -> str | None:
     """The plain text of the digest built for `day` (None: none was built)."""
     run_digests(conn, settings, date.fromisoformat(day))
     conn.commit()
-    row = conn.execute("SELECT message FROM digests WHERE period = %s", [day]).fetchone()
+    row = conn.execute("SELECT payload AS message FROM digests WHERE period = %s AND channel = 'email'", [day]).fetchone()
     if row is None:
         return None
     message = message_from_bytes(bytes(row["message"]), policy=policy.default)
