@@ -79,8 +79,14 @@ lint: $(VENV)/.installed
 	$(BIN)/lint-imports
 	$(BIN)/mypy
 
-bench: $(VENV)/.installed
+## bench: each heavy path next to its bare baseline, measured in the same run (bench/*.py; minutes)
+$(VENV)/.bench-installed: pyproject.toml | $(VENV)/.installed
+	$(BIN)/python -m pip install --quiet -e '.[test,embedded,bench]'
+	@touch $@
+
+bench: $(VENV)/.installed $(VENV)/.bench-installed
 	$(BIN)/python bench/extract.py
+	$(BIN)/python bench/diff.py
 	$(BIN)/python bench/crawl.py
 	$(BIN)/python bench/digest.py
 
