@@ -178,3 +178,53 @@ def test_email_case_twins_stored_before_are_merged_into_one_reader(empty_databas
     assert periods == ["2024-08-10", "2024-08-11"]  # the twin's history moved over; its second copy went
     added = run_cli("subscribers", "add", "UPPER@EXAMPLE.ORG", "--name", "王", env=env)
     assert added.returncode == 0 and added.stdout.startswith("updated upper@example.org"), added.stdout
+
+
+def _store(db, url: str, published: str, *sentences: str) -> int:
+    from datetime import datetime
+    from decimal import Decimal
+
+    from crawler.extract import extract_indicators
+    from db.articles import Article, store_article
+
+    text = "。".join(sentences) + "。"
+    at = datetime.fromisoformat(published)
+    found = extract_indicators(text, at.date(), default_region="重庆")
+    return store_article(db, Article(source="cqrb", canonical_url=url, title=url, published_at=at, body=text,
+                                     relevant=True, relevance=Decimal(5)), found).article_id
+
+
+def test_each_figure_is_compared_with_the_latest_earlier_figure_of_its_key_in_another_article(db):
+    from crawler.baseline import load as load_baseline
+    from db import baseline, diff
+
+    load_baseline(db, baseline.bundled())
+    figure = "1—7月重庆技术合同成交额{}亿元"
+    first = _store(db, "https://x.example/1", "2024-08-10T09:00+08:00", figure.format(400))
+    # two figures of the key in one article, and another article published at the same moment
+    second = _store(db, "https://x.example/2", "2024-08-11T09:00+08:00", figure.format(410), figure.format(415))
+    third = _store(db, "https://x.example/3", "2024-08-11T09:00+08:00", figure.format(420))
+    db.commit()
+
+    def previous() -> dict[int, list[tuple[object, object]]]:
+        rows = db.execute(
+            "SELECT o.article_id, o.value, p.value AS previous, c.previous_delta FROM indicator_changes c "
+            "JOIN indicator_observations o ON o.id = c.observation_id "
+            "LEFT JOIN indicator_observations p ON p.id = c.previous_observation_id "
+            "WHERE o.metric = '技术合同成交额' AND o.article_id <> %s ORDER BY o.id",
+            [db.execute("SELECT article_id FROM baselines").fetchone()["article_id"]]).fetchall()
+        by_article: dict[int, list[tuple[object, object]]] = {}
+        for r in rows:
+            by_article.setdefault(r["article_id"], []).append((r["previous"], r["previous_delta"]))
+        return by_article
+
+    # a scope first (as a reprocess recomputes a few articles), then the rest: the same as all at once
+    assert diff.compute_articles(db, [third]) == 1
+    assert set(previous()) == {third}
+    assert diff.compute(db) == 3
+    e = 10 ** 8  # 亿
+    expected = {first: [(None, None)], second: [(400 * e, 10 * e), (400 * e, 15 * e)], third: [(415 * e, 5 * e)]}
+    assert previous() == expected
+    db.execute("DELETE FROM indicator_changes")
+    db.commit()
+    assert diff.compute(db) == 4 and previous() == expected
