@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import functools
 from collections import Counter
 from dataclasses import dataclass
 from decimal import Decimal
 from importlib import resources
 
-from crawler.extract.lexicon import tokenizer
+from crawler.extract.lexicon import BuiltOnce, tokenizer
 
 TITLE_WEIGHT = 3
 
@@ -21,9 +20,12 @@ class Relevance:
     terms: tuple[str, ...]
 
 
-@functools.cache
+@BuiltOnce
 def terms() -> dict[str, Decimal]:
-    """The term list (crawler/data/relevance_terms.txt), with weights."""
+    """The term list (crawler/data/relevance_terms.txt), with weights; its terms join the tokenizer's words.
+
+    Built once under a lock: jieba's add_word adds to the dictionary's total each time, so two threads
+    adding the terms at once would change how everything after is segmented."""
     weights: dict[str, Decimal] = {}
     text = (resources.files("crawler") / "data" / "relevance_terms.txt").read_text(encoding="utf-8")
     for line in text.splitlines():

@@ -1,7 +1,8 @@
 """The extractor's lexicons (regions, metrics, domain words) and its one jieba tokenizer.
 
 The data lives in `data/` so that a maintainer can extend it without touching code. Everything here is
-loaded once per process (`lexicon()` and `tokenizer()` are cached).
+loaded once per process (`lexicon()` and `tokenizer()` are cached, built once under a lock: the crawl's
+threads ask for them at the same time, and each unlocked miss built its own ~75 MB tokenizer).
 """
 
 from __future__ import annotations
@@ -12,17 +13,45 @@ import json
 import logging
 import re
 import tempfile
+import threading
 import tomllib
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import jieba
 
 from crawler.extract.text import fold
 
 DATA = resources.files("crawler.extract") / "data"
+T = TypeVar("T")
+
+
+class BuiltOnce(Generic[T]):
+    """A function of no arguments whose result is built once per process, under a lock (cf. functools.cache,
+    which lets threads that miss together each build it); `cache_clear()` forgets it."""
+
+    def __init__(self, build: Callable[[], T]) -> None:
+        self._build = build
+        self._lock = threading.Lock()
+        self._value: T | None = None
+        functools.update_wrapper(self, build)
+
+    def __call__(self) -> T:
+        value = self._value
+        if value is None:
+            with self._lock:
+                if self._value is None:
+                    self._value = self._build()
+                value = self._value
+        return value
+
+    def cache_clear(self) -> None:
+        """Forget the built value: the next call builds it again."""
+        with self._lock:
+            self._value = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -241,7 +270,7 @@ def fingerprint() -> str:
     return digest.hexdigest()[:16]
 
 
-@functools.cache
+@BuiltOnce
 def lexicon() -> Lexicon:
     """The process-wide lexicon, loaded from the data files on first use (with the stored entries)."""
     metrics: dict[str, Any] = _metrics()
@@ -276,7 +305,7 @@ def set_cache_dir(folder: Path) -> None:
     _CACHE_DIR[0] = folder
 
 
-@functools.cache
+@BuiltOnce
 def tokenizer() -> jieba.Tokenizer:
     """The process-wide jieba tokenizer, with the lexicons as its user dictionary (see set_cache_dir)."""
     jieba.setLogLevel(logging.WARNING)
