@@ -53,6 +53,9 @@ DOWNLOADER_MIDDLEWARES = {
     "crawler.middlewares.CharsetMiddleware": 585,
 }
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
+# Relevance and extraction run in this many worker processes, off the reactor's thread and the GIL
+# (crawler/pipelines.py); 0: on the storing thread, in the crawl's process.
+CYWATCH_EXTRACT_PROCESSES = 1
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
     "scrapy.extensions.telnet.TelnetConsole": None,

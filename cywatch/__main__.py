@@ -2,4 +2,5 @@ import sys
 
 from cywatch.cli import main
 
-sys.exit(main())
+if __name__ == "__main__":  # not when a worker process (crawler/pipelines.py) imports it again
+    sys.exit(main())

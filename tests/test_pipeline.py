@@ -1,0 +1,27 @@
+"""The storing pipeline's analysis stage: in a worker process it finds exactly what it finds in-process."""
+
+from __future__ import annotations
+
+import multiprocessing
+from concurrent.futures import ProcessPoolExecutor
+from datetime import datetime
+from datetime import time as clock
+from decimal import Decimal
+
+from crawler.items import ArticleItem
+from crawler.pipelines import _warm_worker, analyse
+from settings import SITES_TIMEZONE
+from tests.fixtures.sitegen import ARTICLES, real_url
+
+
+def test_analysis_in_a_worker_process_equals_analysis_in_process(tmp_path):
+    items = [ArticleItem(source=a.site, url=real_url(a), title=a.title, pretitle=a.pretitle, subtitle=a.subtitle,
+                         published_at=datetime.combine(a.day, clock(9), SITES_TIMEZONE), paragraphs=list(a.body),
+                         section=a.section) for a in ARTICLES]
+    threshold = Decimal("2.0")
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_worker,
+                             initargs=(str(tmp_path),)) as pool:
+        remote = list(pool.map(analyse, items, [threshold] * len(items)))
+    local = [analyse(item, threshold) for item in items]
+    assert sum(len(a.indicators) for a in local) > 20 and any(not a.relevant for a in local)
+    assert remote == local
