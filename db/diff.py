@@ -21,17 +21,27 @@ from db import lexicon_store
 from db.baseline import DEFAULT_NAME
 from db.connection import Connection, Row
 
-# What has not been compared yet, settled in a temporary table before anything is inserted: read while the
-# insert below adds to indicator_changes, the "not yet compared" test would scan a growing table once per
-# row (quadratic: 50,000 figures took 15 s, 200,000 took 220 s).
+# What has not been compared yet: the listed figures (diff_uncompared, kept by triggers: migration 0050)
+# that pass the tests, settled in a temporary table before anything is inserted: read while the insert
+# below adds to indicator_changes, the "not yet compared" test would scan a growing table once per row.
 _PENDING = """
 CREATE TEMP TABLE diff_pending ON COMMIT DROP AS
-SELECT o.id FROM indicator_observations o
+SELECT o.id FROM diff_uncompared u
+JOIN indicator_observations o ON o.id = u.observation_id
 JOIN articles a ON a.id = o.article_id
 WHERE a.duplicate_of IS NULL
   AND NOT EXISTS (SELECT 1 FROM indicator_changes c WHERE c.observation_id = o.id)
   AND NOT EXISTS (SELECT 1 FROM baselines b WHERE b.article_id = o.article_id)
   AND (%(articles)s::bigint[] IS NULL OR o.article_id = ANY(%(articles)s::bigint[]))
+"""
+# What the list may drop once this comparison is in: what it compared (or another diff at the same time
+# did: ON CONFLICT below); then, outside a scope, whatever else will never be compared (figures gone, or
+# compared meanwhile). What stays is a baseline's figures, a few dozen rows.
+_LISTED_COMPARED = "DELETE FROM diff_uncompared u USING diff_pending d WHERE u.observation_id = d.id"
+_LISTED_LEFTOVERS = """
+DELETE FROM diff_uncompared u
+WHERE EXISTS (SELECT 1 FROM indicator_changes c WHERE c.observation_id = u.observation_id)
+   OR NOT EXISTS (SELECT 1 FROM indicator_observations o WHERE o.id = u.observation_id)
 """
 
 # Where a figure's period really ends. A whole year that is not over when the article appears (今年以来,
@@ -168,6 +178,9 @@ def _compute(conn: Connection, baseline: str, options: MatchOptions, article_ids
         conn.execute("CREATE TEMP TABLE diff_previous ON COMMIT DROP AS " + _PREVIOUS, {"name": baseline})
         conn.execute("ANALYZE diff_previous")
         compared = conn.execute(_COMPUTE, {"name": baseline}).rowcount
+        conn.execute(_LISTED_COMPARED)
+        if article_ids is None:
+            conn.execute(_LISTED_LEFTOVERS)
         # Inside a caller's transaction this block is a savepoint, and SET LOCAL would outlive it.
         conn.execute("SET LOCAL jit TO DEFAULT")
         conn.execute("SET LOCAL work_mem TO DEFAULT")

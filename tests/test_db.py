@@ -228,3 +228,27 @@ def test_each_figure_is_compared_with_the_latest_earlier_figure_of_its_key_in_an
     db.execute("DELETE FROM indicator_changes")
     db.commit()
     assert diff.compute(db) == 4 and previous() == expected
+
+
+def test_the_diff_finds_what_is_uncompared_after_deletes_truncates_and_new_figures(db):
+    from crawler.baseline import load as load_baseline
+    from db import baseline, diff
+
+    load_baseline(db, baseline.bundled())
+    _store(db, "https://x.example/1", "2024-08-10T09:00+08:00", "1—7月重庆技术合同成交额400亿元")
+    _store(db, "https://x.example/2", "2024-08-11T09:00+08:00", "1—7月重庆技术合同成交额410亿元")
+    db.commit()
+    baseline_figures = db.execute("SELECT count(*) AS n FROM indicator_observations o "
+                                  "JOIN baselines b ON b.article_id = o.article_id").fetchone()["n"]
+    listed = "SELECT count(*) AS n FROM diff_uncompared"
+    assert diff.compute(db) == 2 and diff.compute(db) == 0
+    assert db.execute(listed).fetchone()["n"] == baseline_figures  # never compared, never dropped
+    db.execute("DELETE FROM indicator_changes WHERE observation_id = (SELECT max(id) FROM indicator_observations)")
+    db.commit()
+    assert diff.compute(db) == 1
+    db.execute("TRUNCATE indicator_changes")
+    db.commit()
+    assert diff.compute(db) == 2
+    _store(db, "https://x.example/3", "2024-08-12T09:00+08:00", "1—7月重庆技术合同成交额420亿元")
+    db.commit()
+    assert diff.compute(db) == 1 and db.execute(listed).fetchone()["n"] == baseline_figures
