@@ -56,13 +56,13 @@ def build_parser() -> argparse.ArgumentParser:
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the `cywatch` command."""
+    args = build_parser().parse_args(argv)  # before the stages are imported: --help and usage errors need none
     from crawler.extract import lexicon
     from db.connection import DatabaseUnavailable
     from db.migrate import MigrationError
     from scheduler.signals import exit_on_sigterm
     from settings import ConfigError
 
-    args = build_parser().parse_args(argv)
     exit_on_sigterm()  # `run` and `scheduler` install their own handler: finish the current step
     try:
         settings = Settings.from_env()
