@@ -1,34 +1,73 @@
 """The storing pipeline: score relevance, extract indicators of relevant articles, store in one transaction.
 
-The work runs on one dedicated thread with its own connection, so that the reactor keeps downloading
-while an article is being analysed and written. An article counts as seen only once its row and its
-indicators are committed together.
+Off the reactor's thread, in two stages, so that downloading goes on while articles are analysed and
+written:
+- analysis (crawler/analysis.py: relevance, extraction, pure CPU under the GIL) runs in a worker process
+  shared by every spider of the crawl (CYWATCH_EXTRACT_PROCESSES of them; 0 runs it on the storing thread
+  instead), started at the first article, so a crawl that finds nothing new starts none;
+- storing runs on one dedicated thread per spider with its own connection, writing whatever articles
+  are waiting at once in one transaction (an article counts as seen only once its row and its indicators
+  are committed, together, with those of the others of its batch).
 """
 
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import Sequence
-from concurrent.futures import ThreadPoolExecutor
-from datetime import date
+import multiprocessing
+import queue
+import threading
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from decimal import Decimal
+from pathlib import Path
+from typing import Any
 
 import psycopg
 from scrapy.crawler import Crawler
 
-from crawler import attachments, relevance
+from crawler import attachments
+from crawler.analysis import Analysis, analyse, figures_of, warm
 from crawler.deployment import deployment
-from crawler.extract import Indicator
-from crawler.extract.tables import extract_document
-from crawler.items import ArticleItem, AttachmentItem, TableLayout
+from crawler.extract.lexicon import StoredEntries, use_stored_entries
+from crawler.items import ArticleItem, AttachmentItem
 from crawler.sources import source
 from db import lexicon_store
 from db.articles import Article, Stored, store_article
 from db.attachments import Attachment, AttachmentFigure, store_attachment
 from db.connection import Connection, connect
 
+__all__ = ["StorePipeline", "figures_of"]  # figures_of: also what `cywatch reprocess` extracts with
 log = logging.getLogger(__name__)
+BATCH = 50  # articles written in one transaction at most
+
+
+class _Analysts:
+    """The crawl's analysis processes, shared by its spiders' pipelines (started by the first, stopped by
+    the last)."""
+
+    lock = threading.Lock()
+    pool: ProcessPoolExecutor | None = None
+    users = 0
+
+    @classmethod
+    def acquire(cls, processes: int, cache_dir: Path, entries: StoredEntries) -> ProcessPoolExecutor:
+        with cls.lock:
+            if cls.pool is None:
+                # spawn, not fork: the reactor's threads are running, and a forked copy would inherit their locks
+                cls.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
+                                               initializer=warm, initargs=(str(cache_dir), entries))
+            cls.users += 1
+            return cls.pool
+
+    @classmethod
+    def release(cls) -> None:
+        with cls.lock:
+            cls.users -= 1
+            if cls.users == 0 and cls.pool is not None:
+                cls.pool.shutdown(wait=True, cancel_futures=True)
+                cls.pool = None
 
 
 class StorePipeline:
@@ -37,36 +76,60 @@ class StorePipeline:
     def __init__(self, crawler: Crawler) -> None:
         self.crawler = crawler
         self.threshold = Decimal(str(crawler.settings.getfloat("CYWATCH_RELEVANCE_THRESHOLD")))
-        self.executor = ThreadPoolExecutor(max_workers=1, thread_name_prefix="store")
+        self.processes = crawler.settings.getint("CYWATCH_EXTRACT_PROCESSES")
+        self.pool: ProcessPoolExecutor | None = None
+        self.cache_dir = Path()
+        self.entries = StoredEntries()
         self.conn: Connection | None = None
+        self._queue: queue.Queue[tuple[ArticleItem | AttachmentItem, Analysis | None, Future[Any]] | None] = \
+            queue.Queue()
+        self._writer: threading.Thread | None = None
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
         return cls(crawler)
 
     def open_spider(self) -> None:
-        """Connect on the storing thread; the lexicon takes the database's stored entries (review decisions)."""
-        self.conn = self.executor.submit(connect, deployment(self.crawler)).result()
-        self.executor.submit(self._use_stored_lexicon).result()
-
-    def _use_stored_lexicon(self) -> None:
-        assert self.conn is not None
-        with self.conn.transaction():  # read, then ended: each article's store is a transaction of its own
-            lexicon_store.apply(self.conn)
+        """Connect and start the storing thread (the analysis processes start with the first article)."""
+        settings = deployment(self.crawler)
+        self.cache_dir = settings.data_dir / "cache"
+        self.conn = connect(settings)
+        with self.conn.transaction():  # the lexicon takes the database's stored entries (review decisions)
+            self.entries = lexicon_store.stored_entries(self.conn)
+        use_stored_entries(self.entries)  # for analysis on the storing thread
+        self._writer = threading.Thread(target=self._write, name="store", daemon=True)
+        self._writer.start()
 
     def close_spider(self) -> None:
-        """Finish pending work and close the connection."""
+        """Finish pending work, close the connection, stop the analysis processes if no spider needs them."""
+        if self._writer is not None:
+            self._queue.put(None)
+            self._writer.join()
         if self.conn is not None:
-            self.executor.submit(self.conn.close).result()
-        self.executor.shutdown(wait=True)
+            self.conn.close()
+        if self.pool is not None:
+            self.pool = None
+            _Analysts.release()
 
     async def process_item(self, item: ArticleItem | AttachmentItem) -> ArticleItem | AttachmentItem:
-        """Store one article or attachment (on the storing thread) and count what happened."""
+        """Analyse one article (in a worker process), store it (on the storing thread), count what happened;
+        an attachment is read and stored on the storing thread."""
         if isinstance(item, AttachmentItem):
-            status = await asyncio.get_running_loop().run_in_executor(self.executor, self._store_attachment, item)
-            self.crawler.stats.inc_value(f"cywatch/attachments_{status}")
+            read: Future[Any] = Future()
+            self._queue.put((item, None, read))
+            self.crawler.stats.inc_value(f"cywatch/attachments_{await asyncio.wrap_future(read)}")
             return item
-        stored = await asyncio.get_running_loop().run_in_executor(self.executor, self._store, item)
+        analysis = None
+        if self.pool is None and self.processes > 0:  # at the first article: a crawl with none starts nothing
+            self.pool = _Analysts.acquire(self.processes, self.cache_dir, self.entries)
+        if self.pool is not None:
+            try:
+                analysis = await asyncio.wrap_future(self.pool.submit(analyse, item, self.threshold))
+            except BrokenProcessPool:  # a worker died (killed, out of memory): analysed on the storing thread
+                log.warning("the analysis process died; analysing on the storing thread")
+        done: Future[_Result] = Future()
+        self._queue.put((item, analysis, done))
+        stored = await asyncio.wrap_future(done)
         stats = self.crawler.stats
         if stored.new:
             stats.inc_value("cywatch/new_articles")
@@ -77,25 +140,57 @@ class StorePipeline:
             stats.inc_value("cywatch/indicators", stored.indicators)
         return item
 
-    def _store(self, item: ArticleItem) -> _Result:
+    def _write(self) -> None:
+        """The storing thread: each time, every article waiting (up to BATCH) in one transaction."""
         assert self.conn is not None
-        text = item.text()
-        rel = relevance.score(item.title, text)
-        relevant = rel.score >= self.threshold
-        indicators = []
-        if relevant:
-            indicators = figures_of(text, len(text) - len("\n".join(item.paragraphs)), item.published_at.date(),
-                                    item.source, item.tables)
-        article = Article(source=item.source, canonical_url=item.url, title=item.title,
-                          published_at=item.published_at, body=text, doc_id=item.doc_id, section=item.section,
-                          relevance=rel.score, matched_terms=rel.terms, relevant=relevant,
-                          metadata=_metadata(item))
+        while True:
+            first = self._queue.get()
+            if first is None:
+                return
+            batch = [first]
+            while len(batch) < BATCH:
+                try:
+                    waiting = self._queue.get_nowait()
+                except queue.Empty:
+                    break
+                if waiting is None:
+                    self._queue.put(None)  # the end, once this batch is written
+                    break
+                batch.append(waiting)
+            self._write_batch(batch)
+
+    def _write_batch(self, batch: list[tuple[ArticleItem | AttachmentItem, Analysis | None, Future[Any]]]) -> None:
+        assert self.conn is not None
+        results: list[tuple[Future[Any], object]] = []
         try:
-            stored = store_article(self.conn, article, indicators)
-        except psycopg.Error:
-            self.conn.rollback()
-            raise
-        return _Result(stored, relevant)
+            with self.conn.transaction():
+                for item, analysis, done in batch:
+                    try:  # a savepoint each: one article's failure is its own
+                        if isinstance(item, AttachmentItem):
+                            results.append((done, self._store_attachment(item)))
+                        else:
+                            results.append((done, self._store(item, analysis or analyse(item, self.threshold))))
+                    except Exception as error:  # handed to the item's callback, as Scrapy reports it
+                        results.append((done, error))
+        except psycopg.Error as error:  # the commit itself failed: nothing of the batch is stored
+            with contextlib.suppress(psycopg.Error):  # a broken connection: each article's error says so
+                self.conn.rollback()
+            for _, _, done in batch:
+                done.set_exception(error)
+            return
+        for done, outcome in results:
+            if isinstance(outcome, BaseException):
+                done.set_exception(outcome)
+            else:
+                done.set_result(outcome)
+
+    def _store(self, item: ArticleItem, analysis: Analysis) -> _Result:
+        assert self.conn is not None
+        article = Article(source=item.source, canonical_url=item.url, title=item.title,
+                          published_at=item.published_at, body=analysis.text, doc_id=item.doc_id,
+                          section=item.section, relevance=analysis.score, matched_terms=analysis.terms,
+                          relevant=analysis.relevant, metadata=_metadata(item))
+        return _Result(store_article(self.conn, article, analysis.indicators), analysis.relevant)
 
     def _store_attachment(self, item: AttachmentItem) -> str:
         """Read a fetched attachment (a file that cannot be read is recorded so), store it and its figures."""
@@ -116,22 +211,9 @@ class StorePipeline:
             figures=[AttachmentFigure(f.part, f.location, i.metric, i.region, i.period, i.kind, i.value, i.unit,
                                       i.qualifier, i.status, i.surface, i.sentence)
                      for f in found for i in (f.indicator,)])
-        try:
+        with self.conn.transaction():  # a savepoint inside the batch's transaction
             store_attachment(self.conn, record)
-        except psycopg.Error:
-            self.conn.rollback()
-            raise
         return status
-
-
-def figures_of(text: str, body_start: int, published: date, source_name: str,
-               tables: Sequence[TableLayout]) -> list[Indicator]:
-    """The figures of an article's stored text whose body starts at `body_start`, as the crawl extracts them
-    (also `cywatch reprocess`): the headline gives context; its figures are restated in the body, stored once."""
-    body_line = text.count("\n", 0, body_start)
-    return [i for i in extract_document(text, published, default_region=source(source_name).home_region,
-                                        layouts=tables, body_line=body_line)
-            if i.start >= body_start]
 
 
 class _Result:

@@ -8,8 +8,8 @@ from datetime import datetime
 from datetime import time as clock
 from decimal import Decimal
 
+from crawler.analysis import analyse, warm
 from crawler.items import ArticleItem
-from crawler.pipelines import _warm_worker, analyse
 from settings import SITES_TIMEZONE
 from tests.fixtures.sitegen import ARTICLES, real_url
 
@@ -19,7 +19,7 @@ def test_analysis_in_a_worker_process_equals_analysis_in_process(tmp_path):
                          published_at=datetime.combine(a.day, clock(9), SITES_TIMEZONE), paragraphs=list(a.body),
                          section=a.section) for a in ARTICLES]
     threshold = Decimal("2.0")
-    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=_warm_worker,
+    with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=warm,
                              initargs=(str(tmp_path),)) as pool:
         remote = list(pool.map(analyse, items, [threshold] * len(items)))
     local = [analyse(item, threshold) for item in items]
