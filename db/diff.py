@@ -63,13 +63,13 @@ _PREVIOUS = """
 WITH current_baseline AS (
     SELECT article_id FROM baselines WHERE name = %(name)s ORDER BY version DESC LIMIT 1
 ),
-first_pending AS (
+first_pending AS MATERIALIZED (
     SELECT DISTINCT ON (p.metric, p.region, p.kind, p.status, p.unit)
            p.metric, p.region, p.kind, p.status, p.unit, p.published_at, p.id, p.article_id
     FROM diff_pending d JOIN indicator_observations p ON p.id = d.id
     ORDER BY p.metric, p.region, p.kind, p.status, p.unit, p.published_at, p.id
 ),
-bounds AS (
+bounds AS MATERIALIZED (  -- once per key: left inline, the planner may probe once per history row
     SELECT f.metric, f.region, f.kind, f.status, f.unit, e.published_at AS from_at, e.id AS from_id
     FROM first_pending f
     LEFT JOIN LATERAL (
