@@ -86,7 +86,7 @@ def bench(url: str, figures: int, runs: int, nothing_new: bool) -> dict[str, obj
         inserts: list[float] = []
         compared = 0
         for run in range(runs):
-            conn.execute("TRUNCATE indicator_changes")
+            conn.execute("TRUNCATE indicator_changes CASCADE")  # review_decisions refer to it
             conn.commit()
             t0 = time.perf_counter()
             compared = diff.compute(conn)
@@ -94,7 +94,7 @@ def bench(url: str, figures: int, runs: int, nothing_new: bool) -> dict[str, obj
             if run == 0:
                 conn.execute(f"CREATE TABLE bench_rows AS SELECT {_COLUMNS} FROM indicator_changes")  # noqa: S608
                 conn.commit()
-            conn.execute("TRUNCATE indicator_changes")
+            conn.execute("TRUNCATE indicator_changes CASCADE")  # review_decisions refer to it
             conn.commit()
             t0 = time.perf_counter()
             conn.execute(f"INSERT INTO indicator_changes ({_COLUMNS}) SELECT {_COLUMNS} FROM bench_rows")  # noqa: S608
@@ -102,7 +102,7 @@ def bench(url: str, figures: int, runs: int, nothing_new: bool) -> dict[str, obj
             inserts.append(time.perf_counter() - t0)
         again: list[float] = []
         if nothing_new:
-            conn.execute("TRUNCATE indicator_changes")
+            conn.execute("TRUNCATE indicator_changes CASCADE")  # review_decisions refer to it
             conn.commit()
             diff.compute(conn)
             conn.autocommit = True

@@ -246,7 +246,7 @@ def test_the_diff_finds_what_is_uncompared_after_deletes_truncates_and_new_figur
     db.execute("DELETE FROM indicator_changes WHERE observation_id = (SELECT max(id) FROM indicator_observations)")
     db.commit()
     assert diff.compute(db) == 1
-    db.execute("TRUNCATE indicator_changes")
+    db.execute("TRUNCATE indicator_changes CASCADE")  # and what refers to it (empty here)
     db.commit()
     assert diff.compute(db) == 2
     _store(db, "https://x.example/3", "2024-08-12T09:00+08:00", "1—7月重庆技术合同成交额420亿元")
