@@ -260,3 +260,13 @@ def listing(conn: Connection, include_sent: bool = False) -> list[Row]:
     return conn.execute(
         "SELECT id, channel, recipient, period, state, attempts, next_attempt_at, last_error, sent_at, delivered_to "
         "FROM digests WHERE %s OR state <> 'sent' ORDER BY id", [include_sent]).fetchall()
+
+
+def full_digest(conn: Connection, subscriber_id: object, period: object) -> Row | None:
+    """A sent digest's untruncated HTML (`full_html`, with placeholders) and its subscriber, for its link."""
+    return conn.execute(
+        "SELECT r.full_html, s.id, s.email, s.generation FROM digests d "
+        "JOIN digest_renderings r ON r.id = d.rendering_id JOIN subscribers s ON s.id = d.subscriber_id "
+        "WHERE d.subscriber_id = %s AND d.period = %s "
+        "ORDER BY d.id LIMIT 1",  # every target of a subscriber's period shares its rendering
+        [subscriber_id, period]).fetchone()

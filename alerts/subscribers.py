@@ -227,3 +227,9 @@ def all_subscribers(conn: Connection) -> list[Row]:
         row["channels"] = [_shown(*t.split(" ", 1)) for t in row.pop("targets")]
         row["conditions_shown"] = Conditions.from_json(row["conditions"]).describe()
     return rows
+
+
+def signed_subscriber(conn: Connection, subscriber_id: object, email: object) -> Row | None:
+    """The subscriber a signed link names (its id and address both), or None if there is none now."""
+    return conn.execute("SELECT id, email, name, regions, metrics, frequency, unsubscribed_at, generation "
+                        "FROM subscribers WHERE id = %s AND email = lower(%s)", [subscriber_id, email]).fetchone()
