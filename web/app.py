@@ -37,7 +37,14 @@ async def health(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """Every route of the web."""
+    from web import pages
+
     return [
+        Route("/", pages.home, methods=["GET"]),
+        Route("/indicators", pages.browse_page, methods=["GET"]),
+        Route("/indicator", pages.indicator, methods=["GET"]),
+        Route("/indicator.csv", pages.indicator_csv, methods=["GET"]),
+        Route("/article/{id:int}", pages.article, methods=["GET"]),
         Route("/unsubscribe/{token}", links.unsubscribe_form, methods=["GET"]),
         Route("/unsubscribe/{token}", links.unsubscribe_post, methods=["POST"]),
         Route("/digest/{token}", links.full_digest, methods=["GET"]),

@@ -1,0 +1,136 @@
+"""The analyst's web over real HTTP (uvicorn on 127.0.0.1) and a real PostgreSQL: pages, CSV, the chart.
+
+Sentences here are our own (tests/test_digest.py's CORRIDORS and the like), never scraped text.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import re
+from dataclasses import replace
+from urllib.parse import urlencode
+
+import pytest
+from lxml import etree, html
+
+from db import diff
+from settings import Settings
+from tests.test_digest import CORRIDORS, seed
+from tests.webserver import Client, serving
+
+INDUSTRY = ("前7月重庆工业", "1—7月，全市规上工业增加值同比增长7.8%。")
+HOSTILE = ('<script>alert(1)</script>成渝"新闻"', "1—7月<img src=x onerror=alert(1)>重庆技术合同成交额420.3亿元，增长9.1%。")
+
+
+@pytest.fixture
+def web_settings(settings: Settings) -> Settings:
+    return replace(settings, secret="test-secret", public_url="https://cywatch.example.org")
+
+
+@pytest.fixture
+def site(db, web_settings):
+    seed(db, CORRIDORS, INDUSTRY)
+    diff.compute(db)
+    db.commit()
+    with serving(web_settings) as base:
+        yield Client(base)
+
+
+def _indicator(metric: str, region: str, kind: str, unit: str) -> str:
+    return "/indicator?" + urlencode({"metric": metric, "region": region, "kind": kind, "unit": unit})
+
+
+def test_home_shows_moved_figures_new_ones_articles_and_sources(site):
+    reply = site.get("/")
+    assert reply.status == 200 and reply.headers["Content-Type"].startswith("text/html")
+    assert "script-src" not in reply.headers["Content-Security-Policy"]  # default-src 'none': no script runs
+    page = html.fromstring(reply.body)
+    moved = page.xpath("//h2[@id='moved']/following-sibling::table[1]//tr")[1:]
+    corridor = next(" ".join(row.text_content().split()) for row in moved if "省际高速公路通道" in row.text_content())
+    assert "16条 上半年" in corridor and "18条 1—7月" in corridor and "+2条（+12.5%）" in corridor
+    assert page.xpath("//h2[@id='articles']/following-sibling::table[1]//a[text()='川渝省际高速公路通道增至18条']")
+    assert {"重庆日报", "四川省人民政府"} <= {td.text for td in page.xpath("//h2[@id='health']/following-sibling::table[1]//td[1]")}
+    link = page.xpath("//a[contains(., '省际高速公路通道')]/@href")[0]
+    assert site.get(link).status == 200  # the moved figure links to its indicator page
+
+
+def test_the_indicator_page_charts_the_series_with_the_baseline_and_tables_every_figure(site):
+    reply = site.get(_indicator("省际高速公路通道", "川渝", "level", "条"))
+    assert reply.status == 200
+    page = html.fromstring(reply.body)
+    svg = page.xpath("//svg")[0]
+    points = svg.xpath(".//a[@class='point']")
+    assert len(points) == 2  # the baseline's 16, then 18
+    rows = page.xpath("//table[@id='figures']//tr[@id]")
+    assert [p.get("href") for p in points] == [f"#{row.get('id')}" for row in rows]  # each point, its sentence
+    labels = [t.text for t in svg.xpath(".//text[@class='period']")]
+    assert labels == ["2024年上半年", "2024年1—7月"]  # periods as readers write them, never 2024-01/2024-07
+    assert "基线 baseline：增至16条（2024年上半年）" in "".join(svg.itertext())
+    assert svg.xpath(".//line[@class='baseline']")
+    last = rows[-1]
+    assert last.xpath(".//td[@class='sentence']/b")[0].text == "18条"  # the figure (its surface) in bold
+    assert "截至7月底" in last.xpath(".//td[@class='sentence']")[0].text_content()
+    assert "+2条" in last.text_content()  # the step from the figure before
+    article = last.xpath(".//a[contains(@href, '/article/')]/@href")[0]
+    assert site.get(article).status == 200
+
+
+def test_the_indicator_csv_is_exact_and_formula_safe(site, db):
+    db.execute("UPDATE indicator_observations SET qualifier = '=HYPERLINK(\"x\")' WHERE value = 18 AND metric = '省际高速公路通道'")
+    db.commit()
+    reply = site.get(_indicator("省际高速公路通道", "川渝", "level", "条").replace("/indicator?", "/indicator.csv?"))
+    assert reply.status == 200 and reply.headers["Content-Type"] == "text/csv; charset=utf-8"
+    rows = list(csv.DictReader(io.StringIO(reply.text.lstrip("\ufeff"))))
+    assert [r["value"] for r in rows] == ["16", "18"]
+    assert [r["period_text"] for r in rows] == ["2024年上半年", "2024年1—7月"]
+    assert rows[1]["qualifier"] == "'=HYPERLINK(\"x\")"  # quoted: a spreadsheet shows it, never runs it
+
+
+def test_browse_by_contained_metric_region_and_kind_and_suggestions_when_nothing_matches(site):
+    page = html.fromstring(site.get("/indicators?" + urlencode({"metric": "技术合同", "region": "重庆市"})).body)
+    found = {(tr[0].text_content(), tr[2].text_content()) for tr in page.xpath("//table[@id='indicators']//tr[td]")}
+    assert found == {("技术合同成交额", "总量 level"), ("技术合同成交额", "增速 growth")}
+    page = html.fromstring(site.get("/indicators?" + urlencode({"metric": "技术合同成交量"})).body)
+    assert page.xpath("//p[@id='nothing']") and "技术合同成交额" in page.xpath("//p[@id='like']")[0].text_content()
+    reply = site.get("/indicators?" + urlencode({"region": "火星"}))
+    assert reply.status == 400 and "火星" in reply.text
+    assert site.get("/indicators?since=yesterday").status == 400
+
+
+def test_scraped_markup_is_shown_as_text_everywhere(db, web_settings):
+    seed(db, HOSTILE)
+    diff.compute(db)
+    db.commit()
+    with serving(web_settings) as base:
+        client = Client(base)
+        home = client.get("/").text
+        article_id = db.execute("SELECT id FROM articles WHERE title LIKE '<script>%'").fetchone()["id"]
+        pages = [home, client.get(f"/article/{article_id}").text,
+                 client.get(_indicator("技术合同成交额", "重庆", "growth", "%")).text]
+    for text in pages:
+        assert "<script>" not in text and "<img" not in text
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in pages[0]
+
+
+def test_the_article_page_highlights_its_figures(site, db):
+    article_id = db.execute("SELECT id FROM articles WHERE title = %s", [CORRIDORS[0]]).fetchone()["id"]
+    reply = site.get(f"/article/{article_id}")
+    page = html.fromstring(reply.body)
+    marks = page.xpath("//div[@class='body']/mark")
+    stored = db.execute("SELECT id, surface FROM indicator_observations WHERE article_id = %s ORDER BY start_offset",
+                        [article_id]).fetchall()
+    assert [(m.get("id"), m.text_content()) for m in marks] == [(f"fig-{r['id']}", r["surface"]) for r in stored]
+    body = "".join(page.xpath("//div[@class='body']")[0].itertext())
+    assert body.startswith(CORRIDORS[0]) and CORRIDORS[1] in body  # the text whole, the figures in place
+    assert site.get("/article/999999").status == 404
+
+
+def test_the_chart_is_valid_svg_whatever_the_values(site):
+    reply = site.get(_indicator("规上工业增加值", "重庆", "growth", "%"))
+    markup = re.search(r"<svg .*?</svg>", reply.text, re.S)[0]
+    svg = etree.fromstring(markup)  # well-formed XML on its own: SVG as a browser or a file takes it
+    assert svg.tag == "{http://www.w3.org/2000/svg}svg" and svg.get("viewBox") == "0 0 940 340"
+    ys = [float(c.get("cy")) for c in svg.iter("{http://www.w3.org/2000/svg}circle")]
+    assert all(36 <= y <= 340 - 72 for y in ys) and ys[0] < ys[1]  # 9.3% above 7.8%
+    assert re.search(r"9\.3%", "".join(svg.itertext()))

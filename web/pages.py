@@ -1,0 +1,279 @@
+"""The reader's pages: home, browse and search, an indicator (chart, table, CSV), an article.
+
+Query parameters are read as `cywatch history` reads its options: a metric is canonicalised and matches
+every metric containing it; a region is canonicalised (重庆市 -> 重庆); an unknown region is a 400 page
+that says so. Nothing found suggests metrics like the one asked for.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+from dataclasses import dataclass
+from datetime import date, datetime, tzinfo
+from decimal import Decimal
+from typing import Any
+from urllib.parse import urlencode
+
+from starlette.requests import Request
+from starlette.responses import Response
+
+from alerts.subscribers import SubscriberError, canonical_metrics, canonical_regions
+from db import browse, history
+from db.browse import Change, Figure, Key
+from settings import Settings
+from web import chart
+from web import format as fmt
+from web.render import HEADERS, message, page, read
+
+KINDS = {"level": "总量 level", "growth": "增速 growth", "share": "占比 share", "rank": "排名 rank",
+         "change": "差值 change"}
+
+
+class BadQuery(ValueError):
+    """A query parameter that cannot be read; the message says which, Chinese first."""
+
+
+def _zone(request: Request) -> tzinfo:
+    settings: Settings = request.app.state.settings
+    return settings.zone
+
+
+def _day(request: Request, name: str) -> date | None:
+    raw = request.query_params.get(name, "").strip()
+    if not raw:
+        return None
+    try:
+        return date.fromisoformat(raw)
+    except ValueError:
+        raise BadQuery(f"{name} 应为日期 must be a date (YYYY-MM-DD), not {raw!r}") from None
+
+
+def _region(raw: str | None) -> str | None:
+    if not raw or not raw.strip():
+        return None
+    try:
+        return canonical_regions([raw])[0]
+    except SubscriberError as error:
+        raise BadQuery(f"未知地区 {error}") from None
+
+
+def _metric(raw: str | None) -> str | None:
+    found = canonical_metrics([raw]) if raw else []
+    return found[0] if found else None
+
+
+def _kind(raw: str | None) -> str | None:
+    if not raw:
+        return None
+    if raw not in KINDS:
+        raise BadQuery(f"kind 应为 must be one of {', '.join(KINDS)}, not {raw!r}")
+    return raw
+
+
+def indicator_url(key: Key, suffix: str = "") -> str:
+    """The page (or, with suffix ".csv", the CSV) of one indicator."""
+    return f"/indicator{suffix}?" + urlencode({"metric": key.metric, "region": key.region, "kind": key.kind,
+                                              "unit": key.unit})
+
+
+@dataclass(frozen=True, slots=True)
+class Sentence:
+    """A figure's sentence split around the figure, so that the figure alone is shown in bold."""
+
+    before: str
+    figure: str
+    after: str
+
+
+def sentence_of(figure: Figure) -> Sentence:
+    """The sentence around its figure (the surface text as it appears in it)."""
+    at = figure.sentence.find(figure.surface)
+    if at < 0:
+        return Sentence(figure.sentence, "", "")
+    return Sentence(figure.sentence[:at], figure.surface, figure.sentence[at + len(figure.surface):])
+
+
+def change_view(change: Change, zone: tzinfo) -> dict[str, Any]:
+    """A compared figure as the home page and the feeds show it: old → new, delta, both periods."""
+    f = change.figure
+    old = old_period = ""
+    if change.baseline_value is not None:
+        old = fmt.value(change.baseline_value, f.unit, f.kind, change.baseline_qualifier)
+        if change.baseline_published_at is not None:
+            baseline_day = change.baseline_published_at.astimezone(zone).date()
+            old_period = fmt.reader_period(change.baseline_period, baseline_day, target=f.status == "target")
+    ratio = change.delta_ratio if change.outcome == "changed" else None
+    rising = None if not change.delta else (change.delta > 0) != (f.kind == "rank")
+    return {"change": change, "figure": f, "old": old, "old_period": old_period,
+            "new": fmt.value(f.value, f.unit, f.kind, f.qualifier), "period": fmt.period(f, zone),
+            "delta": fmt.change(change.delta, f.unit, f.kind, ratio) if change.outcome == "changed" else "",
+            "direction": "" if rising is None else "up" if rising else "down",
+            "kind_label": fmt.KIND_LABELS.get(f.kind, ""), "sentence": sentence_of(f),
+            "url": indicator_url(f.key), "published": f"{f.published_at.astimezone(zone):%Y-%m-%d}"}
+
+
+async def home(request: Request) -> Response:
+    """The latest moved figures, the new ones, the newest relevant articles, the sources' health."""
+    zone = _zone(request)
+
+    def gather(conn: Any) -> dict[str, Any]:
+        return {"moved": browse.changes(conn, ("changed",), limit=20),
+                "new": browse.changes(conn, ("new",), limit=20),
+                "articles": browse.articles(conn, limit=15), "health": browse.health(conn)}
+
+    found = await read(request, gather)
+    return page(request, "home.html", title="首页 · Home",
+                moved=[change_view(c, zone) for c in found["moved"]],
+                new=[change_view(c, zone) for c in found["new"]],
+                articles=found["articles"], health=found["health"], zone=zone)
+
+
+async def browse_page(request: Request) -> Response:
+    """Indicators by metric (contained), region, kind, source and publication dates."""
+    q = request.query_params
+    try:
+        filters: dict[str, Any] = {"metric": _metric(q.get("metric")), "region": _region(q.get("region")),
+                   "kind": _kind(q.get("kind")), "source": q.get("source") or None,
+                   "since": _day(request, "since"), "until": _day(request, "until")}
+    except BadQuery as error:
+        return message(request, 400, "查询无效 · Bad query", str(error))
+
+    def gather(conn: Any) -> dict[str, Any]:
+        found = browse.indicators(conn, **filters, limit=200)
+        like = history.metrics_like(conn, filters["metric"]) if not found and filters["metric"] else []
+        return {"found": found, "like": like, "sources": browse.sources(conn)}
+
+    result = await read(request, gather)
+    zone = _zone(request)
+    rows = [{"summary": s, "url": indicator_url(s.key), "kind": KINDS[s.key.kind],
+             "last": fmt.value(s.last_value, s.key.unit, s.key.kind),
+             "last_period": fmt.reader_period(s.last_period, None, target=s.last_status == "target"),
+             "last_published": f"{s.last_published.astimezone(zone):%Y-%m-%d}"} for s in result["found"]]
+    return page(request, "browse.html", title="指标 · Indicators", rows=rows, like=result["like"],
+                filters={k: v or "" for k, v in filters.items()}, kinds=KINDS, sources=result["sources"],
+                asked=any(filters.values()))
+
+
+def _key(request: Request) -> Key:
+    q = request.query_params
+    missing = [name for name in ("metric", "kind", "unit") if not q.get(name)]
+    if missing:
+        raise BadQuery(f"缺少 missing: {', '.join(missing)}")
+    _kind(q["kind"])
+    return Key(q["metric"], q.get("region", ""), q["kind"], q["unit"])
+
+
+def table_rows(figures: list[Figure], zone: tzinfo) -> list[dict[str, Any]]:
+    """The indicator table: each figure with its period, value, step from the one before (same status)."""
+    previous: dict[str, Decimal] = {}
+    rows = []
+    for f in figures:
+        before = previous.get(f.status)
+        previous[f.status] = f.value
+        rows.append({"figure": f, "period": fmt.period(f, zone, with_year=True), "sentence": sentence_of(f),
+                     "value": fmt.value(f.value, f.unit, f.kind, f.qualifier),
+                     "step": fmt.change(f.value - before, f.unit, f.kind) if before is not None else "",
+                     "published": f"{f.published_at.astimezone(zone):%Y-%m-%d}"})
+    return rows
+
+
+async def _series(request: Request) -> tuple[Key, list[Figure]] | Response:
+    """The indicator the query names and its figures, or the page saying why there are none."""
+    try:
+        key = _key(request)
+    except BadQuery as error:
+        return message(request, 400, "查询无效 · Bad query", str(error))
+    figures = await read(request, browse.series, key)
+    if not figures:
+        return message(request, 404, "找不到 · Not found", f"没有 {key.region}{key.metric} 的数据。 "
+                       f"No figures of {key.metric} in {key.region or '(no region)'}.")
+    return key, figures
+
+
+async def indicator(request: Request) -> Response:
+    """One indicator: the chart, the table of every figure, a CSV link."""
+    found = await _series(request)
+    if isinstance(found, Response):
+        return found
+    key, figures = found
+    zone = _zone(request)
+    return page(request, "indicator.html", title=f"{key.region}{key.metric}", key=key, kind=KINDS[key.kind],
+                chart=chart.svg(figures, zone), rows=table_rows(figures, zone),
+                csv_url=indicator_url(key, ".csv"),
+                feed_url="/feeds/changes.atom?" + urlencode({"metric": key.metric, "region": key.region}))
+
+
+def safe_cell(value: object) -> object:
+    """A CSV cell a spreadsheet shows and never runs: exact decimals, ISO times, formula starts quoted."""
+    if isinstance(value, Decimal):
+        return fmt.exact(value)
+    if isinstance(value, datetime | date):
+        return value.isoformat()
+    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n"):
+        return "'" + value
+    return value
+
+
+def csv_response(header: list[str], rows: list[list[object]], filename: str) -> Response:
+    """A UTF-8 CSV (with a BOM, so that spreadsheets read the Chinese), formula-safe."""
+    out = io.StringIO()
+    writer = csv.writer(out, lineterminator="\r\n")
+    writer.writerow(header)
+    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
+                    headers=HEADERS | {"Content-Disposition": f"attachment; filename={filename}"})
+
+
+FIGURE_COLUMNS = ["metric", "region", "kind", "unit", "status", "period", "period_text", "value", "qualifier",
+                  "surface", "sentence", "published_at", "source", "title", "url", "baseline"]
+
+
+def figure_cells(f: Figure, zone: tzinfo) -> list[object]:
+    """One figure as a CSV row (FIGURE_COLUMNS)."""
+    return [f.metric, f.region, f.kind, f.unit, f.status, f.period, fmt.period(f, zone, with_year=True), f.value,
+            f.qualifier, f.surface, f.sentence, f.published_at, f.source_name, f.title, f.url, f.baseline]
+
+
+async def indicator_csv(request: Request) -> Response:
+    """One indicator's figures as CSV."""
+    found = await _series(request)
+    if isinstance(found, Response):
+        return found
+    figures = found[1]
+    zone = _zone(request)
+    return csv_response(FIGURE_COLUMNS, [figure_cells(f, zone) for f in figures], "indicator.csv")
+
+
+@dataclass(frozen=True, slots=True)
+class Segment:
+    """A run of an article's text, and the figure it is (None: plain text)."""
+
+    text: str
+    figure: Figure | None
+
+
+def segments(body: str, figures: list[Figure]) -> list[Segment]:
+    """The text cut at its figures' offsets (overlapping figures: the first one wins)."""
+    out: list[Segment] = []
+    at = 0
+    for f in sorted(figures, key=lambda f: (f.start_offset, f.id)):
+        if f.start_offset < at or f.end_offset > len(body) or f.end_offset <= f.start_offset:
+            continue
+        out.append(Segment(body[at:f.start_offset], None))
+        out.append(Segment(body[f.start_offset:f.end_offset], f))
+        at = f.end_offset
+    out.append(Segment(body[at:], None))
+    return out
+
+
+async def article(request: Request) -> Response:
+    """An article's stored text with its figures highlighted, and listed."""
+    found = await read(request, browse.article, request.path_params["id"])
+    if found is None:
+        return message(request, 404, "找不到 · Not found", "没有这篇文章。 There is no such article.")
+    zone = _zone(request)
+    return page(request, "article.html", title=found.summary.title, article=found,
+                segments=segments(found.body, found.figures), rows=table_rows(found.figures, zone),
+                published=f"{found.summary.published_at.astimezone(zone):%Y-%m-%d}",
+                urls={f.id: indicator_url(f.key) for f in found.figures})
