@@ -155,7 +155,7 @@ JOIN sources s ON s.id = a.source
 LEFT JOIN indicator_observations b ON b.id = c.baseline_observation_id
 WHERE c.outcome = ANY(%(outcomes)s)
   AND (%(before)s::bigint IS NULL OR c.commit_seq < %(before)s)
-  AND (%(since)s::date IS NULL OR c.computed_at >= %(since)s::date::timestamptz)
+  AND (%(since)s::date IS NULL OR o.published_at >= %(since)s::date::timestamptz)
   AND (%(region)s::text IS NULL OR o.region = %(region)s)
   AND (%(metric)s::text IS NULL OR strpos(o.metric, %(metric)s) > 0)
 ORDER BY c.commit_seq DESC
@@ -168,8 +168,8 @@ def changes(conn: Connection, outcomes: tuple[str, ...] = ("changed",), *, limit
             metric: str | None = None) -> list[Change]:
     """Compared figures, the most recently compared first (commit order).
 
-    `before`: only those before this `seq` (a cursor); `since`: compared on or after this day (in the
-    session's time zone); `region` exact, `metric` contained (as subscribers' filters match).
+    `before`: only those before this `seq` (a cursor); `since`: of articles published on or after this day
+    (in the session's time zone, as `cywatch diff --since`); `region` exact, `metric` contained (as subscribers' filters match).
     """
     rows = conn.execute(_CHANGES, {"outcomes": list(outcomes), "before": before, "since": since,
                                    "region": region, "metric": metric, "limit": limit}).fetchall()

@@ -8,6 +8,7 @@ from __future__ import annotations
 import csv
 import io
 import re
+from pathlib import Path
 from dataclasses import replace
 from urllib.parse import urlencode
 
@@ -134,3 +135,98 @@ def test_the_chart_is_valid_svg_whatever_the_values(site):
     ys = [float(c.get("cy")) for c in svg.iter("{http://www.w3.org/2000/svg}circle")]
     assert all(36 <= y <= 340 - 72 for y in ys) and ys[0] < ys[1]  # 9.3% above 7.8%
     assert re.search(r"9\.3%", "".join(svg.itertext()))
+
+
+ATOM = "{http://www.w3.org/2005/Atom}"
+SCHEMA = etree.RelaxNG(etree.parse(str(Path(__file__).parent / "schemas" / "atom.rng")))
+
+
+def _valid_atom(body: bytes) -> etree._Element:
+    feed = etree.fromstring(body)
+    assert SCHEMA.validate(feed), SCHEMA.error_log
+    # RFC 4287's prose rules, which its grammar leaves out: an author for every entry (here: the feed's),
+    # ids unique, one alternate link per type
+    assert feed.find(f"{ATOM}author/{ATOM}name") is not None
+    ids = [e.findtext(f"{ATOM}id") for e in feed.iter(f"{ATOM}entry")]
+    assert len(ids) == len(set(ids))
+    for entry in feed.iter(f"{ATOM}entry"):
+        alternates = [link.get("type") for link in entry.findall(f"{ATOM}link") if link.get("rel") == "alternate"]
+        assert len(alternates) == len(set(alternates))
+    return feed
+
+
+def test_the_atom_feed_of_moved_figures_is_valid_and_carries_old_new_delta_periods_sentence_link(site):
+    reply = site.get("/feeds/changes.atom")
+    assert reply.status == 200 and reply.headers["Content-Type"].startswith("application/atom+xml")
+    feed = _valid_atom(reply.body)
+    entries = {e.findtext(f"{ATOM}title"): e for e in feed.iter(f"{ATOM}entry")}
+    assert len(entries) == 4  # the four moved figures, nothing new or confirmed
+    entry = entries["川渝省际高速公路通道：增至16条 → 增至18条（+2条（+12.5%））"]
+    content = html.fromstring(entry.findtext(f"{ATOM}content"))
+    text = content.text_content()
+    assert "增至16条（上半年） → 增至18条（1—7月） · +2条（+12.5%）" in text  # both periods, the delta
+    assert content.xpath("//blockquote/b")[0].text == "18条" and "截至7月底" in text  # the sentence, figure in bold
+    links = {link.get("rel"): link.get("href") for link in entry.findall(f"{ATOM}link")}
+    assert links["alternate"].startswith("https://cywatch.example.org/indicator?")
+    assert links["related"].startswith("https://epaper.cqrb.cn/")
+    filtered = _valid_atom(site.get("/feeds/changes.atom?" + urlencode({"region": "重庆市", "metric": "技术合同"})).body)
+    titles = [e.findtext(f"{ATOM}title") for e in filtered.iter(f"{ATOM}entry")]
+    assert len(titles) == 2 and all(t.startswith("重庆技术合同成交额") for t in titles)
+    assert filtered.findtext(f"{ATOM}id").endswith("?" + urlencode({"region": "重庆", "metric": "技术合同"}))
+    empty = _valid_atom(site.get("/feeds/changes.atom?" + urlencode({"metric": "无此指标"})).body)
+    assert not list(empty.iter(f"{ATOM}entry"))
+
+
+def test_hostile_text_makes_a_valid_feed(db, web_settings):
+    seed(db, ("川渝\x1b通道<b>&amp;\u202e", "截至7月底，川渝省际高速公路通道增至20条。\x0b"))
+    diff.compute(db)
+    db.commit()
+    with serving(web_settings) as base:
+        feed = _valid_atom(Client(base).get("/feeds/changes.atom").body)
+    [entry] = list(feed.iter(f"{ATOM}entry"))
+    assert "<b>&amp;" in entry.find(f"{ATOM}link[@rel='related']").get("title")  # text, escaped as XML
+
+
+def test_the_api_gives_exact_decimals_as_strings_pages_by_cursor_and_honours_etags(site):
+    import json
+
+    first = site.get("/api/changes?limit=3")
+    assert first.status == 200 and first.headers["Content-Type"] == "application/json"
+    page = json.loads(first.body)
+    assert len(page["items"]) == 3 and page["next"]
+    rest = json.loads(site.get(f"/api/changes?limit=3&cursor={page['next']}").body)
+    seqs = [i["seq"] for i in page["items"] + rest["items"]]
+    assert seqs == sorted(seqs, reverse=True) and len(set(seqs)) == len(seqs)
+    everything = json.loads(site.get("/api/changes?limit=500&outcome=changed,new,confirmed").body)["items"]
+    assert {i["seq"] for i in everything} >= set(seqs)
+    money = next(i for i in everything if i["figure_metric"] == "技术合同成交额" and i["figure_kind"] == "level")
+    assert money["new_value"] == "42030000000" and money["old_value"] == "30960000000"
+    assert money["delta"] == "11070000000" and isinstance(money["delta"], str)
+    assert money["figure_period_text"] == "2024年1—7月" and money["figure_sentence"] == "1—7月重庆技术合同成交额420.3亿元，增长9.1%。"
+    tag = first.headers["ETag"]
+    again = site.get("/api/changes?limit=3", If_None_Match=tag)
+    assert again.status == 304 and again.body == b"" and again.headers["ETag"] == tag
+    assert site.get("/api/changes?limit=3", If_None_Match='"other"').status == 200
+    assert site.get("/api/changes?since=2024-08-11").status == 200
+    assert json.loads(site.get("/api/changes?since=2024-08-11").body)["items"] == []  # published 2024-08-10
+    assert site.get("/api/changes?cursor=bm9wZQ").status == 400 and site.get("/api/changes?limit=0").status == 400
+
+
+def test_the_api_lists_indicators_series_and_articles_with_csv_variants(site):
+    import json
+
+    page = json.loads(site.get("/api/indicators?" + urlencode({"metric": "技术合同", "limit": "1"})).body)
+    [first] = page["items"]
+    second = json.loads(site.get("/api/indicators?" + urlencode({"metric": "技术合同", "limit": "1",
+                                                                  "cursor": page["next"]})).body)["items"]
+    assert second and (second[0]["region"], second[0]["kind"]) != (first["region"], first["kind"])
+    series = json.loads(site.get(first["series_url"].replace("https://cywatch.example.org", "")).body)
+    assert [f["value"] for f in series["items"]] and all(isinstance(f["value"], str) for f in series["items"])
+    articles = json.loads(site.get("/api/articles?limit=1").body)
+    more = json.loads(site.get(f"/api/articles?limit=1&cursor={articles['next']}").body)
+    assert articles["items"][0]["id"] != more["items"][0]["id"]
+    rows = list(csv.DictReader(io.StringIO(site.get("/api/changes?format=csv").text.lstrip("\ufeff"))))
+    assert rows and {"old_value", "new_value", "delta", "figure_sentence"} <= set(rows[0])
+    spec = json.loads(site.get("/api/openapi.json").body)
+    assert spec["openapi"].startswith("3.1") and {"/api/indicators", "/api/series", "/api/changes",
+                                                   "/api/articles"} <= set(spec["paths"])

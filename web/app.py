@@ -37,7 +37,7 @@ async def health(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """Every route of the web."""
-    from web import pages
+    from web import api, feeds, pages
 
     return [
         Route("/", pages.home, methods=["GET"]),
@@ -45,6 +45,8 @@ def routes() -> list[Route]:
         Route("/indicator", pages.indicator, methods=["GET"]),
         Route("/indicator.csv", pages.indicator_csv, methods=["GET"]),
         Route("/article/{id:int}", pages.article, methods=["GET"]),
+        Route("/feeds/changes.atom", feeds.changes, methods=["GET"]),
+        *api.routes(),
         Route("/unsubscribe/{token}", links.unsubscribe_form, methods=["GET"]),
         Route("/unsubscribe/{token}", links.unsubscribe_post, methods=["POST"]),
         Route("/digest/{token}", links.full_digest, methods=["GET"]),

@@ -39,7 +39,8 @@ def _zone(request: Request) -> tzinfo:
     return settings.zone
 
 
-def _day(request: Request, name: str) -> date | None:
+def query_day(request: Request, name: str) -> date | None:
+    """The date a query parameter gives (YYYY-MM-DD), None when absent; BadQuery when malformed."""
     raw = request.query_params.get(name, "").strip()
     if not raw:
         return None
@@ -49,7 +50,8 @@ def _day(request: Request, name: str) -> date | None:
         raise BadQuery(f"{name} 应为日期 must be a date (YYYY-MM-DD), not {raw!r}") from None
 
 
-def _region(raw: str | None) -> str | None:
+def query_region(raw: str | None) -> str | None:
+    """A region filter, canonicalised (重庆市 -> 重庆); BadQuery names an unknown one."""
     if not raw or not raw.strip():
         return None
     try:
@@ -58,12 +60,14 @@ def _region(raw: str | None) -> str | None:
         raise BadQuery(f"未知地区 {error}") from None
 
 
-def _metric(raw: str | None) -> str | None:
+def query_metric(raw: str | None) -> str | None:
+    """A metric filter, canonicalised through the lexicon (matches every metric containing it)."""
     found = canonical_metrics([raw]) if raw else []
     return found[0] if found else None
 
 
-def _kind(raw: str | None) -> str | None:
+def query_kind(raw: str | None) -> str | None:
+    """A kind filter (level, growth, share, rank, change); BadQuery otherwise."""
     if not raw:
         return None
     if raw not in KINDS:
@@ -133,9 +137,9 @@ async def browse_page(request: Request) -> Response:
     """Indicators by metric (contained), region, kind, source and publication dates."""
     q = request.query_params
     try:
-        filters: dict[str, Any] = {"metric": _metric(q.get("metric")), "region": _region(q.get("region")),
-                   "kind": _kind(q.get("kind")), "source": q.get("source") or None,
-                   "since": _day(request, "since"), "until": _day(request, "until")}
+        filters: dict[str, Any] = {"metric": query_metric(q.get("metric")), "region": query_region(q.get("region")),
+                   "kind": query_kind(q.get("kind")), "source": q.get("source") or None,
+                   "since": query_day(request, "since"), "until": query_day(request, "until")}
     except BadQuery as error:
         return message(request, 400, "查询无效 · Bad query", str(error))
 
@@ -160,7 +164,7 @@ def _key(request: Request) -> Key:
     missing = [name for name in ("metric", "kind", "unit") if not q.get(name)]
     if missing:
         raise BadQuery(f"缺少 missing: {', '.join(missing)}")
-    _kind(q["kind"])
+    query_kind(q["kind"])
     return Key(q["metric"], q.get("region", ""), q["kind"], q["unit"])
 
 
