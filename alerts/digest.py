@@ -283,6 +283,7 @@ class Rendered:
 _EMAIL = "cywatch-placeholder-email"
 _UNSUBSCRIBE = "https://cywatch-placeholder.invalid/unsubscribe"
 _FULL = "https://cywatch-placeholder.invalid/full"
+_MANAGE = "https://cywatch-placeholder.invalid/manage"
 
 
 @dataclass(frozen=True, slots=True)
@@ -327,7 +328,7 @@ def _context(content: Content, period: Period, subscriber: Row, settings: Settin
 
 def render_for_group(content: Content, period: Period, subscriber: Row, settings: Settings) -> Template:
     """Render the digest once for every subscriber who shares `subscriber`'s content and filters."""
-    links = {"unsubscribe": _UNSUBSCRIBE, "full": _FULL}
+    links = {"unsubscribe": _UNSUBSCRIBE, "full": _FULL, "manage": _MANAGE}
     shown = dict(subscriber) | {"email": _EMAIL}
     short = _context(content, period, shown, settings, settings.digest_limit, links)
     whole = _context(content, period, shown, settings, None, links)
@@ -338,13 +339,18 @@ def render_for_group(content: Content, period: Period, subscriber: Row, settings
 
 
 def _links(subscriber: Row, period: str, settings: Settings) -> dict[str, str]:
-    """A subscriber's signed links: one-click unsubscribe, and the full digest behind "N more"."""
+    """A subscriber's signed links: one-click unsubscribe, the full digest behind "N more", their preferences."""
     secret = settings.signing_secret()
-    unsubscribe = tokens.make(secret, "unsubscribe", {"s": subscriber["id"], "e": subscriber["email"],
-                                                      "g": subscriber["generation"]})
+    owner = {"s": subscriber["id"], "e": subscriber["email"], "g": subscriber["generation"]}
+    unsubscribe = tokens.make(secret, "unsubscribe", owner)
     full = tokens.make(secret, "digest", {"s": subscriber["id"], "p": period})
     return {"unsubscribe": f"{settings.public_url}/unsubscribe/{unsubscribe}",
-            "full": f"{settings.public_url}/digest/{full}"}
+            "full": f"{settings.public_url}/digest/{full}", "manage": manage_link(owner, settings)}
+
+
+def manage_link(owner: dict[str, object], settings: Settings) -> str:
+    """The signed link to a subscriber's own preferences page (owner: id `s`, address `e`, generation `g`)."""
+    return f"{settings.public_url}/manage/{tokens.make(settings.signing_secret(), 'manage', owner)}"
 
 
 def full_link(subscriber: Row, period: str, settings: Settings) -> str:
@@ -354,7 +360,8 @@ def full_link(subscriber: Row, period: str, settings: Settings) -> str:
 
 def _fill(text: str, subscriber: Row, links: dict[str, str], *, in_html: bool) -> str:
     address = html.escape(subscriber["email"]) if in_html else subscriber["email"]
-    return text.replace(_EMAIL, address).replace(_UNSUBSCRIBE, links["unsubscribe"]).replace(_FULL, links["full"])
+    return text.replace(_EMAIL, address).replace(_UNSUBSCRIBE, links["unsubscribe"]).replace(
+        _FULL, links["full"]).replace(_MANAGE, links["manage"])
 
 
 def personalise(template: Template, subscriber: Row, settings: Settings, *, now: datetime | None = None) -> Rendered:

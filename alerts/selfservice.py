@@ -7,10 +7,19 @@ places to follow.
 
 from __future__ import annotations
 
+from datetime import datetime
+from email.headerregistry import Address
+from email.message import EmailMessage
+from email.policy import SMTP
+from email.utils import format_datetime, make_msgid, parseaddr
+
 from psycopg.types.json import Jsonb
 
 from alerts import subscribers
-from db.connection import Connection
+from alerts.subscribers import envelope_address
+from alerts.transport import FileSender, Outcome, SmtpSender
+from db.connection import Connection, Row, one
+from settings import Settings
 
 
 def record(conn: Connection, action: str, email: str, subscriber_id: int | None, remote: str,
@@ -36,18 +45,20 @@ def request_subscription(conn: Connection, email: str, remote: str, **wanted: ob
 
 
 def confirm_subscription(conn: Connection, email: str, regions: list[str], metrics: list[str],
-                         frequency: str, remote: str) -> subscribers.Added:
+                         frequency: str, remote: str) -> Row:
     """Subscribe an address whose reader followed the mailed link, with the filters they chose.
 
     The reader asked, so an address that had unsubscribed comes back (a new generation of links).
+    Returns the subscriber as `subscription_state` does.
     """
     added = subscribers.add(conn, email, regions=regions, metrics=metrics, frequency=frequency,
                             resubscribe=True, clear_filters=True)
-    row = conn.execute("SELECT id FROM subscribers WHERE email = %s", [added.email]).fetchone()
-    record(conn, "subscribe_confirmed", added.email, row["id"] if row else None, remote,
+    row = one(conn.execute("SELECT id, email, generation, unsubscribed_at FROM subscribers WHERE email = %s",
+                           [added.email]))
+    record(conn, "subscribe_confirmed", added.email, row["id"], remote,
            regions=regions, metrics=metrics, frequency=frequency)
     conn.commit()
-    return added
+    return row
 
 
 def update_preferences(conn: Connection, subscriber_id: int, email: str, regions: list[str],
@@ -56,3 +67,45 @@ def update_preferences(conn: Connection, subscriber_id: int, email: str, regions
     subscribers.add(conn, email, regions=regions, metrics=metrics, frequency=frequency, clear_filters=True)
     record(conn, "preferences", email, subscriber_id, remote, regions=regions, metrics=metrics, frequency=frequency)
     conn.commit()
+
+
+def subscription_state(conn: Connection, email: str) -> Row | None:
+    """What is stored of an address (its id, generation, and whether and when it unsubscribed)."""
+    return conn.execute("SELECT id, email, generation, unsubscribed_at FROM subscribers WHERE email = %s",
+                        [email]).fetchone()
+
+
+def confirmation_mail(settings: Settings, recipient: str, link: str, *, subscribed: bool) -> EmailMessage:
+    """The mail the subscribe page sends: the confirmation link, or (already subscribed) the manage link.
+
+    Both go out for any address asked for, so that the page never tells who is subscribed.
+    """
+    display, sender = parseaddr(settings.mail_from)
+    message = EmailMessage(policy=SMTP)
+    message["From"] = Address(display_name=display, addr_spec=sender)
+    message["To"] = envelope_address(recipient)
+    message["Date"] = format_datetime(datetime.now(settings.zone))
+    message["Message-ID"] = make_msgid("subscribe", sender.rpartition("@")[2] or "localhost")
+    message["Auto-Submitted"] = "auto-generated"
+    if subscribed:
+        message["Subject"] = "成渝观察：您已订阅 · chengyu-watch: you are subscribed"
+        message.set_content(f"{recipient} 已订阅成渝观察。更改筛选或频率，或退订：\n"
+                            f"{recipient} already receives chengyu-watch digests. Change what you get, or leave:\n\n"
+                            f"{link}\n\n如果不是您本人的操作，请忽略此邮件。 If you did not ask, ignore this mail.\n")
+    else:
+        message["Subject"] = "成渝观察：请确认订阅 · chengyu-watch: confirm your subscription"
+        message.set_content(f"请打开此链接确认订阅成渝观察（48小时内有效）：\n"
+                            f"Open this link to confirm your chengyu-watch subscription (valid for 48 hours):\n\n"
+                            f"{link}\n\n如果不是您本人的操作，请忽略此邮件，不会订阅任何内容。 "
+                            f"If you did not ask, ignore this mail: nothing is subscribed.\n")
+    return message
+
+
+def send_now(settings: Settings, message: EmailMessage) -> Outcome:
+    """Send one mail at once through SMTP_URL (without it: an .eml file under DATA_DIR/outbox/web)."""
+    config = settings.smtp
+    transport: SmtpSender | FileSender = SmtpSender(config) if config else FileSender(settings.data_dir / "outbox")
+    try:
+        return transport.send(parseaddr(settings.mail_from)[1], str(message["To"]), message.as_bytes(), period="web")
+    finally:
+        transport.close()

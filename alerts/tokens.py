@@ -12,6 +12,8 @@ from itsdangerous import BadSignature, SignatureExpired, TimestampSigner, URLSaf
 
 UNSUBSCRIBE_MAX_AGE = 400 * 24 * 3600  # a digest kept for a year must still let its reader leave
 DIGEST_MAX_AGE = 90 * 24 * 3600
+MANAGE_MAX_AGE = UNSUBSCRIBE_MAX_AGE  # the preferences link of every digest, as long as its unsubscribe link
+SUBSCRIBE_MAX_AGE = 2 * 24 * 3600  # a confirmation link (double opt-in) mailed from the subscribe page
 
 
 class InvalidToken(ValueError):

@@ -8,8 +8,8 @@ from __future__ import annotations
 import csv
 import io
 import re
-from pathlib import Path
 from dataclasses import replace
+from pathlib import Path
 from urllib.parse import urlencode
 
 import pytest

@@ -23,6 +23,7 @@ from db.connection import Connection, connect, database_url
 from settings import Settings
 from web import links
 from web.render import read
+from web.subscribe import limiters
 
 
 def _ping(conn: Connection) -> None:
@@ -37,7 +38,7 @@ async def health(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """Every route of the web."""
-    from web import api, feeds, pages
+    from web import api, feeds, pages, subscribe
 
     return [
         Route("/", pages.home, methods=["GET"]),
@@ -47,6 +48,7 @@ def routes() -> list[Route]:
         Route("/article/{id:int}", pages.article, methods=["GET"]),
         Route("/feeds/changes.atom", feeds.changes, methods=["GET"]),
         *api.routes(),
+        *subscribe.routes(),
         Route("/unsubscribe/{token}", links.unsubscribe_form, methods=["GET"]),
         Route("/unsubscribe/{token}", links.unsubscribe_post, methods=["POST"]),
         Route("/digest/{token}", links.full_digest, methods=["GET"]),
@@ -72,7 +74,7 @@ def create_app(settings: Settings, *, pool_size: int = 4) -> Starlette:
     app = Starlette(routes=routes(), lifespan=lifespan)
     app.state.settings = settings
     app.state.secret = settings.signing_secret()
-    app.state.limiter = None
+    app.state.limits = limiters()
     return app
 
 

@@ -39,14 +39,19 @@ async def signed_subscriber(request: Request, purpose: str, max_age: int) -> Row
     return row
 
 
+def has_left(request: Request, found: Row, **extra: object) -> HTMLResponse:
+    """The page for a link of an address that has unsubscribed."""
+    return message(request, 200, "已退订 · Unsubscribed",
+                   f"{found['email']} 已不再接收摘要。 {found['email']} no longer receives digests.", **extra)
+
+
 async def unsubscribe_form(request: Request) -> Response:
     """The confirmation page of an unsubscribe link."""
     found = await signed_subscriber(request, "unsubscribe", tokens.UNSUBSCRIBE_MAX_AGE)
     if isinstance(found, HTMLResponse):
         return found
     if found["unsubscribed_at"]:
-        return message(request, 200, "已退订 · Unsubscribed",
-                       f"{found['email']} 已不再接收摘要。 {found['email']} no longer receives digests.")
+        return has_left(request, found)
     return message(request, 200, "退订 · Unsubscribe", f"不再向 {found['email']} 发送成渝观察摘要？ "
                    f"Stop sending chengyu-watch digests to {found['email']}?",
                    form=request.url.path, button="退订 Unsubscribe")

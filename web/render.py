@@ -14,6 +14,7 @@ import hmac
 import secrets
 from collections.abc import Callable
 from typing import TypeVar
+from urllib.parse import parse_qs
 
 from jinja2 import Environment, PackageLoader, select_autoescape
 from psycopg_pool import ConnectionPool
@@ -59,7 +60,7 @@ def page(request: Request, template: str, status: int = 200, *, private: bool = 
     response = HTMLResponse(html, status_code=status, headers=PRIVATE if private else HEADERS)
     if fresh:
         response.set_cookie(CSRF_COOKIE, cookie, httponly=True, samesite="strict",
-                            secure=settings.public_url.startswith("https:"))
+                            secure=request.url.scheme == "https")
     return response
 
 
@@ -82,3 +83,18 @@ async def read(request: Request, query: Callable[..., T], *args: object, **kwarg
 def remote(request: Request) -> str:
     """The client's address, as recorded with a write (the proxy in front, if there is one)."""
     return request.client.host if request.client else ""
+
+
+MAX_FORM = 16 * 1024
+
+
+async def form_of(request: Request) -> dict[str, str]:
+    """An application/x-www-form-urlencoded body (the only kind our forms post), first value per field.
+
+    Parsed here rather than by Starlette's form parser, which needs python-multipart for this too; a body
+    larger than any of our forms is read as empty.
+    """
+    body = await request.body()
+    if len(body) > MAX_FORM:
+        return {}
+    return {k: v[0] for k, v in parse_qs(body.decode("utf-8", "replace"), keep_blank_values=True).items()}

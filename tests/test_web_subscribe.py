@@ -1,0 +1,115 @@
+"""Self-service subscriptions over real HTTP and real SMTP (aiosmtpd): double opt-in, manage, unsubscribe."""
+
+from __future__ import annotations
+
+import re
+import time
+from dataclasses import replace
+
+import pytest
+from lxml import html
+
+from alerts import tokens
+from settings import Settings
+from tests.mail import MailServer
+from tests.webserver import Client, Reply, serving
+
+PUBLIC = "https://cywatch.example.org"
+
+
+@pytest.fixture
+def smtp():
+    with MailServer() as server:
+        yield server
+
+
+@pytest.fixture
+def client(settings: Settings, smtp, db):
+    configured = replace(settings, secret="test-secret", public_url=PUBLIC, smtp_url=smtp.url(), smtp_timeout=5,
+                         mail_from="成渝观察 <digest@example.org>")
+    with serving(configured) as base:
+        yield Client(base)
+
+
+def _csrf(reply: Reply) -> str:
+    return html.fromstring(reply.body).xpath("//input[@name='csrf']/@value")[0]
+
+
+def _subscribe(client: Client, email: str, **fields: str) -> Reply:
+    form = client.get("/subscribe")
+    return client.post("/subscribe", {"email": email, "csrf": _csrf(form), **fields})
+
+
+def _link(smtp, address: str) -> str:
+    [mail] = [m for m in smtp.received if m.recipients == [address]][-1:]
+    return re.search(rf"{PUBLIC}/\S+", mail.text())[0].replace(PUBLIC, "")
+
+
+def test_subscribe_confirm_by_the_mailed_link_manage_and_unsubscribe(client, smtp, db):
+    reply = _subscribe(client, "New.Reader@Example.org", regions="重庆市 四川", metrics="投资", frequency="weekly")
+    assert reply.status == 200 and "new.reader@example.org" in reply.text
+    assert db.execute("SELECT count(*) AS n FROM subscribers").fetchone()["n"] == 0  # nothing before confirming
+    confirm = _link(smtp, "new.reader@example.org")
+    assert confirm.startswith("/subscribe/confirm/")
+    page = client.get(confirm)  # what a link scanner does too: it subscribes no one
+    assert page.status == 200 and "四川、重庆" in page.text
+    assert db.execute("SELECT count(*) AS n FROM subscribers").fetchone()["n"] == 0
+    done = client.post(confirm, {"csrf": _csrf(page)})
+    assert done.status == 200 and "will receive chengyu-watch digests" in done.text
+    db.commit()
+    row = db.execute("SELECT * FROM subscribers").fetchone()
+    assert (row["email"], row["regions"], row["metrics"], row["frequency"]) == (
+        "new.reader@example.org", ["四川", "重庆"], ["投资"], "weekly")
+    manage = html.fromstring(done.body).xpath("//a[@id='next']/@href")[0].replace(PUBLIC, "")
+    form = client.get(manage)
+    assert form.status == 200 and html.fromstring(form.body).xpath("//input[@name='regions']/@value") == ["四川 重庆"]
+    saved = client.post(manage, {"csrf": _csrf(form), "regions": "", "metrics": "技术合同", "frequency": "daily"})
+    assert saved.status == 200
+    db.commit()
+    row = db.execute("SELECT * FROM subscribers").fetchone()
+    assert (row["regions"], row["metrics"], row["frequency"]) == ([], ["技术合同"], "daily")
+    unsubscribe = html.fromstring(form.body).xpath("//form[button[@id='unsubscribe']]/@action")[0]
+    assert client.post(unsubscribe, {"csrf": _csrf(form)}).status == 200
+    db.commit()
+    assert db.execute("SELECT unsubscribed_at FROM subscribers").fetchone()["unsubscribed_at"] is not None
+    events = [r["action"] for r in db.execute("SELECT action FROM web_events ORDER BY id")]
+    assert events == ["subscribe_requested", "subscribe_confirmed", "preferences", "unsubscribed"]
+    # the confirmation link, followed again after the unsubscribe, does not undo it
+    again = client.get(confirm)
+    assert client.post(confirm, {"csrf": _csrf(again)}).status == 400
+    db.commit()
+    assert db.execute("SELECT unsubscribed_at FROM subscribers").fetchone()["unsubscribed_at"] is not None
+
+
+def test_the_page_never_tells_who_is_subscribed(client, smtp, db):
+    db.execute("INSERT INTO subscribers (email) VALUES ('known@example.org')")
+    db.commit()
+    known, unknown = _subscribe(client, "known@example.org"), _subscribe(client, "stranger@example.org")
+    assert known.status == unknown.status == 200
+    assert known.text.replace("known", "X") == unknown.text.replace("stranger", "X")
+    assert _link(smtp, "known@example.org").startswith("/manage/")  # mailed its manage link, not a confirmation
+    assert _link(smtp, "stranger@example.org").startswith("/subscribe/confirm/")
+
+
+def test_forms_need_their_csrf_token_and_subscribing_is_rate_limited(client, smtp, db):
+    client.get("/subscribe")
+    assert client.post("/subscribe", {"email": "a@example.org"}).status == 403
+    assert client.post("/subscribe", {"email": "a@example.org", "csrf": "0" * 64}).status == 403
+    assert not smtp.received
+    bad = _subscribe(client, "not an address")
+    assert bad.status == 400 and html.fromstring(bad.body).xpath("//p[@id='error']")
+    assert _subscribe(client, "a@example.org", regions="火星").status == 400
+    statuses = [_subscribe(client, "same@example.org").status for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]  # three mails an hour to one address
+    assert len([m for m in smtp.received if m.recipients == ["same@example.org"]]) == 3
+
+
+def test_an_expired_or_altered_confirmation_link_subscribes_no_one(client, db):
+    old = tokens.make("test-secret", "subscribe", {"e": "late@example.org", "t": 0, "regions": [], "metrics": [],
+                                                   "frequency": "daily"},
+                      issued_at=time.time() - tokens.SUBSCRIBE_MAX_AGE - 60)
+    page = client.get(f"/subscribe/confirm/{old}")
+    assert page.status == 400 and "This link has expired." in page.text
+    page = client.get(f"/subscribe/confirm/{old[:-2]}xx")
+    assert page.status == 400 and "not valid" in page.text
+    assert db.execute("SELECT count(*) AS n FROM subscribers").fetchone()["n"] == 0
