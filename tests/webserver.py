@@ -20,9 +20,9 @@ from web.app import create_app
 
 
 @contextmanager
-def serving(settings: Settings) -> Iterator[str]:
+def serving(settings: Settings, port: int | None = None) -> Iterator[str]:
     """The app under uvicorn until the block ends; yields its base URL once it accepts connections."""
-    port = free_port()
+    port = port or free_port()
     server = uvicorn.Server(uvicorn.Config(create_app(settings), host="127.0.0.1", port=port, log_level="warning",
                                            lifespan="on"))
     thread = threading.Thread(target=server.run, daemon=True)
