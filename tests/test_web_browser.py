@@ -37,21 +37,21 @@ OWN_BASELINE = BaselineSource(
     "1—5月重庆技术合同成交额309.6亿元，增长8.2%。", date(2024, 6, 22), "cqrb", "成渝双城经济圈半年观察", "test")
 
 
-def _heading(browser, text: str) -> None:
+def _heading(driver, text: str) -> None:
     """Wait for the page that a click leads to (a form's POST returns after the click does)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(browser, 10).until(
+    WebDriverWait(driver, 10).until(
         lambda d: any(text in h.text for h in d.find_elements("tag name", "h1")), f"no page headed {text!r}")
 
 
-def _shot(browser, name: str) -> None:
+def _shot(driver, name: str) -> None:
     folder = os.environ.get("WEB_SCREENSHOTS")
     if folder:
-        browser.set_window_size(1100, 1400)
-        height = browser.execute_script("return document.documentElement.scrollHeight")
-        browser.set_window_size(1100, min(height, 1800))
-        browser.save_screenshot(str(Path(folder) / name))
+        driver.set_window_size(1100, 1400)
+        height = driver.execute_script("return document.documentElement.scrollHeight")
+        driver.set_window_size(1100, min(height, 1800))
+        driver.save_screenshot(str(Path(folder) / name))
 
 
 def test_a_reader_follows_a_figure_to_its_sentence_then_subscribes_manages_and_leaves(db, settings: Settings, browser):  # noqa: F811
