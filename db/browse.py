@@ -11,6 +11,8 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
 
+from psycopg import sql
+
 from db.connection import Connection, Row
 
 
@@ -144,23 +146,33 @@ def series(conn: Connection, key: Key) -> list[Figure]:
     return [_figure(row) for row in rows]
 
 
-_CHANGES = f"""
-SELECT c.commit_seq AS seq, c.outcome, c.delta, c.delta_ratio, c.computed_at,
-       b.value AS baseline_value, b.qualifier AS baseline_qualifier, b.period AS baseline_period,
-       b.published_at AS baseline_published_at, {_FIGURE}
-FROM indicator_changes c
-JOIN indicator_observations o ON o.id = c.observation_id
-JOIN articles a ON a.id = o.article_id
-JOIN sources s ON s.id = a.source
-LEFT JOIN indicator_observations b ON b.id = c.baseline_observation_id
-WHERE c.outcome = ANY(%(outcomes)s)
-  AND (%(before)s::bigint IS NULL OR c.commit_seq < %(before)s)
-  AND (%(since)s::date IS NULL OR o.published_at >= %(since)s::date::timestamptz)
-  AND (%(region)s::text IS NULL OR o.region = %(region)s)
-  AND (%(metric)s::text IS NULL OR strpos(o.metric, %(metric)s) > 0)
-ORDER BY c.commit_seq DESC
-LIMIT %(limit)s
-"""  # noqa: S608 (a constant)
+# One index walk per outcome (indicator_changes_outcome_seq, newest first), merged. Neither
+# `outcome = ANY(...)` nor a join on unnest(...) would do: planned without knowing which outcome, both walk
+# every change in commit order and filter, reading all the "new" rows to find 20 "changed" ones.
+_CHANGES_BRANCH = f"""(
+    SELECT c.commit_seq AS seq, c.outcome, c.delta, c.delta_ratio, c.computed_at,
+           b.value AS baseline_value, b.qualifier AS baseline_qualifier, b.period AS baseline_period,
+           b.published_at AS baseline_published_at, {_FIGURE}
+    FROM indicator_changes c
+    JOIN indicator_observations o ON o.id = c.observation_id
+    JOIN articles a ON a.id = o.article_id
+    JOIN sources s ON s.id = a.source
+    LEFT JOIN indicator_observations b ON b.id = c.baseline_observation_id
+    WHERE c.outcome = {{outcome}}
+      AND (%(before)s::bigint IS NULL OR c.commit_seq < %(before)s)
+      AND (%(since)s::date IS NULL OR o.published_at >= %(since)s::date::timestamptz)
+      AND (%(region)s::text IS NULL OR o.region = %(region)s)
+      AND (%(metric)s::text IS NULL OR strpos(o.metric, %(metric)s) > 0)
+    ORDER BY c.commit_seq DESC
+    LIMIT %(limit)s
+)"""  # noqa: S608 (a constant)
+
+
+def _changes_query(count: int) -> sql.Composed:
+    """The changes of `count` outcomes (placeholders o0, o1, …), newest first."""
+    branches = [sql.SQL(_CHANGES_BRANCH).format(outcome=sql.Placeholder(f"o{i}")) for i in range(count)]
+    return sql.SQL("SELECT * FROM ({}) found ORDER BY seq DESC LIMIT %(limit)s").format(
+        sql.SQL(" UNION ALL ").join(branches))
 
 
 def changes(conn: Connection, outcomes: tuple[str, ...] = ("changed",), *, limit: int = 20,
@@ -171,8 +183,9 @@ def changes(conn: Connection, outcomes: tuple[str, ...] = ("changed",), *, limit
     `before`: only those before this `seq` (a cursor); `since`: of articles published on or after this day
     (in the session's time zone, as `cywatch diff --since`); `region` exact, `metric` contained (as subscribers' filters match).
     """
-    rows = conn.execute(_CHANGES, {"outcomes": list(outcomes), "before": before, "since": since,
-                                   "region": region, "metric": metric, "limit": limit}).fetchall()
+    chosen = {f"o{i}": outcome for i, outcome in enumerate(outcomes)}
+    rows = conn.execute(_changes_query(len(outcomes)), chosen | {
+        "before": before, "since": since, "region": region, "metric": metric, "limit": limit}).fetchall()
     return [Change(seq=r["seq"], outcome=r["outcome"], figure=_figure(r), delta=r["delta"],
                    delta_ratio=r["delta_ratio"], baseline_value=r["baseline_value"],
                    baseline_qualifier=r["baseline_qualifier"], baseline_period=r["baseline_period"],

@@ -8,6 +8,7 @@ that says so. Nothing found suggests metrics like the one asked for.
 from __future__ import annotations
 
 import csv
+import functools
 import io
 from dataclasses import dataclass
 from datetime import date, datetime, tzinfo
@@ -75,6 +76,7 @@ def query_kind(raw: str | None) -> str | None:
     return raw
 
 
+@functools.lru_cache(maxsize=4096)  # a page of changes names the same few indicators again and again
 def indicator_url(key: Key, suffix: str = "") -> str:
     """The page (or, with suffix ".csv", the CSV) of one indicator."""
     return f"/indicator{suffix}?" + urlencode({"metric": key.metric, "region": key.region, "kind": key.kind,
