@@ -71,6 +71,7 @@ class Settings:
     timezone: str = "Asia/Shanghai"
     web_host: str = "127.0.0.1"
     web_port: int = 8080
+    operator_password: str | None = None  # None: the web's operator pages are closed
     # tests only
     test_admin_url: str = "postgresql://postgres@127.0.0.1:5432/postgres"
 
@@ -193,9 +194,11 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CYWATCH_TIMEZONE", "timezone", values.timezone),
     Variable("CYWATCH_WEB_HOST", "web_host", values.text),
     Variable("CYWATCH_WEB_PORT", "web_port", values.port),
+    Variable("CYWATCH_OPERATOR_PASSWORD", "operator_password", values.text),
     Variable("CYWATCH_TEST_ADMIN_URL", "test_admin_url", values.text),
 )
-_SECRET = frozenset({"DATABASE_URL", "SMTP_URL", "CYWATCH_SECRET", "CYWATCH_TEST_ADMIN_URL", "CYWATCH_SCRAPYD_URLS"})
+_SECRET = frozenset({"DATABASE_URL", "SMTP_URL", "CYWATCH_SECRET", "CYWATCH_OPERATOR_PASSWORD",
+                     "CYWATCH_TEST_ADMIN_URL", "CYWATCH_SCRAPYD_URLS"})
 _DEFAULTS = {f.name: f.default for f in fields(Settings) if f.default is not MISSING}
 
 

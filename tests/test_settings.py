@@ -62,7 +62,7 @@ def test_every_variable_is_parsed_into_the_settings():
              "CYWATCH_DIGEST_LIMIT": "7", "CYWATCH_MATCH_ACCEPT": "0.85", "CYWATCH_MATCH_POSSIBLE": "0.5",
              "CYWATCH_SEND_WORKERS": "2", "CYWATCH_WEBHOOK_TIMEOUT": "1m",
              "CYWATCH_SCHEDULE": "0  6 * * 1", "CYWATCH_TIMEZONE": "Europe/Berlin",
-             "CYWATCH_WEB_HOST": "0.0.0.0", "CYWATCH_WEB_PORT": "9000",
+             "CYWATCH_WEB_HOST": "0.0.0.0", "CYWATCH_WEB_PORT": "9000", "CYWATCH_OPERATOR_PASSWORD": "pw",
              "CYWATCH_TEST_ADMIN_URL": "postgresql://postgres@db/postgres",
              "CYWATCH_SCRAPYD_URLS": "http://cy:pw@node1:6800/, https://node2.example.org",
              "CYWATCH_SCRAPYD_PINS": "cqrb=2, sc_gov=1"}

@@ -230,3 +230,34 @@ def test_the_api_lists_indicators_series_and_articles_with_csv_variants(site):
     spec = json.loads(site.get("/api/openapi.json").body)
     assert spec["openapi"].startswith("3.1") and {"/api/indicators", "/api/series", "/api/changes",
                                                    "/api/articles"} <= set(spec["paths"])
+
+
+def test_operator_pages_are_closed_without_a_password_and_behind_a_login_with_one(db, web_settings):
+    seed(db, CORRIDORS)
+    diff.compute(db)
+    db.execute("INSERT INTO runs (run_date, status, steps) VALUES ('2024-08-12', 'failed', "
+               "'{\"crawl\": {\"status\": \"ok\"}, \"diff\": {\"status\": \"failed\", \"detail\": \"坏了<b>\"}}')")
+    db.execute("UPDATE indicator_changes SET match = 'possible', match_reason = '名称相近 similar name', "
+               "candidate_observation_id = (SELECT id FROM indicator_observations ORDER BY id LIMIT 1) "
+               "WHERE id = (SELECT min(id) FROM indicator_changes)")
+    db.commit()
+    with serving(web_settings) as base:
+        assert Client(base).get("/operator").status == 404
+    with serving(replace(web_settings, operator_password="s3cret")) as base:
+        client = Client(base)
+        assert client.get("/operator").headers.get_all("Location") is None  # urllib followed the redirect
+        login = client.get("/operator/login")
+        csrf = html.fromstring(login.body).xpath("//input[@name='csrf']/@value")[0]
+        assert client.post("/operator/login", {"password": "wrong", "csrf": csrf}).status == 403
+        assert client.post("/operator/login", {"password": "s3cret"}).status == 403  # no CSRF field
+        reply = client.post("/operator/login", {"password": "s3cret", "csrf": csrf})
+        assert reply.status == 200  # redirected to the dashboard, with the session cookie
+        page = html.fromstring(reply.body)
+        assert page.xpath("//h1")[0].text == "运维 · Operator"
+        cycles = " ".join(page.xpath("//h2[@id='cycles']/following-sibling::table[1]")[0].text_content().split())
+        assert "2024-08-12failed" in cycles and "diff: failed 坏了<b>" in cycles  # escaped: text, not markup
+        matches = page.xpath("//h2[@id='matches']/following-sibling::table[1]")[0].text_content()
+        assert "名称相近 similar name" in matches
+        assert Client(base).get("/operator").text.count('name="password"') == 1  # another browser: the login
+        out = client.post("/operator/logout", {"csrf": csrf})
+        assert 'name="password"' in out.text and 'name="password"' in client.get("/operator").text

@@ -38,7 +38,7 @@ async def health(request: Request) -> Response:
 
 def routes() -> list[Route]:
     """Every route of the web."""
-    from web import api, feeds, pages, subscribe
+    from web import api, feeds, operator, pages, subscribe
 
     return [
         Route("/", pages.home, methods=["GET"]),
@@ -49,6 +49,7 @@ def routes() -> list[Route]:
         Route("/feeds/changes.atom", feeds.changes, methods=["GET"]),
         *api.routes(),
         *subscribe.routes(),
+        *operator.routes(),
         Route("/unsubscribe/{token}", links.unsubscribe_form, methods=["GET"]),
         Route("/unsubscribe/{token}", links.unsubscribe_post, methods=["POST"]),
         Route("/digest/{token}", links.full_digest, methods=["GET"]),

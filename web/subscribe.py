@@ -31,8 +31,8 @@ from web.render import csrf_ok, form_of, message, page, read, remote
 
 
 def limiters() -> dict[str, Limiter]:
-    """The subscribe page's rate limits, one set per app: per client address, and per address mailed."""
-    return {"client": Limiter(10, 3600), "address": Limiter(3, 3600)}
+    """The rate limits, one set per app: subscribing per client and per address mailed; operator logins."""
+    return {"client": Limiter(10, 3600), "address": Limiter(3, 3600), "login": Limiter(10, 900)}
 
 
 FREQUENCIES = {"daily": "每日 daily", "weekly": "每周 weekly（周一 Mondays）"}
