@@ -41,7 +41,7 @@ def _heading(driver, text: str) -> None:
     """Wait for the page that a click leads to (a form's POST returns after the click does)."""
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 10).until(
+    WebDriverWait(driver, 30).until(
         lambda d: any(text in h.text for h in d.find_elements("tag name", "h1")), f"no page headed {text!r}")
 
 
@@ -65,7 +65,7 @@ def test_a_reader_follows_a_figure_to_its_sentence_then_subscribes_manages_and_l
         configured = replace(settings, secret="test-secret", public_url=base, smtp_url=smtp.url(),
                              mail_from="成渝观察 <digest@example.org>")
         with serving(configured, port):
-            browser.implicitly_wait(5)  # find_element waits for the page a click leads to
+            browser.implicitly_wait(15)  # find_element waits for the page a click leads to
             browser.get(base + "/")
             assert browser.title.startswith("首页 · Home")
             _shot(browser, "web-home.png")

@@ -1,4 +1,5 @@
-"""Figures as readers read them on the web: the digest's own formatting (alerts.digest), one place."""
+"""Figures as readers read them on the web: the project's one value formatter (display_value), as the
+digest and the CLI write them."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ from datetime import date, tzinfo
 from decimal import Decimal
 
 from alerts.digest import KIND_LABELS
-from alerts.digest import _with_qualifier as with_qualifier
-from crawler.extract.numbers import format_change, format_decimal, humanize
+from crawler.extract.numbers import display_value, format_change, format_decimal
 from crawler.extract.periods import reader_period
 from db.browse import Figure
 
@@ -16,7 +16,7 @@ __all__ = ["KIND_LABELS", "change", "exact", "period", "reader_period", "value"]
 
 def value(amount: Decimal, unit: str, kind: str, qualifier: str | None = None) -> str:
     """A figure as the genre writes it: 309.6亿元, 增长9.1%, 第3 (with its qualifier: 突破2800亿元)."""
-    return with_qualifier(humanize(amount, unit, kind), qualifier)
+    return display_value(amount, unit, kind, qualifier)
 
 
 def change(delta: Decimal | None, unit: str, kind: str, ratio: Decimal | None = None) -> str:

@@ -11,7 +11,7 @@ import csv
 import functools
 import io
 from dataclasses import dataclass
-from datetime import date, datetime, tzinfo
+from datetime import date, tzinfo
 from decimal import Decimal
 from typing import Any
 from urllib.parse import urlencode
@@ -19,6 +19,7 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import Response
 
+from alerts.export import spreadsheet_cell
 from alerts.subscribers import SubscriberError, canonical_metrics, canonical_regions
 from db import browse, history
 from db.browse import Change, Figure, Key
@@ -210,23 +211,12 @@ async def indicator(request: Request) -> Response:
                 feed_url="/feeds/changes.atom?" + urlencode({"metric": key.metric, "region": key.region}))
 
 
-def safe_cell(value: object) -> object:
-    """A CSV cell a spreadsheet shows and never runs: exact decimals, ISO times, formula starts quoted."""
-    if isinstance(value, Decimal):
-        return fmt.exact(value)
-    if isinstance(value, datetime | date):
-        return value.isoformat()
-    if isinstance(value, str) and value[:1] in ("=", "+", "-", "@", "\t", "\r", "\n"):
-        return "'" + value
-    return value
-
-
 def csv_response(header: list[str], rows: list[list[object]], filename: str) -> Response:
     """A UTF-8 CSV (with a BOM, so that spreadsheets read the Chinese), formula-safe."""
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\r\n")
     writer.writerow(header)
-    writer.writerows([safe_cell(cell) for cell in row] for row in rows)
+    writer.writerows([spreadsheet_cell(cell) for cell in row] for row in rows)
     return Response("\ufeff" + out.getvalue(), media_type="text/csv; charset=utf-8",
                     headers=HEADERS | {"Content-Disposition": f"attachment; filename={filename}"})
 
