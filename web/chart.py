@@ -51,8 +51,10 @@ def svg(figures: list[Figure], zone: tzinfo) -> Markup:
         return Markup("")
     first = figures[0]
     unit, kind = first.unit, first.kind
-    periods = sorted({(_when(f, zone), fmt.period(f, zone, with_year=True) or f"{_when(f, zone):%Y-%m-%d}")
-                      for f in figures})
+    # each figure's place on the axis and its period as readers write it, worked out once
+    slot_of = {f.id: (_when(f, zone), fmt.period(f, zone, with_year=True)) for f in figures}
+    slot_of = {i: (when, label or f"{when:%Y-%m-%d}") for i, (when, label) in slot_of.items()}
+    periods = sorted(set(slot_of.values()))
     slots: dict[tuple[date, str], int] = {p: i for i, p in enumerate(periods)}
     values = [float(f.value) for f in figures]
     low, high = min(values), max(values)
@@ -69,8 +71,8 @@ def svg(figures: list[Figure], zone: tzinfo) -> Markup:
     def y_of(number: float) -> float:
         return TOP + plot_h * (1 - (number - low) / (high - low))
 
-    points = [_Point(x_of(slots[(_when(f, zone), fmt.period(f, zone, with_year=True) or f"{_when(f, zone):%Y-%m-%d}")]),
-                     y_of(float(f.value)), f, fmt.value(f.value, f.unit, f.kind, f.qualifier)) for f in figures]
+    points = [_Point(x_of(slots[slot_of[f.id]]), y_of(float(f.value)), f, fmt.value(f.value, f.unit, f.kind, f.qualifier))
+              for f in figures]
     title = f"{first.region}{first.metric}（{fmt.KIND_LABELS.get(kind, '总量')}）"
     out = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg" role="img" '
            f'aria-label="{escape(title)}">',
@@ -97,7 +99,7 @@ def svg(figures: list[Figure], zone: tzinfo) -> Markup:
             coords = " ".join(f"{p.x:.1f},{p.y:.1f}" for p in line)
             out.append(f'<polyline class="{status}" points="{coords}" fill="none" stroke-width="2"{dash}/>')
         for p in line:
-            tip = (f"{fmt.period(p.figure, zone, with_year=True)} {p.label}"
+            tip = (f"{slot_of[p.figure.id][1]} {p.label}"
                    f"{'（目标 target）' if status == 'target' else ''} · {p.figure.source_name} "
                    f"{p.figure.published_at.astimezone(zone):%Y-%m-%d}")
             out.append(f'<a class="point" href="#fig-{p.figure.id}"><circle class="{status}" cx="{p.x:.1f}" '

@@ -69,7 +69,7 @@ async def changes(request: Request) -> Response:
     _add(feed, "link", rel="self", type="application/atom+xml",
          href=f"{base}/feeds/changes.atom" + (f"?{query}" if query else ""))
     _add(feed, "link", rel="alternate", type="text/html", href=f"{base}/")
-    _add(feed, "updated", _stamp(found[0].computed_at if found else datetime(2024, 1, 1, tzinfo=UTC)))
+    _add(feed, "updated", _stamp(found[0].computed_at if found else datetime.now(UTC)))
     author = _add(feed, "author")
     _add(author, "name", "成渝观察 chengyu-watch")
     _add(feed, "generator", "chengyu-watch", uri="https://github.com/chengyu-watch/chengyu-watch")
