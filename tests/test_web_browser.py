@@ -39,9 +39,11 @@ OWN_BASELINE = BaselineSource(
 
 def _heading(driver, text: str) -> None:
     """Wait for the page that a click leads to (a form's POST returns after the click does)."""
+    from selenium.common.exceptions import StaleElementReferenceException
     from selenium.webdriver.support.ui import WebDriverWait
 
-    WebDriverWait(driver, 30).until(
+    # a heading read while the old page gives way to the new one is stale: look again
+    WebDriverWait(driver, 30, ignored_exceptions=(StaleElementReferenceException,)).until(
         lambda d: any(text in h.text for h in d.find_elements("tag name", "h1")), f"no page headed {text!r}")
 
 
