@@ -296,31 +296,3 @@ def cycles(conn: Connection, limit: int = 14) -> list[Cycle]:
     return [Cycle(run_date=r["run_date"], status=r["status"], started_at=r["started_at"],
                   finished_at=r["finished_at"], attempts=r["attempts"], steps=r["steps"] or {}, detail=r["detail"])
             for r in conn.execute("SELECT * FROM runs ORDER BY run_date DESC LIMIT %s", [limit]).fetchall()]
-
-
-@dataclass(frozen=True, slots=True)
-class PossibleMatch:
-    """A figure the identity matcher thought might be a baseline figure named otherwise: kept for review."""
-
-    change_id: int
-    figure: Figure
-    candidate_metric: str
-    candidate_region: str
-    candidate_value: Decimal
-    score: Decimal | None
-    reason: str | None
-
-
-def possible_matches(conn: Connection, limit: int = 100) -> list[PossibleMatch]:
-    """Possible matches awaiting review, the most recently compared first (read only here)."""
-    rows = conn.execute(
-        f"""SELECT c.id AS change_id, c.match_score, c.match_reason, cand.metric AS candidate_metric,
-                   cand.region AS candidate_region, cand.value AS candidate_value, {_FIGURE}
-        FROM indicator_changes c
-        JOIN indicator_observations o ON o.id = c.observation_id
-        JOIN articles a ON a.id = o.article_id JOIN sources s ON s.id = a.source
-        JOIN indicator_observations cand ON cand.id = c.candidate_observation_id
-        WHERE c.match = 'possible' ORDER BY c.commit_seq DESC LIMIT %s""", [limit]).fetchall()  # noqa: S608
-    return [PossibleMatch(change_id=r["change_id"], figure=_figure(r), candidate_metric=r["candidate_metric"],
-                          candidate_region=r["candidate_region"], candidate_value=r["candidate_value"],
-                          score=r["match_score"], reason=r["match_reason"]) for r in rows]

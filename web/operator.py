@@ -3,7 +3,7 @@
 The login is CYWATCH_OPERATOR_PASSWORD (unset: the pages are closed, 404). A successful login sets a
 signed, expiring session cookie (`cw_operator`, HttpOnly, SameSite=Strict, 12 hours); logins are
 rate-limited per client. Read only: resending from the outbox stays `cywatch outbox resend ID`, and the
-accept/reject of possible matches belongs to the review of the identity matcher (not built here).
+possible matches (db.review's list) are accepted or rejected with `cywatch review`, not here.
 """
 
 from __future__ import annotations
@@ -16,7 +16,7 @@ from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
 from alerts import outbox, tokens
-from db import browse
+from db import browse, review
 from settings import Settings
 from web import format as fmt
 from web.limits import Limiter
@@ -87,7 +87,7 @@ async def logout(request: Request) -> Response:
 
 def _gather(conn: Any) -> dict[str, Any]:
     return {"cycles": browse.cycles(conn), "health": browse.health(conn), "outbox": outbox.listing(conn),
-            "matches": browse.possible_matches(conn)}
+            "matches": review.list_possible_matches(conn)[:100]}
 
 
 async def dashboard(request: Request) -> Response:
@@ -99,8 +99,8 @@ async def dashboard(request: Request) -> Response:
         return RedirectResponse("/operator/login", status_code=303, headers=PRIVATE)
     found = await read(request, _gather)
     zone = request.app.state.settings.zone
-    matches = [{"match": m, "value": fmt.value(m.figure.value, m.figure.unit, m.figure.kind, m.figure.qualifier),
-                "candidate": fmt.value(m.candidate_value, m.figure.unit, m.figure.kind)} for m in found["matches"]]
+    matches = [{"match": m, "value": fmt.value(m.value, m.unit, m.kind),
+                "candidate": fmt.value(m.candidate_value, m.unit, m.kind)} for m in found["matches"]]
     return page(request, "operator.html", private=True, title="运维 · Operator", zone=zone, matches=matches,
                 cycles=found["cycles"], health=found["health"], outbox=found["outbox"])
 
