@@ -1,4 +1,5 @@
-"""What readers change themselves on the web: subscribe (after confirming), preferences, unsubscribe.
+"""What readers change themselves on the web: subscribe (after confirming), preferences, chat and webhook
+targets, unsubscribe; and the operator's review decisions.
 
 Every write is recorded in `web_events` (what, for whom, from where). These are the only
 functions through which the web writes subscribers, so that a change to how subscribers are stored has few
@@ -18,6 +19,7 @@ from psycopg.types.json import Jsonb
 from alerts import subscribers
 from alerts.subscribers import envelope_address
 from alerts.transport import FileSender, Outcome, SmtpSender
+from db import review
 from db.connection import Connection, Row, one
 from settings import Settings
 
@@ -67,6 +69,68 @@ def update_preferences(conn: Connection, subscriber_id: int, email: str, regions
     subscribers.add(conn, email, regions=regions, metrics=metrics, frequency=frequency, clear_filters=True)
     record(conn, "preferences", email, subscriber_id, remote, regions=regions, metrics=metrics, frequency=frequency)
     conn.commit()
+
+
+def decide_match(conn: Connection, change_id: int, accept: bool, remote: str,
+                 note: str | None = None) -> review.Decision:
+    """The operator's decision on a possible match (db.review.decide), recorded; ReviewError when the id is
+    stale (decided already, or no such comparison), and then nothing is stored."""
+    try:
+        decision = review.decide(conn, change_id, accept, decided_by="operator (web)", note=note)
+    except review.ReviewError:
+        conn.rollback()
+        raise
+    record(conn, "review_decided", "", None, remote, change_id=change_id, accepted=accept, decision=decision.id,
+           metric=decision.metric, candidate_metric=decision.candidate_metric)
+    conn.commit()
+    return decision
+
+
+class TargetRefused(ValueError):
+    """A target a reader may not add or remove on the web; the message says why, Chinese first."""
+
+
+def reader_targets(conn: Connection, subscriber_id: int) -> list[subscribers.Target]:
+    """A subscriber's targets (`shown` redacted), their own address first."""
+    found = subscribers.targets(conn, subscriber_id)
+    conn.rollback()
+    return found
+
+
+def add_target(conn: Connection, subscriber_id: int, email: str, url: str, remote: str) -> subscribers.Target:
+    """Add a chat bot or webhook target (its URL checked by the channel registry), recorded.
+
+    TargetRefused for a URL the registry cannot use, and for an email address: another address would get
+    digests it never asked for (no double opt-in on this path).
+    """
+    from alerts import channels
+
+    try:
+        channel, address = channels.parse_target(url)
+    except channels.TargetError as error:
+        raise TargetRefused(f"无法使用此地址 · Cannot use this target: {error}") from None
+    if channel == "email":
+        raise TargetRefused("此处只能添加聊天机器人或网络钩子；邮箱请在订阅页订阅。 Only a chat bot or webhook "
+                            "can be added here: subscribe another email address on the subscribe page.")
+    added = subscribers.add_target(conn, subscriber_id, channel, address, commit=False)
+    record(conn, "target_added", email, subscriber_id, remote, target=added.id, channel=channel, shown=added.shown)
+    conn.commit()
+    return added
+
+
+def remove_target(conn: Connection, subscriber_id: int, email: str, target_id: int, remote: str) -> subscribers.Target:
+    """Remove one of the subscriber's own targets other than an email one, recorded; TargetRefused otherwise."""
+    target = next((t for t in subscribers.targets(conn, subscriber_id) if t.id == target_id), None)
+    if target is None:
+        conn.rollback()
+        raise TargetRefused("没有这个目标（可能已删除）。 No such target (removed already?).")
+    if target.channel == "email":
+        conn.rollback()
+        raise TargetRefused("邮箱目标不能在此删除；请退订。 An email target is not removed here: unsubscribe instead.")
+    record(conn, "target_removed", email, subscriber_id, remote, target=target.id, channel=target.channel,
+           shown=target.shown)
+    subscribers.remove_target(conn, target.id)  # commits both
+    return target
 
 
 def subscription_state(conn: Connection, email: str) -> Row | None:

@@ -261,3 +261,69 @@ def test_operator_pages_are_closed_without_a_password_and_behind_a_login_with_on
         assert Client(base).get("/operator").text.count('name="password"') == 1  # another browser: the login
         out = client.post("/operator/logout", {"csrf": csrf})
         assert 'name="password"' in out.text and 'name="password"' in client.get("/operator").text
+
+
+def _operator_page(client: Client) -> html.HtmlElement:
+    login = client.get("/operator/login")
+    csrf = html.fromstring(login.body).xpath("//input[@name='csrf']/@value")[0]
+    reply = client.post("/operator/login", {"password": "s3cret", "csrf": csrf})
+    assert reply.status == 200
+    return html.fromstring(reply.body)
+
+
+def test_the_operator_accepts_a_possible_match_on_the_page_and_forms_need_login_and_csrf(db, web_settings):
+    from crawler import baseline as baseline_loading
+    from crawler.extract import lexicon
+    from crawler.extract.lexicon import StoredEntries, use_stored_entries
+    from db import baseline, review
+    from tests.test_reprocess import CORRIDORS as CORRIDORS_18
+    from tests.test_reprocess import FUNCTIONAL, store
+
+    baseline_loading.load(db, baseline.bundled())
+    store(db, "川渝共建平台再提速", CORRIDORS_18 + FUNCTIONAL)
+    diff.compute(db)
+    db.commit()
+    [match] = review.list_possible_matches(db)
+    assert (match.metric, match.candidate_metric) == ("毗邻地区功能平台", "毗邻地区合作平台")
+    db.rollback()
+
+    def stored() -> tuple[int, int, int]:
+        db.rollback()
+        counts = db.execute("SELECT (SELECT count(*) FROM review_decisions) AS d, (SELECT count(*) FROM lexicon_entries) "
+                            "AS l, (SELECT count(*) FROM web_events) AS e").fetchone()
+        return counts["d"], counts["l"], counts["e"]
+
+    try:
+        with serving(replace(web_settings, operator_password="s3cret")) as base:
+            stranger = Client(base)
+            stranger.get("/operator/login")  # a CSRF cookie, and a field to match it, but no session
+            stranger_csrf = html.fromstring(stranger.get("/operator/login").body).xpath("//input[@name='csrf']/@value")[0]
+            action = f"/operator/matches/{match.change_id}"
+            assert stranger.post(action, {"csrf": stranger_csrf, "decision": "accept"}).status == 403
+            client = Client(base)
+            page = _operator_page(client)
+            form = page.xpath(f"//form[@action='{action}']")[0]
+            assert {b.get("value") for b in form.xpath(".//button[@name='decision']")} == {"accept", "reject"}
+            assert client.post(action, {"decision": "accept"}).status == 403  # signed in, no CSRF field
+            assert client.post(action, {"decision": "accept", "csrf": "0" * 64}).status == 403
+            assert stored() == (0, 0, 0)
+            csrf = form.xpath(".//input[@name='csrf']/@value")[0]
+            done = client.post(action, {"csrf": csrf, "decision": "accept", "note": "同一指标"})
+            assert done.status == 200 and "Accepted: 毗邻地区功能平台 is now an alias of 毗邻地区合作平台" in done.text
+            after = html.fromstring(client.get("/operator").body)
+            assert not after.xpath(f"//form[@action='{action}']")  # gone from the list
+            assert "No possible match awaits review" in after.text_content()
+            again = client.post(action, {"csrf": csrf, "decision": "reject"})
+            assert again.status == 409, again.text
+            assert f"comparison {match.change_id}" in html.fromstring(again.body).text_content()  # stale: re-made
+        assert stored() == (1, 1, 1)
+        alias = db.execute("SELECT kind, metric, other FROM lexicon_entries").fetchone()
+        assert (alias["kind"], alias["metric"], alias["other"]) == ("alias", "毗邻地区功能平台", "毗邻地区合作平台")
+        decision = db.execute("SELECT accepted, decided_by, note FROM review_decisions").fetchone()
+        assert (decision["accepted"], decision["note"]) == (True, "同一指标")
+        event = db.execute("SELECT action, email, detail FROM web_events").fetchone()
+        assert event["action"] == "review_decided" and event["detail"]["change_id"] == match.change_id
+        assert event["detail"]["accepted"] is True
+    finally:  # the accepted alias is in this process's lexicon now
+        use_stored_entries(StoredEntries())
+        lexicon.reload()

@@ -113,3 +113,57 @@ def test_an_expired_or_altered_confirmation_link_subscribes_no_one(client, db):
     page = client.get(f"/subscribe/confirm/{old[:-2]}xx")
     assert page.status == 400 and "not valid" in page.text
     assert db.execute("SELECT count(*) AS n FROM subscribers").fetchone()["n"] == 0
+
+
+def _targets(reply: Reply) -> list[tuple[str, ...]]:
+    rows = html.fromstring(reply.body).xpath("//table[@id='target-list']//tr[td]")
+    return [tuple(td.text_content().strip() for td in tr.xpath("td")) for tr in rows]
+
+
+def test_the_manage_page_lists_adds_and_removes_chat_and_webhook_targets(client, db, settings):
+    from alerts import subscribers
+    from alerts.digest import manage_link
+
+    added = subscribers.add(db, "reader@example.org")
+    row = db.execute("SELECT id, generation FROM subscribers").fetchone()
+    other = subscribers.add(db, "other@example.org", channels=["wecom://othersbotkey123"])
+    assert other.created
+    link = manage_link({"s": row["id"], "e": added.email, "g": row["generation"]},
+                       replace(settings, secret="test-secret", public_url=PUBLIC)).replace(PUBLIC, "")
+    form = client.get(link)
+    page = html.fromstring(form.body)
+    assert _targets(form) == [("email", "reader@example.org", "")]
+    assert not page.xpath("//table[@id='target-list']//button")  # the own address is not removed here
+    action = page.xpath("//form[@id='add-target']/@action")[0]
+    assert client.post(action, {"url": "wecom://abcdef123456"}).status == 403  # no CSRF field
+    bad = client.post(action, {"csrf": _csrf(form), "url": "https://hooks.example.org/in"})
+    assert bad.status == 400
+    assert "needs a signing secret" in html.fromstring(bad.body).xpath("//p[@id='target-error']")[0].text_content()
+    assert client.post(action, {"csrf": _csrf(form), "url": "someone@example.org"}).status == 400  # no opt-in
+    db.rollback()
+    assert len(subscribers.targets(db, row["id"])) == 1
+    assert client.post(action, {"csrf": _csrf(form), "url": "wecom://abcdef123456"}).status == 200
+    done = client.post(action, {"csrf": _csrf(form), "url": "https://hooks.example.org/in#secret=s3cr3t"})
+    assert done.status == 200 and "s3cr3t" not in done.text
+    listed = client.get(link)
+    assert "abcdef123456" not in listed.text and "s3cr3t" not in listed.text  # redacted
+    assert _targets(listed) == [("email", "reader@example.org", ""), ("wecom", "wecom://abcd…", "删除 Remove"),
+                                ("webhook", "https://hooks.example.org/…#secret=***", "删除 Remove")]
+    db.rollback()
+    email, wecom, webhook = subscribers.targets(db, row["id"])
+    assert (wecom.address, webhook.address) == ("wecom://abcdef123456", "https://hooks.example.org/in#secret=s3cr3t")
+    [others] = [t for t in subscribers.targets(db, db.execute(
+        "SELECT id FROM subscribers WHERE email = 'other@example.org'").fetchone()["id"]) if t.channel == "wecom"]
+    db.rollback()
+    remove = f"{action}/{wecom.id}/remove"
+    assert client.post(remove, {}).status == 403
+    assert client.post(f"{action}/{email.id}/remove", {"csrf": _csrf(form)}).status == 400  # the email target
+    assert client.post(f"{action}/{others.id}/remove", {"csrf": _csrf(form)}).status == 400  # not theirs
+    assert client.post(remove, {"csrf": _csrf(form)}).status == 200
+    db.rollback()
+    assert [t.id for t in subscribers.targets(db, row["id"])] == [email.id, webhook.id]
+    assert len(subscribers.targets(db, others.subscriber_id)) == 2
+    events = [(r["action"], r["detail"].get("channel")) for r in db.execute(
+        "SELECT action, detail FROM web_events ORDER BY id")]
+    assert events == [("target_added", "wecom"), ("target_added", "webhook"), ("target_removed", "wecom")]
+    assert "s3cr3t" not in str(db.execute("SELECT array_agg(detail::text) AS d FROM web_events").fetchone()["d"])

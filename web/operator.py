@@ -2,8 +2,9 @@
 
 The login is CYWATCH_OPERATOR_PASSWORD (unset: the pages are closed, 404). A successful login sets a
 signed, expiring session cookie (`cw_operator`, HttpOnly, SameSite=Strict, 12 hours); logins are
-rate-limited per client. Read only: resending from the outbox stays `cywatch outbox resend ID`, and the
-possible matches (db.review's list) are accepted or rejected with `cywatch review`, not here.
+rate-limited per client. Resending from the outbox stays `cywatch outbox resend ID`. The possible matches
+(db.review's list) are accepted or rejected here too (POST /operator/matches/ID, CSRF-checked, recorded in
+web_events through alerts.selfservice), as `cywatch review accept|reject ID` does.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from alerts import outbox, tokens
+from alerts import outbox, selfservice, tokens
 from db import browse, review
 from settings import Settings
 from web import format as fmt
@@ -105,8 +106,41 @@ async def dashboard(request: Request) -> Response:
                 cycles=found["cycles"], health=found["health"], outbox=found["outbox"])
 
 
+async def decide_post(request: Request) -> Response:
+    """Accept or reject one possible match (the operator's session and the form's CSRF field both needed)."""
+    closed = _closed(request)
+    if closed:
+        return closed
+    form = await form_of(request)
+    if not signed_in(request) or not csrf_ok(request, request.app.state.secret, form.get("csrf")):
+        return message(request, 403, "未登录或表单已过期 · Not signed in, or form expired",
+                       "请登录后重新打开运维页面。 Sign in and open the operator page again.",
+                       link="/operator", link_text="运维 · Operator")
+    decision = form.get("decision")
+    if decision not in ("accept", "reject"):
+        return message(request, 400, "无效的决定 · Invalid decision", "decision: accept or reject",
+                       link="/operator#matches", link_text="返回 · Back")
+    change_id = request.path_params["id"]
+    try:
+        done = await read(request, selfservice.decide_match, change_id, decision == "accept", remote(request),
+                          form.get("note", "").strip() or None)
+    except review.ReviewError as error:
+        return message(request, 409, "无法决定 · Cannot decide",
+                       f"{error}。 可能已被处理。 It may have been decided already.",
+                       link="/operator#matches", link_text="返回 · Back")
+    if done.accepted:
+        text = (f"已接受：{done.metric} 现为 {done.candidate_metric} 的别名。 Accepted: {done.metric} is now an alias "
+                f"of {done.candidate_metric}; {done.rekeyed} stored figure(s) renamed, "
+                f"{done.recomputed.revised} comparison(s) revised.")
+    else:
+        text = (f"已拒绝：{done.metric} 与 {done.candidate_metric} 是不同指标。 Rejected: {done.metric} and "
+                f"{done.candidate_metric} stay distinct; {done.recomputed.revised} comparison(s) revised.")
+    return message(request, 200, "已记录 · Decided", text, link="/operator#matches", link_text="返回 · Back")
+
+
 def routes() -> list[Route]:
     """The operator routes."""
     return [Route("/operator", dashboard, methods=["GET"]), Route("/operator/login", login_form, methods=["GET"]),
             Route("/operator/login", login_post, methods=["POST"]),
-            Route("/operator/logout", logout, methods=["POST"])]
+            Route("/operator/logout", logout, methods=["POST"]),
+            Route("/operator/matches/{id:int}", decide_post, methods=["POST"])]

@@ -1,5 +1,7 @@
 """Self-service subscriptions: subscribe with double opt-in, manage from any digest, unsubscribe in one click.
 
+- The manage page lists the reader's targets (redacted) and adds a chat bot or webhook by its URL (checked
+  by the channel registry, alerts.channels) or removes one; their own email target stays (unsubscribe).
 - POST /subscribe mails a signed link that expires in 48 hours (`tokens.SUBSCRIBE_MAX_AGE`) and subscribes
   nobody; following it shows a button, and only that POST subscribes (a link scanner that opens the link
   confirms nothing). The link carries what was asked (address, regions, metrics, frequency), so nothing is
@@ -152,21 +154,26 @@ def _unsubscribe_link(row: dict[str, Any], settings: Settings, secret: str) -> s
     return f"/unsubscribe/{token}"
 
 
-async def manage_form(request: Request) -> Response:
-    """A subscriber's preferences, behind the signed link of every digest."""
-    found = await signed_subscriber(request, "manage", tokens.MANAGE_MAX_AGE)
-    if isinstance(found, HTMLResponse):
-        return found
-    if found["unsubscribed_at"]:
-        return has_left(request, found, link="/subscribe", link_text="重新订阅 · Subscribe again")
-    return page(request, "manage.html", private=True, title="订阅设置 · Manage", subscriber=found,
-                frequencies=FREQUENCIES, form={"regions": " ".join(found["regions"]),
-                                               "metrics": " ".join(found["metrics"]), "frequency": found["frequency"]},
+async def _manage_page(request: Request, found: dict[str, Any], status: int = 200, *, form: dict[str, Any] | None = None,
+                       error: str | None = None, target_error: str | None = None) -> HTMLResponse:
+    """The manage page of a signed-in subscriber: preferences, targets, unsubscribe."""
+    if form is None:
+        form = {"regions": " ".join(found["regions"]), "metrics": " ".join(found["metrics"]),
+                "frequency": found["frequency"]}
+    targets = await read(request, selfservice.reader_targets, found["id"])
+    return page(request, "manage.html", status, private=True, title="订阅设置 · Manage", subscriber=found,
+                frequencies=FREQUENCIES, form=form, error=error, targets=targets, target_error=target_error,
+                base=_manage_base(request),
                 unsubscribe=_unsubscribe_link(found, request.app.state.settings, request.app.state.secret))
 
 
-async def manage_post(request: Request) -> Response:
-    """Save a subscriber's preferences (CSRF-checked, recorded)."""
+def _manage_base(request: Request) -> str:
+    return f"/manage/{request.path_params['token']}"
+
+
+async def _manage_write(request: Request) -> tuple[dict[str, Any], dict[str, str]] | HTMLResponse:
+    """(subscriber, form) of a POST to a manage link: its CSRF field checked, the subscriber still subscribed;
+    otherwise the page saying why not."""
     form = await form_of(request)
     if not csrf_ok(request, request.app.state.secret, str(form.get("csrf", ""))):
         return _forbidden(request)
@@ -176,12 +183,29 @@ async def manage_post(request: Request) -> Response:
     if found["unsubscribed_at"]:
         return message(request, 400, "已退订 · Unsubscribed", "此地址已退订，请重新订阅。 This address has "
                        "unsubscribed: subscribe again.", link="/subscribe", link_text="订阅 · Subscribe")
+    return found, form
+
+
+async def manage_form(request: Request) -> Response:
+    """A subscriber's preferences and targets, behind the signed link of every digest."""
+    found = await signed_subscriber(request, "manage", tokens.MANAGE_MAX_AGE)
+    if isinstance(found, HTMLResponse):
+        return found
+    if found["unsubscribed_at"]:
+        return has_left(request, found, link="/subscribe", link_text="重新订阅 · Subscribe again")
+    return await _manage_page(request, found)
+
+
+async def manage_post(request: Request) -> Response:
+    """Save a subscriber's preferences (CSRF-checked, recorded)."""
+    checked = await _manage_write(request)
+    if isinstance(checked, HTMLResponse):
+        return checked
+    found, form = checked
     try:
         wanted = read_preferences(form)
     except FormError as error:
-        return page(request, "manage.html", 400, private=True, title="订阅设置 · Manage", subscriber=found,
-                    frequencies=FREQUENCIES, form=form, error=str(error),
-                    unsubscribe=_unsubscribe_link(found, request.app.state.settings, request.app.state.secret))
+        return await _manage_page(request, found, 400, form=form, error=str(error))
     await read(request, selfservice.update_preferences, found["id"], found["email"], wanted["regions"],
                wanted["metrics"], wanted["frequency"], remote(request))
     return message(request, 200, "已保存 · Saved", f"{found['email']} 的订阅设置已更新。 "
@@ -189,9 +213,34 @@ async def manage_post(request: Request) -> Response:
                    link_text="返回设置 · Back to settings")
 
 
+async def target_post(request: Request) -> Response:
+    """Add a chat bot or webhook target by its URL (POST …/targets) or remove one (POST …/targets/ID/remove);
+    CSRF-checked, recorded; a URL that cannot be used, or a target that cannot be removed, says why."""
+    checked = await _manage_write(request)
+    if isinstance(checked, HTMLResponse):
+        return checked
+    found, form = checked
+    target = request.path_params.get("target")
+    try:
+        if target is None:
+            changed = await read(request, selfservice.add_target, found["id"], found["email"],
+                                 str(form.get("url", "")).strip(), remote(request))
+        else:
+            changed = await read(request, selfservice.remove_target, found["id"], found["email"], target,
+                                 remote(request))
+    except selfservice.TargetRefused as error:
+        return await _manage_page(request, found, 400, target_error=str(error))  # the URL not echoed: a token
+    shown = changed.shown
+    title, text = (("已添加 · Added", f"摘要也将发送到 {shown}。 Digests will also go to {shown}.") if target is None
+                   else ("已删除 · Removed", f"摘要不再发送到 {shown}。 Digests no longer go to {shown}."))
+    return message(request, 200, title, text, link=_manage_base(request), link_text="返回设置 · Back to settings")
+
+
 def routes() -> list[Route]:
     """The subscription routes."""
     return [Route("/subscribe", subscribe_form, methods=["GET"]), Route("/subscribe", subscribe_post, methods=["POST"]),
             Route("/subscribe/confirm/{token}", confirm_form, methods=["GET"]),
             Route("/subscribe/confirm/{token}", confirm_post, methods=["POST"]),
-            Route("/manage/{token}", manage_form, methods=["GET"]), Route("/manage/{token}", manage_post, methods=["POST"])]
+            Route("/manage/{token}", manage_form, methods=["GET"]), Route("/manage/{token}", manage_post, methods=["POST"]),
+            Route("/manage/{token}/targets", target_post, methods=["POST"]),
+            Route("/manage/{token}/targets/{target:int}/remove", target_post, methods=["POST"])]
