@@ -86,6 +86,9 @@ def decide_match(conn: Connection, change_id: int, accept: bool, remote: str,
     return decision
 
 
+MAX_TARGETS = 10  # per subscriber, their own address included: a manage link cannot fan digests out without end
+
+
 class TargetRefused(ValueError):
     """A target a reader may not add or remove on the web; the message says why, Chinese first."""
 
@@ -100,8 +103,8 @@ def reader_targets(conn: Connection, subscriber_id: int) -> list[subscribers.Tar
 def add_target(conn: Connection, subscriber_id: int, email: str, url: str, remote: str) -> subscribers.Target:
     """Add a chat bot or webhook target (its URL checked by the channel registry), recorded.
 
-    TargetRefused for a URL the registry cannot use, and for an email address: another address would get
-    digests it never asked for (no double opt-in on this path).
+    TargetRefused for a URL the registry cannot use, for an email address (another address would get
+    digests it never asked for: no double opt-in on this path), and beyond MAX_TARGETS.
     """
     from alerts import channels
 
@@ -112,6 +115,10 @@ def add_target(conn: Connection, subscriber_id: int, email: str, url: str, remot
     if channel == "email":
         raise TargetRefused("此处只能添加聊天机器人或网络钩子；邮箱请在订阅页订阅。 Only a chat bot or webhook "
                             "can be added here: subscribe another email address on the subscribe page.")
+    held = subscribers.targets(conn, subscriber_id)
+    if len(held) >= MAX_TARGETS and all(t.address != address for t in held):
+        conn.rollback()
+        raise TargetRefused(f"目标已达上限（{MAX_TARGETS}个）。 At most {MAX_TARGETS} targets: remove one first.")
     added = subscribers.add_target(conn, subscriber_id, channel, address, commit=False)
     record(conn, "target_added", email, subscriber_id, remote, target=added.id, channel=channel, shown=added.shown)
     conn.commit()

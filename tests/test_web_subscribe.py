@@ -167,3 +167,9 @@ def test_the_manage_page_lists_adds_and_removes_chat_and_webhook_targets(client,
         "SELECT action, detail FROM web_events ORDER BY id")]
     assert events == [("target_added", "wecom"), ("target_added", "webhook"), ("target_removed", "wecom")]
     assert "s3cr3t" not in str(db.execute("SELECT array_agg(detail::text) AS d FROM web_events").fetchone()["d"])
+    for n in range(8):  # up to ten targets in all
+        assert client.post(action, {"csrf": _csrf(form), "url": f"wecom://bot{n:04d}key"}).status == 200
+    full = client.post(action, {"csrf": _csrf(form), "url": "wecom://onetoomany"})
+    assert full.status == 400 and "At most 10 targets" in full.text
+    db.rollback()
+    assert len(subscribers.targets(db, row["id"])) == 10
