@@ -8,11 +8,14 @@ places to follow.
 
 from __future__ import annotations
 
+import ipaddress
+import socket
 from datetime import datetime
 from email.headerregistry import Address
 from email.message import EmailMessage
 from email.policy import SMTP
 from email.utils import format_datetime, make_msgid, parseaddr
+from urllib.parse import urlsplit
 
 from psycopg.types.json import Jsonb
 
@@ -100,6 +103,27 @@ def reader_targets(conn: Connection, subscriber_id: int) -> list[subscribers.Tar
     return found
 
 
+def _public_host(host: str) -> bool:
+    """Whether a reader-given webhook host is on the public internet (no loopback, private or link-local).
+
+    Anyone holding a digest's manage link can add a webhook, and our server then POSTs to it: a host of this
+    machine or its private network would let them reach services that trust it. A name is checked by what it
+    resolves to now; a name that does not resolve here is let through (it cannot be reached either).
+    """
+    host = host.strip("[]").lower()
+    if not host or host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
+        return False
+    try:
+        return ipaddress.ip_address(host).is_global
+    except ValueError:
+        pass
+    try:
+        resolved = {info[4][0] for info in socket.getaddrinfo(host, None)}
+    except OSError:
+        return True
+    return all(ipaddress.ip_address(str(address).split("%")[0]).is_global for address in resolved)
+
+
 def add_target(conn: Connection, subscriber_id: int, email: str, url: str, remote: str) -> subscribers.Target:
     """Add a chat bot or webhook target (its URL checked by the channel registry), recorded.
 
@@ -115,6 +139,9 @@ def add_target(conn: Connection, subscriber_id: int, email: str, url: str, remot
     if channel == "email":
         raise TargetRefused("此处只能添加聊天机器人或网络钩子；邮箱请在订阅页订阅。 Only a chat bot or webhook "
                             "can be added here: subscribe another email address on the subscribe page.")
+    if channel == "webhook" and not _public_host(urlsplit(address).hostname or ""):
+        raise TargetRefused("网络钩子须指向公网地址。 A webhook added here must point at a public host, not at "
+                            "this machine or a private network.")
     held = subscribers.targets(conn, subscriber_id)
     if len(held) >= MAX_TARGETS and all(t.address != address for t in held):
         conn.rollback()

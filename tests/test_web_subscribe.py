@@ -140,6 +140,10 @@ def test_the_manage_page_lists_adds_and_removes_chat_and_webhook_targets(client,
     assert bad.status == 400
     assert "needs a signing secret" in html.fromstring(bad.body).xpath("//p[@id='target-error']")[0].text_content()
     assert client.post(action, {"csrf": _csrf(form), "url": "someone@example.org"}).status == 400  # no opt-in
+    for inside in ("http://127.0.0.1:5432/#secret=s", "https://localhost/in#secret=s",
+                   "https://10.1.2.3/in#secret=s", "https://[::1]/in#secret=s", "https://169.254.169.254/#secret=s"):
+        refused = client.post(action, {"csrf": _csrf(form), "url": inside})  # our server would POST there
+        assert refused.status == 400 and "public host" in refused.text, inside
     db.rollback()
     assert len(subscribers.targets(db, row["id"])) == 1
     assert client.post(action, {"csrf": _csrf(form), "url": "wecom://abcdef123456"}).status == 200
