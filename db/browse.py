@@ -160,6 +160,7 @@ _CHANGES_BRANCH = f"""(
     LEFT JOIN indicator_observations b ON b.id = c.baseline_observation_id
     WHERE c.outcome = {{outcome}}
       AND (%(before)s::bigint IS NULL OR c.commit_seq < %(before)s)
+      AND (%(after)s::bigint IS NULL OR c.commit_seq > %(after)s)
       AND (%(since)s::date IS NULL OR o.published_at >= %(since)s::date::timestamptz)
       AND (%(region)s::text IS NULL OR o.region = %(region)s)
       AND (%(metric)s::text IS NULL OR strpos(o.metric, %(metric)s) > 0)
@@ -177,15 +178,15 @@ def _changes_query(count: int) -> sql.Composed:
 
 def changes(conn: Connection, outcomes: tuple[str, ...] = ("changed",), *, limit: int = 20,
             before: int | None = None, since: date | None = None, region: str | None = None,
-            metric: str | None = None) -> list[Change]:
+            metric: str | None = None, after: int | None = None) -> list[Change]:
     """Compared figures, the most recently compared first (commit order).
 
-    `before`: only those before this `seq` (a cursor); `since`: of articles published on or after this day
+    `before`: only those before this `seq` (a cursor); `after`: only those after this `seq`; `since`: of articles published on or after this day
     (in the session's time zone, as `cywatch diff --since`); `region` exact, `metric` contained (as subscribers' filters match).
     """
     chosen = {f"o{i}": outcome for i, outcome in enumerate(outcomes)}
     rows = conn.execute(_changes_query(len(outcomes)), chosen | {
-        "before": before, "since": since, "region": region, "metric": metric, "limit": limit}).fetchall()
+        "before": before, "after": after, "since": since, "region": region, "metric": metric, "limit": limit}).fetchall()
     return [Change(seq=r["seq"], outcome=r["outcome"], figure=_figure(r), delta=r["delta"],
                    delta_ratio=r["delta_ratio"], baseline_value=r["baseline_value"],
                    baseline_qualifier=r["baseline_qualifier"], baseline_period=r["baseline_period"],
@@ -296,3 +297,33 @@ def cycles(conn: Connection, limit: int = 14) -> list[Cycle]:
     return [Cycle(run_date=r["run_date"], status=r["status"], started_at=r["started_at"],
                   finished_at=r["finished_at"], attempts=r["attempts"], steps=r["steps"] or {}, detail=r["detail"])
             for r in conn.execute("SELECT * FROM runs ORDER BY run_date DESC LIMIT %s", [limit]).fetchall()]
+
+
+@dataclass(frozen=True, slots=True)
+class DigestDay:
+    """One day for which daily digests were sent, and what they covered in commit order: (after, upto]."""
+
+    period: date
+    after: int  # the change watermark of the day before's digests (0: the first day)
+    upto: int  # the highest change watermark of this day's sent digests
+    first_sent: datetime
+
+
+def digest_days(conn: Connection, *, limit: int = 7, before: date | None = None) -> list[DigestDay]:
+    """Days with sent daily digests, newest first; `before` is a cursor (the last day of the previous page).
+
+    Reads only periods, watermarks and times: nothing of a subscriber (address, preferences, links). Weekly
+    digests cover what the daily ones of their week did, so they are left out.
+    """
+    rows = conn.execute(
+        r"""WITH days AS (
+              SELECT period::date AS period, max(change_mark) AS upto, min(sent_at) AS first_sent
+              FROM digests WHERE state = 'sent' AND period ~ '^\d{4}-\d{2}-\d{2}$' GROUP BY period),
+            ranged AS (
+              SELECT period, upto, first_sent, coalesce(max(upto) OVER (
+                  ORDER BY period ROWS BETWEEN UNBOUNDED PRECEDING AND 1 PRECEDING), 0) AS after FROM days)
+        SELECT * FROM ranged WHERE (%(before)s::date IS NULL OR period < %(before)s)
+        ORDER BY period DESC LIMIT %(limit)s""",
+        {"before": before, "limit": limit}).fetchall()
+    return [DigestDay(period=r["period"], after=r["after"], upto=r["upto"], first_sent=r["first_sent"])
+            for r in rows]

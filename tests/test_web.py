@@ -17,7 +17,8 @@ from lxml import etree, html
 
 from db import diff
 from settings import Settings
-from tests.test_digest import CORRIDORS, seed
+from tests.mail import MailServer
+from tests.test_digest import CORRIDORS, add, digest, env, seed  # noqa: F401 (env: a fixture)
 from tests.webserver import Client, serving
 
 INDUSTRY = ("前7月重庆工业", "1—7月，全市规上工业增加值同比增长7.8%。")
@@ -327,3 +328,34 @@ def test_the_operator_accepts_a_possible_match_on_the_page_and_forms_need_login_
     finally:  # the accepted alias is in this process's lexicon now
         use_stored_entries(StoredEntries())
         lexicon.reload()
+
+
+def test_the_digest_archive_lists_each_day_sent_with_what_moved_and_no_subscriber(db, env, web_settings):  # noqa: F811
+    seed(db, CORRIDORS, HOSTILE)
+    diff.compute(db)
+    db.commit()
+    add(env, "reader@example.org", "--name", "王读者")
+    with serving(web_settings) as base:
+        client = Client(base)
+        assert "尚未发出摘要" in client.get("/digests").text  # before any digest
+        with MailServer() as smtp:
+            assert digest(env | {"SMTP_URL": smtp.url()}).returncode == 0
+        assert len(smtp.received) == 1
+        home = html.fromstring(client.get("/").body)
+        assert home.xpath("//main//a[@href='/digests']")  # linked from the home page
+        reply = client.get("/digests")
+        older = client.get("/digests?before=2024-08-12").text
+        bad = client.get("/digests?before=yesterday")
+    assert reply.status == 200 and "script-src" not in reply.headers["Content-Security-Policy"]
+    page = html.fromstring(reply.body)
+    [day] = page.xpath("//section[@class='day']")
+    assert day.get("id") == "d-2024-08-12" and day.xpath("h2/text()") == ["2024-08-12"]
+    moved = [" ".join(row.text_content().split()) for row in day.xpath("h3[@class='moved']/following-sibling::table[1]//tr")[1:]]
+    corridor = next(row for row in moved if "省际高速公路通道" in row)
+    assert "16条 上半年" in corridor and "18条 1—7月" in corridor and "+2条（+12.5%）" in corridor
+    assert day.xpath(".//td/b[text()='18条']")  # the sentence, its figure in bold
+    for text in (reply.text, older):
+        assert "reader@example.org" not in text and "王读者" not in text
+        assert "/digest/" not in text and "/unsubscribe/" not in text and "/manage" not in text
+    assert "<img" not in reply.text and "&lt;img src=x onerror=alert(1)&gt;" in reply.text
+    assert "尚未发出摘要" in older and bad.status == 400

@@ -46,6 +46,7 @@ def routes() -> list[Route]:
         Route("/indicator", pages.indicator, methods=["GET"]),
         Route("/indicator.csv", pages.indicator_csv, methods=["GET"]),
         Route("/article/{id:int}", pages.article, methods=["GET"]),
+        Route("/digests", pages.archive, methods=["GET"]),
         Route("/feeds/changes.atom", feeds.changes, methods=["GET"]),
         *api.routes(),
         *subscribe.routes(),

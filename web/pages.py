@@ -273,3 +273,34 @@ async def article(request: Request) -> Response:
                 segments=segments(found.body, found.figures), rows=table_rows(found.figures, zone),
                 published=f"{found.summary.published_at.astimezone(zone):%Y-%m-%d}",
                 urls={f.id: indicator_url(f.key) for f in found.figures})
+
+
+ARCHIVE_DAYS = 7  # days on one page of the archive
+ARCHIVE_FIGURES = 50  # moved (and new) figures shown per day
+
+
+async def archive(request: Request) -> Response:
+    """The digests sent, by day: what each day's digest reported as moved and new, for everyone to read.
+
+    The shared sections only (every figure in the range the day's digests covered): no subscriber's address,
+    preferences or links. A subscriber's own digest stays behind its signed link (/digest/TOKEN).
+    """
+    try:
+        before = query_day(request, "before")
+    except BadQuery as error:
+        return message(request, 400, "查询无效 · Bad query", str(error))
+
+    def gather(conn: Any) -> list[dict[str, Any]]:
+        found = []
+        for day in browse.digest_days(conn, limit=ARCHIVE_DAYS, before=before):
+            moved, new = (browse.changes(conn, (outcome,), after=day.after, before=day.upto + 1,
+                                         limit=ARCHIVE_FIGURES) for outcome in ("changed", "new"))
+            found.append({"day": day, "moved": moved, "new": new})
+        return found
+
+    found = await read(request, gather)
+    zone = _zone(request)
+    days = [{"period": f"{d['day'].period:%Y-%m-%d}", "moved": [change_view(c, zone) for c in d["moved"]],
+             "new": [change_view(c, zone) for c in d["new"]], "limit": ARCHIVE_FIGURES} for d in found]
+    older = f"/digests?before={days[-1]['period']}" if len(days) == ARCHIVE_DAYS else ""
+    return page(request, "digests.html", title="摘要存档 · Digest archive", days=days, older=older)
