@@ -17,6 +17,7 @@ from lxml import etree, html
 
 from db import diff
 from settings import Settings
+from tests.conftest import run_cli
 from tests.mail import MailServer
 from tests.test_digest import CORRIDORS, add, digest, env, seed  # noqa: F401 (env: a fixture)
 from tests.webserver import Client, serving
@@ -359,3 +360,23 @@ def test_the_digest_archive_lists_each_day_sent_with_what_moved_and_no_subscribe
         assert "/digest/" not in text and "/unsubscribe/" not in text and "/manage" not in text
     assert "<img" not in reply.text and "&lt;img src=x onerror=alert(1)&gt;" in reply.text
     assert "尚未发出摘要" in older and bad.status == 400
+
+
+def test_each_day_of_the_archive_shows_only_what_its_own_digests_covered(db, env, web_settings):  # noqa: F811
+    seed(db, CORRIDORS)
+    diff.compute(db)
+    db.commit()
+    add(env, "reader@example.org")
+    with MailServer() as smtp:
+        assert digest(env | {"SMTP_URL": smtp.url()}).returncode == 0
+        seed(db, INDUSTRY, with_baseline=False)
+        diff.compute(db)
+        db.commit()
+        assert run_cli("digest", "--date", "2024-08-13", env=env | {"SMTP_URL": smtp.url()}).returncode == 0
+    assert len(smtp.received) == 2
+    with serving(web_settings) as base:
+        page = html.fromstring(Client(base).get("/digests").body)
+    days = {d.get("id"): " ".join(d.text_content().split()) for d in page.xpath("//section[@class='day']")}
+    assert list(days) == ["d-2024-08-13", "d-2024-08-12"]  # newest first
+    assert "工业增加值" in days["d-2024-08-13"] and "省际高速公路通道" not in days["d-2024-08-13"]
+    assert "省际高速公路通道" in days["d-2024-08-12"] and "工业增加值" not in days["d-2024-08-12"]
