@@ -327,7 +327,9 @@ class _Walker:
         frame = _FRAME.match(self.text, block.start, block.end)  # 从主要产品产量看，…: the items' head noun
         if frame:
             state.frame_head = next((h for h in subj.HEADS if frame.group(1).endswith(h)), None)
-        target_list = _TARGET_LIST.search(self.text, block.start, block.end)
+        # every alternative of _TARGET_LIST contains 目标: a plain find skips the regex in most blocks
+        target_list = (_TARGET_LIST.search(self.text, block.start, block.end)
+                       if self.text.find("目标", block.start, block.end) >= 0 else None)
         for sentence in spans:
             if not QUANTITY_RE.search(self.text, sentence.start, sentence.end):
                 continue  # no number in it: nothing to extract, and nothing later clauses could inherit

@@ -45,6 +45,11 @@ def _unit_alternatives() -> str:
     return "|".join(parts)
 
 
+def _unit_starts() -> str:
+    """A character class of the units' first characters: the alternation is tried only where one can start."""
+    return "[" + "".join(re.escape(c) for c in sorted({unit[0] for unit in UNITS})) + "]"
+
+
 QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that cannot start a number
     rf"(?=[\d第前首榜百零〇一二两三四五六七八九十千万亿])(?:"
     rf"(?P<rank>(?P<rank_kind>第|前)(?P<rank_num>\d{{1,3}}|[一二两三四五六七八九十]{{1,3}})(?P<rank_unit>位|名|大)?"
@@ -53,7 +58,7 @@ QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that ca
     rf"|(?P<frac>(?P<frac_den>[二三四五六七八九十]{{1,3}})分之(?P<frac_num>[一二三四五六七八九十]{{1,3}})|一半"
     rf"|(?<![\d/.])(?P<slash_num>\d{{1,3}})/(?P<slash_den>\d{{1,4}})(?![\d/]))"
     rf"|(?P<num>{ARABIC}|{CHINESE})(?P<approx_before>余|多)?(?P<mag>{MAGNITUDE})?(?P<approx>余|多)?"
-    rf"(?P<unit>{_unit_alternatives()})"
+    rf"(?={_unit_starts()})(?P<unit>{_unit_alternatives()})"
     rf"|(?P<bare>{ARABIC})(?=\s*[、和与及]\s*(?:{ARABIC}))"
     rf"|(?P<implied>{ARABIC})(?P<implied_mag>万|亿)(?![\d万亿]))"
 )
