@@ -220,3 +220,44 @@ def test_lexicon_export_writes_the_decisions_into_the_data_file(db, cli_env, tmp
         assert lexicon.fingerprint() == with_entries
     finally:
         lexicon.DATA = data_before
+
+
+def previous_of(conn, article_id: int) -> int | None:
+    """The previous figure (observation id) of the platform figure of an article, as its comparison says."""
+    row = conn.execute("SELECT c.previous_observation_id AS previous FROM indicator_changes c "
+                       "JOIN indicator_observations o ON o.id = c.observation_id "
+                       "WHERE o.article_id = %s AND o.metric LIKE '毗邻地区%%平台'", [article_id]).fetchone()
+    return row["previous"]
+
+
+def platform_of(conn, article_id: int) -> int:
+    """The platform figure (observation id) of an article."""
+    return conn.execute("SELECT id FROM indicator_observations WHERE article_id = %s AND metric LIKE '毗邻地区%%平台'",
+                        [article_id]).fetchone()["id"]
+
+
+def test_an_accepted_alias_becomes_the_previous_figure_of_later_figures_of_its_new_name(db, settings):
+    baseline_loading.load(db, baseline.bundled())
+    older = store(db, "川渝功能平台起步", FUNCTIONAL, day=8)  # the old name: a possible match only
+    named = store(db, "川渝合作平台增加", "截至8月初，川渝两地共建毗邻地区合作平台13个。", day=9)
+    latest = store(db, "川渝合作平台再增加", "截至8月中，川渝两地共建毗邻地区合作平台14个。", day=10)
+    subscribers.add(db, "analyst@example.org")
+    db.commit()
+    first = digest_text(db, settings, "2024-08-12")
+    assert first is not None and "13个" in first and "14个" in first
+    assert previous_of(db, named) is None  # nothing of its name came before
+    assert previous_of(db, latest) == platform_of(db, named)
+
+    match = {m.metric: m for m in review.list_possible_matches(db)}["毗邻地区功能平台"]
+    decided = review.decide(db, match.change_id, accept=True, decided_by="test")
+    db.commit()
+    assert decided.rekeyed == 1
+    assert previous_of(db, named) == platform_of(db, older)  # the re-keyed figure came first
+    assert previous_of(db, latest) == platform_of(db, named)  # and the one after it stays so
+    assert previous_of(db, older) is None
+
+    second = digest_text(db, settings, "2024-08-13")
+    assert second is not None
+    assert second.count("更正 correction") == 1 and "→ 12个" in second  # the older figure, once, corrected
+    assert "13个" not in second and "14个" not in second  # reported before: not again
+    assert digest_text(db, settings, "2024-08-14") is None
