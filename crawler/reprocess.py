@@ -84,17 +84,19 @@ def reprocess(conn: Connection, *, since: date | None = None, source: str | None
             break
         with conn.transaction():
             touched: list[int] = []
+            left: dict[int, store.Key] = {}  # re-keyed figures: the key each had before
             for article in articles:
                 published = article.published_at.astimezone(SITES_TIMEZONE).date()
                 figures = figures_of(article.body, _body_start(article.body), published, article.source,
                                      _layouts(article.metadata))
                 replaced = store.replace_observations(conn, article.id, figures, stamp)
                 touched += replaced.touched
+                left |= replaced.left
                 progress.figures += len(replaced.kept) + len(replaced.added)
                 progress.added += len(replaced.added)
                 progress.removed += replaced.removed
                 progress.rekeyed += replaced.rekeyed
-            progress.revised += store.recompute(conn, touched, baseline, options).revised
+            progress.revised += store.recompute(conn, touched, baseline, options, left).revised
         conn.commit()
         progress.done += len(articles)
         after = articles[-1].id

@@ -13,11 +13,11 @@ comparison changed, which is reported once, as a correction.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 from crawler.extract import Indicator
 from crawler.extract.identity import DEFAULT_OPTIONS, MatchOptions
@@ -79,6 +79,16 @@ def articles(conn: Connection, *, since: date | None = None, source: str | None 
     return [StoredArticle(**row) for row in rows]
 
 
+class Key(NamedTuple):
+    """What the diff compares a figure by (db.diff): its history is the figures of the same key."""
+
+    metric: str
+    region: str
+    kind: str
+    unit: str
+    status: str
+
+
 @dataclass(frozen=True, slots=True)
 class Replaced:
     """What replacing an article's observations did, by observation id."""
@@ -88,6 +98,7 @@ class Replaced:
     removed: int
     rekeyed: int  # kept figures whose metric, region, kind, unit or status changed
     orphans: list[int] = field(default_factory=list)  # figures elsewhere whose previous figure was removed
+    left: dict[int, Key] = field(default_factory=dict)  # re-keyed kept figures: the key each had before
 
     @property
     def touched(self) -> list[int]:
@@ -123,8 +134,8 @@ def replace_observations(conn: Connection, article_id: int, indicators: Iterable
                 "WHERE previous_observation_id = ANY(%s) RETURNING observation_id", [removed])]
             conn.execute("DELETE FROM indicator_observations WHERE id = ANY(%s)", [removed])
         by_id = {r["id"]: r for r in old}
-        rekeyed = sum(1 for old_id, ind in kept.items()
-                      if tuple(by_id[old_id][k] for k in _KEY) != tuple(getattr(ind, k) for k in _KEY))
+        left = {old_id: Key(*(by_id[old_id][k] for k in _KEY)) for old_id, ind in kept.items()
+                if tuple(by_id[old_id][k] for k in _KEY) != tuple(getattr(ind, k) for k in _KEY)}
         with conn.cursor() as cursor:
             # two steps, so that figures trading names within the article never meet the unique key halfway
             cursor.executemany("UPDATE indicator_observations SET metric = E'\\x01' || id WHERE id = %s",
@@ -135,8 +146,8 @@ def replace_observations(conn: Connection, article_id: int, indicators: Iterable
         added = [r["id"] for r in conn.execute(
             "SELECT id FROM indicator_observations WHERE article_id = %s AND NOT id = ANY(%s) ORDER BY id",
             [article_id, list(kept)])]
-    return Replaced(kept=sorted(kept), added=added, removed=len(removed), rekeyed=rekeyed,
-                    orphans=[o for o in orphans if o not in removed])
+    return Replaced(kept=sorted(kept), added=added, removed=len(removed), rekeyed=len(left),
+                    orphans=[o for o in orphans if o not in removed], left=left)
 
 
 _UPDATE = """
@@ -220,23 +231,61 @@ def _revision(row: dict[str, Any]) -> str:
                       ensure_ascii=False)
 
 
+# The later history of the keys touched: every figure of a touched figure's key (now, or before a re-key:
+# `left`) published at or after the earliest touched figure of that key. A figure re-keyed, added or moved
+# into a key's history may be the previous figure of any of them now, and no longer that of its old key's.
+_LATER_HISTORY = """
+WITH touched AS (
+    SELECT o.metric, o.region, o.kind, o.unit, o.status, o.published_at
+    FROM indicator_observations o WHERE o.id = ANY(%(ids)s)
+    UNION ALL
+    SELECT l.metric, l.region, l.kind, l.unit, l.status, o.published_at
+    FROM unnest(%(left_ids)s::bigint[], %(metrics)s::text[], %(regions)s::text[], %(kinds)s::text[],
+                %(units)s::text[], %(statuses)s::text[]) AS l(id, metric, region, kind, unit, status)
+    JOIN indicator_observations o ON o.id = l.id
+),
+starts AS (
+    SELECT metric, region, kind, unit, status, min(published_at) AS from_at FROM touched
+    GROUP BY metric, region, kind, unit, status
+)
+SELECT e.id FROM starts s
+JOIN indicator_observations e ON (e.metric, e.region, e.kind, e.unit, e.status)
+                               = (s.metric, s.region, s.kind, s.unit, s.status)
+WHERE e.published_at >= s.from_at
+"""
+
+
+def later_history(conn: Connection, observation_ids: Sequence[int], left: Mapping[int, Key]) -> list[int]:
+    """The figures whose previous figure may have changed when these figures were stored, moved or re-keyed
+    (`left`: the key a re-keyed figure had before): every figure of their keys, old and new, published at
+    or after the earliest of them in that key (themselves included)."""
+    keys = list(left.items())
+    return [r["id"] for r in conn.execute(_LATER_HISTORY, {
+        "ids": list(observation_ids), "left_ids": [i for i, _ in keys],
+        "metrics": [k.metric for _, k in keys], "regions": [k.region for _, k in keys],
+        "kinds": [k.kind for _, k in keys], "units": [k.unit for _, k in keys],
+        "statuses": [k.status for _, k in keys]})]
+
+
 def recompute(conn: Connection, observation_ids: Iterable[int], baseline: str = DEFAULT_NAME,
-              options: MatchOptions = DEFAULT_OPTIONS) -> Recomputed:
-    """Compare these figures again (and those whose previous figure is one of them), in one transaction.
+              options: MatchOptions = DEFAULT_OPTIONS, left: Mapping[int, Key] | None = None) -> Recomputed:
+    """Compare these figures again (and those whose previous figure is one of them, or may now be: the
+    later history of their keys, old and new, `later_history`), in one transaction.
 
     Each comparison is made anew against the current baseline (db.diff.compute). A figure compared before
     keeps the number of its first comparison; when the new comparison says something else than the old
     one (another baseline figure, outcome, period relation), it is marked revised, with the old one kept
     for the digest's correction line. NoBaseline (db.diff) when there is no baseline.
     """
-    ids = sorted(set(observation_ids))
+    left = dict(left or {})
+    ids = sorted(set(observation_ids) | set(left))
     result = Recomputed()
     if not ids:
         return result
     with conn.transaction():
         dependents = [r["observation_id"] for r in conn.execute(
             "SELECT observation_id FROM indicator_changes WHERE previous_observation_id = ANY(%s)", [ids])]
-        scope = sorted(set(ids) | set(dependents))
+        scope = sorted(set(ids) | set(dependents) | set(later_history(conn, ids, left)))
         before = {r["observation_id"]: r for r in conn.execute(_SIGNATURE, [scope]).fetchall()}
         conn.execute("DELETE FROM indicator_changes WHERE observation_id = ANY(%s)", [scope])
         result.compared = diff.compute(conn, baseline, options)

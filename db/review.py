@@ -22,7 +22,7 @@ from crawler.extract.identity import DEFAULT_OPTIONS, MatchOptions
 from db import lexicon_store
 from db.baseline import DEFAULT_NAME
 from db.connection import Connection
-from db.reprocess import Recomputed, recompute
+from db.reprocess import Key, Recomputed, recompute
 
 
 class ReviewError(LookupError):
@@ -100,7 +100,7 @@ WHERE o.metric = %(alias)s
   AND NOT EXISTS (SELECT 1 FROM indicator_observations t WHERE t.article_id = o.article_id
                   AND t.start_offset = o.start_offset AND t.metric = %(canonical)s AND t.region = o.region
                   AND t.kind = o.kind)
-RETURNING o.id
+RETURNING o.id, o.region, o.kind, o.unit, o.status
 """
 _ACROSS = """
 SELECT c.observation_id FROM indicator_changes c
@@ -133,13 +133,15 @@ def decide(conn: Connection, change_id: int, accept: bool, *, decided_by: str | 
              accept, decided_by, note]).fetchone()
         assert decision is not None
         touched: list[int] = []
+        left: dict[int, Key] = {}  # re-keyed figures: the key each had before
         rekeyed = 0
         if match.metric != match.candidate_metric:
             kind = "alias" if accept else "distinct"
             lexicon_store.add(conn, kind, match.metric, match.candidate_metric, decision["id"])
             if accept:
-                touched = [r["id"] for r in conn.execute(
-                    _REKEY, {"canonical": match.candidate_metric, "alias": match.metric})]
+                left = {r["id"]: Key(match.metric, r["region"], r["kind"], r["unit"], r["status"])
+                        for r in conn.execute(_REKEY, {"canonical": match.candidate_metric, "alias": match.metric})}
+                touched = sorted(left)
                 rekeyed = len(touched)
             else:
                 touched = [r["observation_id"] for r in conn.execute(
@@ -148,5 +150,5 @@ def decide(conn: Connection, change_id: int, accept: bool, *, decided_by: str | 
         if accept and not touched:  # the same name already (a region or kind the matcher was unsure of)
             touched = [r["observation_id"] for r in conn.execute(
                 "SELECT observation_id FROM indicator_changes WHERE id = %s", [change_id])]
-        recomputed = recompute(conn, touched, baseline, options)
+        recomputed = recompute(conn, touched, baseline, options, left)
     return Decision(decision["id"], accept, match.metric, match.candidate_metric, rekeyed, recomputed)

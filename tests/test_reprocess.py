@@ -40,15 +40,15 @@ def _lexicon_as_shipped():
     lexicon.reload()
 
 
-def store(conn, title: str, body: str, day: int = 10) -> int:
+def store(conn, title: str, body: str, day: int = 10, source: str = "cqrb") -> int:
     """An article stored as the crawl's pipeline stores it."""
     published = datetime.combine(date(2024, 8, day), clock(9), SITES_TIMEZONE)
     text = f"{title}\n\n{body}"
     number = int(hashlib.sha1(title.encode()).hexdigest()[:6], 16)
     stored = store_article(conn, Article(
-        source="cqrb", canonical_url=f"https://epaper.cqrb.cn/cqrb/2024-08/{day:02d}/001/content_rb_{number}.htm",
+        source=source, canonical_url=f"https://epaper.cqrb.cn/cqrb/2024-08/{day:02d}/001/content_rb_{number}.htm",
         title=title, published_at=published, body=text, relevant=True, relevance=Decimal(5)),
-        figures_of(text, len(title) + 2, published.date(), "cqrb", []))
+        figures_of(text, len(title) + 2, published.date(), source, []))
     conn.commit()
     return stored.article_id
 
@@ -260,4 +260,28 @@ def test_an_accepted_alias_becomes_the_previous_figure_of_later_figures_of_its_n
     assert second is not None
     assert second.count("更正 correction") == 1 and "→ 12个" in second  # the older figure, once, corrected
     assert "13个" not in second and "14个" not in second  # reported before: not again
+    assert digest_text(db, settings, "2024-08-14") is None
+
+
+def test_a_figure_reprocessed_into_a_key_becomes_the_previous_figure_of_its_later_figures(
+        db, settings, monkeypatch, tmp_path):
+    baseline_loading.load(db, baseline.bundled())
+    older = store(db, "川渝协作平台起步", PLATFORMS, day=8, source="sc_gov")  # 协作平台 as the lexicon names it now
+    named = store(db, "川渝合作平台增加", "截至8月初，川渝两地共建毗邻地区合作平台13个。", day=9)
+    latest = store(db, "川渝合作平台再增加", "截至8月中，川渝两地共建毗邻地区合作平台14个。", day=10)
+    subscribers.add(db, "analyst@example.org")
+    db.commit()
+    assert digest_text(db, settings, "2024-08-12") is not None
+    assert previous_of(db, named) is None
+
+    edit_lexicon(monkeypatch, tmp_path, ("协作平台", "毗邻地区合作平台"))
+    done = reprocess(db, source="sc_gov")  # only the older article is read again
+    assert (done.done, done.rekeyed) == (1, 1)
+    assert previous_of(db, named) == platform_of(db, older)
+    assert previous_of(db, latest) == platform_of(db, named)
+
+    second = digest_text(db, settings, "2024-08-13")
+    assert second is not None
+    assert second.count("更正 correction") == 1 and "→ 12个" in second
+    assert "13个" not in second and "14个" not in second
     assert digest_text(db, settings, "2024-08-14") is None
