@@ -22,7 +22,8 @@ from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
 
-from db.connection import Connection, Row
+from db.connection import Connection
+from db.diff import ChangeRow
 
 RATE_KINDS = ("growth", "share")
 
@@ -115,7 +116,7 @@ def edit(current: Conditions, *, min_change: str | None = None, flip: bool | Non
                       new_high=base.new_high if new_high is None else new_high)
 
 
-def _change_size(row: Row) -> Decimal | None:
+def _change_size(row: ChangeRow) -> Decimal | None:
     """How much a changed figure moved, in the unit `min_change` speaks (pp, per cent, places)."""
     if row["delta"] is None:
         return None
@@ -126,19 +127,19 @@ def _change_size(row: Row) -> Decimal | None:
     return abs(Decimal(row["delta_ratio"])) * 100
 
 
-def _flipped(row: Row) -> bool:
+def _flipped(row: ChangeRow) -> bool:
     old, new = row["baseline_value"], row["value"]
     return row["kind"] == "growth" and old is not None and new is not None and (old > 0 > new or old < 0 < new)
 
 
-def _crossed(row: Row, thresholds: Iterable[Threshold]) -> bool:
+def _crossed(row: ChangeRow, thresholds: Iterable[Threshold]) -> bool:
     old, new = row["baseline_value"], row["value"]
     if old is None or new is None:
         return False
     return any(t.metric in row["metric"] and (old < t.value <= new or old > t.value >= new) for t in thresholds)
 
 
-def earlier_highs(conn: Connection, rows: list[Row]) -> dict[int, Decimal | None]:
+def earlier_highs(conn: Connection, rows: list[ChangeRow]) -> dict[int, Decimal | None]:
     """For each figure, the highest earlier figure of its series (None: it is the first)."""
     ids = [r["observation_id"] for r in rows]
     if not ids:
@@ -154,7 +155,7 @@ def earlier_highs(conn: Connection, rows: list[Row]) -> dict[int, Decimal | None
     return {r["id"]: r["high"] for r in found}
 
 
-def reasons(conditions: Conditions, row: Row, high: Decimal | None) -> list[str]:
+def reasons(conditions: Conditions, row: ChangeRow, high: Decimal | None) -> list[str]:
     """Which of the conditions a changed figure meets (empty: none)."""
     met = []
     size = _change_size(row)
@@ -169,7 +170,7 @@ def reasons(conditions: Conditions, row: Row, high: Decimal | None) -> list[str]
     return met
 
 
-def select(conn: Connection, conditions: Conditions, rows: list[Row]) -> list[Row]:
+def select(conn: Connection, conditions: Conditions, rows: list[ChangeRow]) -> list[ChangeRow]:
     """The changed figures among `rows` that meet at least one condition."""
     changed = [r for r in rows if r["outcome"] == "changed"]
     highs = earlier_highs(conn, changed) if conditions.new_high else {}

@@ -31,6 +31,7 @@ from crawler.extract.periods import reader_period
 from db import diff, periods
 from db.commit_order import Marks
 from db.connection import Connection, Row
+from db.diff import ChangeRow
 from settings import Settings
 
 HEALTH_THRESHOLD = 2  # runs in a row that found nothing, failed or were blocked
@@ -117,13 +118,13 @@ class Content:
                 "health": len(self.health), "confirmed": self.confirmed}
 
 
-def _delta(row: Row) -> str | None:
+def _delta(row: ChangeRow) -> str | None:
     if row["delta"] is None or row["outcome"] != "changed":
         return None
     return format_change(row["delta"], row["unit"], row["kind"], row["delta_ratio"])
 
 
-def _direction(row: Row) -> str:
+def _direction(row: ChangeRow) -> str:
     """Which way a changed figure went for a reader: up, down; a rank going from 5 to 3 went up."""
     if row["outcome"] != "changed" or not row["delta"]:
         return ""
@@ -141,16 +142,17 @@ def _link(url: str, sentence: str, surface: str) -> str:
     return f"{url}#:~:text={fragment}"
 
 
-def _item(row: Row, zone: tzinfo) -> Item:
+def _item(row: ChangeRow, zone: tzinfo) -> Item:
     sentence, surface = row["sentence"], row["surface"]
     at = sentence.find(surface)
     before, after = (sentence[:at], sentence[at + len(surface):]) if at >= 0 else (sentence, "")
     published = row["published_at"].astimezone(zone).date()
     target = row["status"] == "target"
     old, old_period, old_published = None, "", ""
-    if row["baseline_value"] is not None:
-        old = display_value(row["baseline_value"], row["baseline_unit"], row["kind"], row["baseline_qualifier"])
-        baseline_day = row["baseline_published_at"].astimezone(zone).date()
+    baseline_unit, baseline_at = row["baseline_unit"], row["baseline_published_at"]  # null together, or not at all
+    if row["baseline_value"] is not None and baseline_unit is not None and baseline_at is not None:
+        old = display_value(row["baseline_value"], baseline_unit, row["kind"], row["baseline_qualifier"])
+        baseline_day = baseline_at.astimezone(zone).date()
         old_period = reader_period(row["baseline_period"], baseline_day, target=target)
         old_published = f"{baseline_day:%Y-%m-%d}"
     delta, direction = _delta(row), _direction(row)
@@ -175,7 +177,7 @@ def _item(row: Row, zone: tzinfo) -> Item:
         source=row["source_name"], published=f"{published:%Y-%m-%d}")
 
 
-def _dedupe(rows: list[Row], zone: tzinfo, mark: int = 0) -> list[Item]:
+def _dedupe(rows: list[ChangeRow], zone: tzinfo, mark: int = 0) -> list[Item]:
     """The same figure stated in several articles is one item ("also in N more")."""
     seen: dict[tuple[object, ...], Item] = {}
     for row in rows:
@@ -189,18 +191,18 @@ def _dedupe(rows: list[Row], zone: tzinfo, mark: int = 0) -> list[Item]:
     return list(seen.values())
 
 
-def _first_seq(row: Row) -> int:
+def _first_seq(row: ChangeRow) -> int:
     return int(row.get("first_seq") or row.get("commit_seq") or 0)
 
 
-def _unseen(row: Row, mark: int) -> bool:
+def _unseen(row: ChangeRow, mark: int) -> bool:
     """Whether a comparison is news to a digest whose last one covered commit number `mark`: compared first
     after it, or revised after it (db/reprocess.py). A figure re-keyed or compared again, to the same effect,
     is not reported twice."""
     return _first_seq(row) > mark or int(row.get("revised_seq") or 0) > mark
 
 
-def _correction(row: Row) -> str:
+def _correction(row: ChangeRow) -> str:
     """What a revised comparison said before, as the digest's correction line."""
     before = row.get("revision") or {}
     outcome = before.get("outcome")

@@ -15,11 +15,12 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import Decimal
+from typing import Any, TypedDict, cast
 
 from crawler.extract.identity import DEFAULT_OPTIONS, Match, MatchOptions, best_match, could_match
 from db import lexicon_store
 from db.baseline import DEFAULT_NAME
-from db.connection import Connection, Row
+from db.connection import Connection
 
 # What has not been compared yet: the listed figures (diff_uncompared, kept by triggers: migration 0050)
 # that pass the tests, settled in a temporary table before anything is inserted: read while the insert
@@ -301,6 +302,52 @@ class _Figure:
     id: int = 0
 
 
+class ChangeRow(TypedDict):
+    """A row of `changes`: one compared figure, its comparison, its baseline figure (None's when it met none)
+    and its article."""
+
+    change_id: int
+    outcome: str
+    period_relation: str | None
+    restated: bool
+    delta: Decimal | None
+    delta_ratio: Decimal | None
+    previous_delta: Decimal | None
+    match: str
+    match_score: Decimal | None
+    match_reason: str | None
+    commit_seq: int
+    first_seq: int | None
+    revised_seq: int | None
+    revision: dict[str, Any] | None
+    observation_id: int
+    metric: str
+    region: str
+    kind: str
+    period: str | None
+    value: Decimal
+    unit: str
+    qualifier: str | None
+    status: str
+    surface: str
+    sentence: str
+    baseline_value: Decimal | None
+    baseline_unit: str | None
+    baseline_qualifier: str | None
+    baseline_period: str | None
+    baseline_surface: str | None
+    baseline_published_at: datetime | None
+    baseline_sentence: str | None
+    baseline_metric: str | None
+    article_id: int
+    title: str
+    canonical_url: str
+    source: str
+    source_name: str
+    published_at: datetime
+    fetched_at: datetime
+
+
 _CHANGES = """
 SELECT c.id AS change_id, c.outcome, c.period_relation, c.restated, c.delta, c.delta_ratio, c.previous_delta,
        c.match, c.match_score, c.match_reason, c.commit_seq, c.first_seq, c.revised_seq, c.revision,
@@ -331,7 +378,7 @@ ORDER BY CASE c.outcome WHEN 'changed' THEN 0 WHEN 'new' THEN 1 ELSE 2 END, o.me
 
 def changes(conn: Connection, *, since: date | None = None, after_change: int = 0,
             upto_change: int | None = None, fetched_before: datetime | None = None, regions: list[str] | None = None,
-            metrics: list[str] | None = None) -> list[Row]:
+            metrics: list[str] | None = None) -> list[ChangeRow]:
     """Compared figures with their baseline and article: changed first, then new, then confirmed.
 
     `since` keeps figures of articles published on or after that day (from its midnight in the session's
@@ -339,6 +386,7 @@ def changes(conn: Connection, *, since: date | None = None, after_change: int = 
     db.commit_order: never ids, which are not) and `fetched_before` bound a digest; `regions` and `metrics`
     are a subscriber's filters (a metric filter matches every metric that contains it).
     """
-    return conn.execute(_CHANGES, {"since": since, "after": after_change, "upto": upto_change,
+    rows = conn.execute(_CHANGES, {"since": since, "after": after_change, "upto": upto_change,
                                    "before": fetched_before,
                                    "regions": regions or [], "metrics": metrics or []}).fetchall()
+    return cast(list[ChangeRow], rows)

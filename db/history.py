@@ -7,9 +7,34 @@ each with the step from the one before it. Re-published copies are left out, as 
 from __future__ import annotations
 
 import difflib
+from datetime import datetime
 from decimal import Decimal
+from typing import TypedDict, cast
 
-from db.connection import Connection, Row
+from db.connection import Connection
+
+
+class SeriesRow(TypedDict):
+    """A row of `series`: one observation with its article, and its step from the one before in its series."""
+
+    metric: str
+    region: str
+    kind: str
+    status: str
+    unit: str
+    period: str | None
+    value: Decimal
+    qualifier: str | None
+    surface: str
+    sentence: str
+    published_at: datetime
+    title: str
+    canonical_url: str
+    source: str
+    source_name: str
+    baseline: bool
+    step: Decimal | None
+
 
 _SERIES = """
 SELECT o.metric, o.region, o.kind, o.status, o.unit, o.period, o.value, o.qualifier, o.surface, o.sentence,
@@ -27,7 +52,7 @@ ORDER BY o.metric, o.region, o.kind, o.status, o.unit, a.published_at, o.id
 
 
 def series(conn: Connection, metric: str, *, region: str | None = None,
-           kind: str | None = None) -> list[Row]:
+           kind: str | None = None) -> list[SeriesRow]:
     """Observations of every metric containing `metric` (as subscribers' filters match), oldest first per series.
 
     Each row gets `step`: its value minus the one before it in the same series (metric, region, kind, status,
@@ -39,7 +64,7 @@ def series(conn: Connection, metric: str, *, region: str | None = None,
         key = (row["metric"], row["region"], row["kind"], row["status"], row["unit"])
         row["step"] = row["value"] - previous[key] if key in previous else None
         previous[key] = row["value"]
-    return rows
+    return cast(list[SeriesRow], rows)
 
 
 def metrics_like(conn: Connection, text: str, limit: int = 8) -> list[str]:

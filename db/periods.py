@@ -21,10 +21,13 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import date, datetime
-from typing import Any, Literal
+from typing import TYPE_CHECKING, Any, Literal
 
 from db.articles import period_bounds
 from settings import SITES_TIMEZONE
+
+if TYPE_CHECKING:
+    from db.diff import ChangeRow
 
 Shape = Literal["ytd", "single", "year", "stock", "unknown"]
 Relation = Literal["same", "later", "earlier", "year_on_year", "unknown"]
@@ -119,7 +122,7 @@ def _day(moment: datetime | None) -> date:
     return (moment or datetime.now(SITES_TIMEZONE)).astimezone(SITES_TIMEZONE).date()
 
 
-def of_change(row: dict[str, Any]) -> Comparison | None:
+def of_change(row: ChangeRow) -> Comparison | None:
     """The comparison of a row of `db.diff.changes` (None: it met no baseline figure)."""
     if row.get("baseline_value") is None:
         return None
@@ -150,7 +153,7 @@ def _value(value: Any, unit: str, kind: str, qualifier: str | None) -> str:
     return "" if value is None else display_value(value, unit, kind, qualifier)
 
 
-def baseline_cell(row: dict[str, Any]) -> str:
+def baseline_cell(row: ChangeRow) -> str:
     """`cywatch diff`'s baseline column: the baseline's value with its period and date (16条 上半年 2024-06-22)."""
     from crawler.extract.periods import reader_period
 
@@ -162,7 +165,7 @@ def baseline_cell(row: dict[str, Any]) -> str:
     return f"{shown} ({period} {day:%Y-%m-%d})"
 
 
-def delta_cell(row: dict[str, Any]) -> str:
+def delta_cell(row: ChangeRow) -> str:
     """`cywatch diff`'s delta column: the change, or the months a later total adds (no change, then)."""
     from crawler.extract.numbers import format_change
 
@@ -175,7 +178,7 @@ def delta_cell(row: dict[str, Any]) -> str:
     return format_change(row["delta"], row["unit"], row["kind"], row["delta_ratio"])
 
 
-def outcome_cell(row: dict[str, Any]) -> str:
+def outcome_cell(row: ChangeRow) -> str:
     """`cywatch diff`'s outcome column: the outcome, the kind of figure and how its period compares."""
     comparison = of_change(row)
     restated = comparison.restated if comparison else row["restated"]
@@ -186,7 +189,7 @@ def outcome_cell(row: dict[str, Any]) -> str:
     return str(row["outcome"]) + note + (f" {kind}" if kind else "")
 
 
-def json_fields(row: dict[str, Any]) -> dict[str, object]:
+def json_fields(row: ChangeRow) -> dict[str, object]:
     """What `cywatch diff --json` adds to a comparison: how the periods compare."""
     comparison = of_change(row)
     if comparison is None:

@@ -57,7 +57,8 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
         rows = diff.changes(conn, since=args.since)
     if args.format == "json":
         for row in rows:
-            print(to_json_line({k: row[k] for k in DIFF_JSON_KEYS} | periods.json_fields(row)))
+            fields: dict[str, object] = dict(row)
+            print(to_json_line({k: fields[k] for k in DIFF_JSON_KEYS} | periods.json_fields(row)))
         return 0
     if compared:
         say(f"compared {compared} new figure(s) with the baseline")
@@ -103,7 +104,8 @@ def cmd_history(args: argparse.Namespace, settings: Settings) -> int:
         return 1
     if args.format == "json":
         for row in rows:
-            print(to_json_line({k: row[k] for k in HISTORY_FIELDS}))
+            fields: dict[str, object] = dict(row)
+            print(to_json_line({k: fields[k] for k in HISTORY_FIELDS}))
     elif args.format == "csv":
         write_csv(sys.stdout, HISTORY_FIELDS, rows)
     else:
