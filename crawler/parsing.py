@@ -77,44 +77,44 @@ _LEAD_SPACE = re.compile(r"^[ \t\r\n]*([\u3000\xa0][\s\u3000\xa0]*)")
 
 
 def table_rows(table: Selector) -> tuple[list[list[str]], int | None, list[tuple[int, int, int, int]]]:
-    """A <table> as a grid of cell texts (a slot a span covers is ''), its header row count, its spans.
+    """A <table> as its rows of cell texts, its header row count, its spans.
+
+    A cell a rowspan or colspan widens is written once, on its first row, as a browser shows it (a row under
+    a rowspan has fewer cells; `spans` says which slots they cover). An empty <td> stays an empty cell.
 
     A cell's text is cleaned; its explicit indentation (leading &nbsp; or 　, which HTML does not collapse)
     becomes as many U+3000, so that sub-rows stay recognisable. Header rows: those of <thead>, else the
     leading rows made of <th> only; None when the table marks none.
     """
-    grid: dict[tuple[int, int], str] = {}
+    taken: set[tuple[int, int]] = set()  # slots of the grid a cell fills or covers
+    printed: list[list[str]] = []
     spans: list[tuple[int, int, int, int]] = []
     header_rows = 0
     header_done = False
-    rows = table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")
-    for r, tr in enumerate(rows):
+    for r, tr in enumerate(table.xpath("./tr | ./thead/tr | ./tbody/tr | ./tfoot/tr")):
         cells = tr.xpath("./td | ./th")
         in_head = tr.root.getparent().tag == "thead" or (bool(cells) and all(c.root.tag == "th" for c in cells))
         if in_head and not header_done:
             header_rows = r + 1
         else:
             header_done = True
+        printed.append([])
         c = 0
         for cell in cells:
-            while (r, c) in grid:
+            while (r, c) in taken:
                 c += 1
             raw = "".join(cell.css("::text").getall())
             lead = _LEAD_SPACE.match(raw)
             text = clean(raw)
             if lead and text:
                 text = INDENT * len(re.sub(r"[^\u3000\xa0]", "", lead.group(1))) + text
+            printed[-1].append(text)
             rowspan, colspan = (_span(cell.attrib.get(name)) for name in ("rowspan", "colspan"))
-            for dr in range(rowspan):
-                for dc in range(colspan):
-                    grid[(r + dr, c + dc)] = text if not (dr or dc) else ""
+            taken.update((r + dr, c + dc) for dr in range(rowspan) for dc in range(colspan))
             if rowspan > 1 or colspan > 1:
                 spans.append((r, c, rowspan, colspan))
             c += colspan
-    height = len(rows)
-    width = max((c for _, c in grid), default=-1) + 1
-    return ([[grid.get((r, c), "") for c in range(width)] for r in range(height)],
-            header_rows or None, spans)
+    return printed, header_rows or None, spans
 
 
 def _span(value: str | None) -> int:

@@ -111,6 +111,58 @@ def test_prose_is_not_mistaken_for_a_table():
     assert find_tables("会议强调  要加快推进。\n下一步  将继续努力。\n") == []  # two spaces, no figures
 
 
+def cells_of(text: str, published: date, region: str | None = None) -> list[tuple]:
+    """(surface, metric, region, period, kind, value, unit) of every record of a text, in order."""
+    return [(r.surface, r.metric, r.region, r.period, r.kind, r.value, r.unit)
+            for r in extract_document(text, published, default_region=region)]
+
+
+def test_a_rank_column_before_the_places_ranks_the_quantity_the_table_measures():
+    text = "某市2030年各区产值\n\n经济排行\t区域\t2030年GDP(亿元)\n1\t甲东区\t612.5\n2\t乙西区\t488.0\n"
+    assert cells_of(text, date(2031, 2, 1), "重庆")[:3] == [
+        ("1", "地区生产总值", "甲东", "2030", "rank", Decimal(1), "位"),
+        ("612.5", "地区生产总值", "甲东", "2030", "level", Decimal("61250000000"), "元"),
+        ("2", "地区生产总值", "乙西", "2030", "rank", Decimal(2), "位")]
+
+
+def test_a_column_of_years_labels_its_rows_and_a_link_text_is_no_figure():
+    text = "某市历年经济总量\n\n年份\t总GDP(亿元)\n2031\t点击查看\n2030\t820.4\n2029\t777.1\n"
+    assert [c[:4] + c[5:] for c in cells_of(text, date(2032, 3, 1), "成都")] == [
+        ("820.4", "地区生产总值", "成都", "2030", Decimal("82040000000"), "元"),
+        ("777.1", "地区生产总值", "成都", "2029", Decimal("77710000000"), "元")]
+
+
+def test_a_price_table_keeps_its_units_as_written_and_reads_the_change_as_growth():
+    text = ("某市商品价格\n\n名称\t规格\t单位\t本期均价\t上期均价\t变动幅度\t备注\n"
+            "大米②\t一级,袋装10公斤\t元/500克\t2.40\t2.30\t4.35%\t\n"
+            "菜油\t桶装\t元/5升\t70.00\t70.00\t--\t平稳\n")
+    assert cells_of(text, date(2031, 6, 1), "达州") == [
+        ("2.40", "大米价格", "达州", None, "level", Decimal("2.40"), "元/500克"),
+        ("2.30", "大米价格", "达州", None, "level", Decimal("2.30"), "元/500克"),
+        ("4.35%", "大米价格", "达州", None, "growth", Decimal("4.35"), "%"),
+        ("70.00", "菜油价格", "达州", None, "level", Decimal("70.00"), "元/5升"),
+        ("70.00", "菜油价格", "达州", None, "level", Decimal("70.00"), "元/5升")]  # 10公斤 and -- are no figures
+
+
+def test_an_html_table_with_spans_and_empty_cells_reads_like_its_plain_text_form():
+    page = Selector("<h1>某区主要指标</h1><div class='content'><table>"
+                    "<tr><td>指标</td><td>绝对额(亿元)</td><td>比上年±%</td><td>备注</td></tr>"
+                    "<tr><td>工业总产值</td><td>300.5</td><td>8.1</td><td></td></tr>"
+                    "<tr><td colspan='4'>按轻重工业分</td></tr>"
+                    "<tr><td>轻工业</td><td>100.2</td><td>6.0</td><td></td></tr></table></div>")
+    lines, layouts = body_content(page.css("div.content"))
+    text = page.css("h1::text").get() + "\n\n" + "\n".join(lines) + "\n"
+    plain = ("某区主要指标\n\n指标\t绝对额(亿元)\t比上年±%\t备注\n工业总产值\t300.5\t8.1\t\n按轻重工业分\n"
+             "轻工业\t100.2\t6.0\t\n")
+    assert text == plain  # a spanned cell is written once, an empty cell stays an empty field
+    read = [(r.start, r.metric, r.value) for r in extract_document(text, date(2031, 3, 1), default_region="重庆",
+                                                                   layouts=layouts, body_line=2)]
+    assert read == [(r.start, r.metric, r.value) for r in extract_document(plain, date(2031, 3, 1),
+                                                                           default_region="重庆")]
+    assert [(m, v) for _, m, v in read] == [("工业总产值", Decimal("30050000000")), ("工业总产值", Decimal("8.1")),
+                                            ("轻工业总产值", Decimal("10020000000")), ("轻工业总产值", Decimal("6.0"))]
+
+
 # --- real tables, read from outside the repository -------------------------------------------------------
 
 REAL = os.environ.get("CYWATCH_REALTABLES")

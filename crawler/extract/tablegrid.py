@@ -1,8 +1,9 @@
 """Tables in an article's text: where they are, and their cells with offsets.
 
 How a table sits in an article's text (the spiders write it so, `cywatch extract` reads it so): one table row
-a line, cells separated by tabs, every line as wide as the table (a slot covered by a rowspan or colspan is an
-empty field), a sub-row's indentation kept as leading ideographic spaces (U+3000). Offsets of cells are
+a line, cells separated by tabs (an empty cell is an empty field), a cell a rowspan or colspan widens written
+once, on its first row, as a browser shows it (texts stored before wrote the slots it covers as empty fields;
+both read the same), a sub-row's indentation kept as leading ideographic spaces (U+3000). Offsets of cells are
 therefore offsets in the article text. A plain-text table may also separate cells by runs of two or more
 spaces (`find_tables`). `locate` turns the lines of a table into a `Table`: a grid of located cells, with its
 caption, the text's title and the units noted above it. `crawler/extract/tables.py` reads its figures.
@@ -88,7 +89,7 @@ def unit_of(spelled: str) -> tuple[str, Decimal] | None:
     if "/" in spelled:  # 元/人, 千克/亩: a unit per something
         first, _, per = spelled.partition("/")
         found = unit_of(first)
-        if found and re.fullmatch(r"[\u4e00-\u9fff]{1,2}", per):
+        if found and re.fullmatch(r"(?:\d+(?:\.\d+)?)?[\u4e00-\u9fff]{1,2}", per):  # 元/人, 元/500克
             return f"{found[0]}/{per}", found[1]
         return None
     if spelled in UNITS:
@@ -156,9 +157,14 @@ def locate(text: str, first_line: int, rows: int, header_rows: int | None = None
             cell = line[s:e]
             cells.append(Cell(cell, line_start + s, line_start + e) if cell.strip() else None)
         grid.append(cells)
-    width = max((len(row) for row in grid), default=0)
-    for row in grid:  # a space-separated row with fewer cells: its label on the left, its figures on the right
-        if len(row) < width:
+    width = max([len(row) for row in grid] + [c + colspan for _, c, _, colspan in spans], default=0)
+    covered = {(r + dr, c + dc) for r, c, rowspan, colspan in spans
+               for dr in range(rowspan) for dc in range(colspan) if dr or dc}
+    for r, row in enumerate(grid):
+        if len(row) < width and spans:  # a row's cells go to the slots no span of the page covers
+            printed = iter(row)
+            row[:] = [None if (r, c) in covered else next(printed, None) for c in range(width)]
+        elif len(row) < width:  # a plain-text row with fewer cells: its label on the left, its figures on the right
             row[1:] = [None] * (width - len(row)) + row[1:]
     if spans:
         for r, c, rowspan, colspan in spans:
@@ -211,8 +217,11 @@ def _caption_and_title(text: str, first_line: int) -> tuple[str, str, tuple[tupl
 
 
 def _header_rows(table: Table) -> int:
-    """Leading rows that hold no figure (a year or a period in a header is not one)."""
+    """Leading rows that hold no figure (a year or a period in a header is not one); a row labelled by a year
+    (2024 | 点击查看) is a row of data, figure or not."""
     for r, row in enumerate(table.rows):
         if any(c and is_number(c.text) and not YEAR.match(c.text.strip()) for c in row):
+            return r
+        if r and row and row[0] and YEAR.match(row[0].text.strip()) and any(c and c.text.strip() for c in row[1:]):
             return r
     return len(table.rows)

@@ -36,15 +36,15 @@ __all__ = ["Cell", "Table", "extract_document", "find_tables", "locate", "read_t
 
 # --- reading a table ------------------------------------------------------------------------------------
 
-_RANK = re.compile(r"排名|位次|名次|排序|排位")
+_RANK = re.compile(r"排名|排行|位次|名次|排序|排位")
 _SHARE = re.compile(r"比重|占比|构成|占全")
 _CHANGE = re.compile(r"增量|增加额|增减额|增减量|净增|新增")
-_GROWTH = re.compile(r"增长|增速|增幅|±|比上年|同比|增减|涨幅|降幅")
+_GROWTH = re.compile(r"增长|增速|增幅|±|比上年|同比|增减|涨幅|降幅|涨跌幅|变动幅度|变化幅度|变幅")
 _UNIT_HEADER = re.compile(r"^(?:计量)?单位$")
 _PAREN = re.compile(r"[(（]([^()（）]*)[)）]")
 # Words of a header that say how a figure is given, not what it measures.
 _NOT_NOUN = re.compile(r"比上年(?:同期)?|比上月|比(?:19|20)\d\d年|同比|增减|总计|增长|增速|增幅|增量|增加额|增减额|增减量|净增|比重|占比|构成|名义|实际|绝对[量值额数]|年末数|年底数|总量|数值|"
-                       r"当月|本月|累计|全年|合计|指标(?:名称)?|名称|地区|区域|城市|区县|市州|排名|位次|±|%|[\s:：]")
+                       r"当月|本月|累计|全年|合计|指标(?:名称)?|名称|地区|区域|城市|区县|市州|排名|排行|位次|涨跌幅|变动幅度|变化幅度|变幅|±|%|[\s:：]")
 _PERIODS = re.compile(r"(?:19|20)\d\d年?|\d{1,2}[-—~至]\d{1,2}月(?:份)?|\d{1,2}月(?:份)?|[一二三四1-4]季度|前三季度|"
                       r"[上下]半年")
 _GROUP = re.compile(r"^(?:按.+分|分.+|主要.+|其中)$")
@@ -53,6 +53,9 @@ _SUB_MARK = re.compile(r"^(?:其中\s*[:：]|#|＃|△)\s*")
 _HEADS = ("工业总产值", "增加值", "常住人口", "户籍人口", "人口", "产量", "零售总额", "零售额", "营业收入", "利润总额",
           "进出口总额", "固定资产投资", "投资", "产值", "收入", "支出")
 _PLACE_SUFFIX = re.compile(r"(?:省|市|区|县|州|自治区)$")
+_PRICE = re.compile(r"均价|单价|价格|售价")
+_FOOTNOTE = re.compile(r"[\u2460-\u2473\u2776-\u2793]")  # 牛肉②: a circled numeral marks a note, not a name
+_PERIOD_HEADER = re.compile(r"^(?:年份|年度|年|时间|日期)?$")
 _PLACE_HEADER = re.compile(r"地区|区域|城市|区县|市州|省份|地市|县区")
 
 
@@ -76,6 +79,7 @@ class _Row:
     unit: str | None = None
     factor: Decimal = Decimal(1)
     sub: bool = False
+    period: str | None = None  # a row labelled by a year (2011 | 6120.45)
     extra: dict[str, str] = field(default_factory=dict)
 
 
@@ -92,9 +96,15 @@ def _headerunit_of(header: str) -> tuple[str, Decimal] | None:
 
 
 def _noun(header: str) -> str:
-    """The quantity a header names (产量(万吨) -> 产量, 生产总值(亿元) -> 地区生产总值), without periods."""
+    """The quantity a header names (产量(万吨) -> 产量, 生产总值(亿元) -> 地区生产总值, 总GDP -> 地区生产总值,
+    本期均价 -> 价格), without periods."""
     bare = _PERIODS.sub("", _NOT_NOUN.sub("", _PAREN.sub("", header)))
-    return lexicon().canonical_metric(bare) if bare else ""
+    if _PRICE.search(bare):
+        return "价格"
+    lex = lexicon()
+    if bare.startswith("总") and lex.known_metric(lex.canonical_metric(bare[1:])):
+        bare = bare[1:]
+    return lex.canonical_metric(bare) if bare else ""
 
 
 def _column_period(header: str, published: date) -> str | None:
@@ -204,6 +214,8 @@ class _Reader:
             column = _Column(header=header, period=_column_period(header, self.published), noun=_noun(header))
             if _UNIT_HEADER.match(header):
                 column.role = "unit"
+            elif texts and all(YEAR.match(t) for t in texts) and _PERIOD_HEADER.match(header):
+                column.role, column.kind = "label", "period"  # 年份 | GDP: each row is a year, not a figure
             elif texts and len(numeric) * 2 < len(texts):
                 column.role = "label"
             elif _RANK.search(header):
@@ -281,7 +293,7 @@ class _Reader:
         parent_unit: tuple[str, Decimal] | None = None  # 规模以上工业增加值(亿元): its parts are in 亿元 too
         self.top = ""  # the table's first aggregate row (全市常住人口): what grouped rows and places break down
         for r in range(self.header, len(self.rows)):
-            raw = self.text_at(r, self.label_column)
+            raw = _FOOTNOTE.sub("", self.text_at(r, self.label_column))
             indent = len(raw) - len(raw.lstrip(INDENT + " "))
             label = _plain(raw)
             marked = bool(_SUB_MARK.match(label))
@@ -295,6 +307,8 @@ class _Reader:
                     in_group = True
                 continue
             row = _Row(label=label)
+            if columns[self.label_column].kind == "period" and YEAR.match(label):
+                row.period, label, row.label = label[:4], "", ""
             for spelled in _PAREN.findall(label):
                 if found := unit_of(spelled):
                     row.unit, row.factor = found
@@ -305,9 +319,9 @@ class _Reader:
             if not row.region and (_PLACE_HEADER.search(columns[self.label_column].header) or
                                    (_PLACE_SUFFIX.search(name) and len(name) >= 5)):
                 row.place = _PLACE_SUFFIX.sub("", name) if 3 <= len(name) <= 4 else name  # 北京市, not 贵州
-            own = "" if (row.region or row.place) else _metric_of(name)
+            own = "" if (row.region or row.place or row.period) else _metric_of(name)
             item = False
-            if row.region or row.place:
+            if row.region or row.place or row.period:
                 metric = ""
             elif own:
                 metric = own
@@ -330,6 +344,8 @@ class _Reader:
     def _metric(self, c: int, column: _Column, row: _Row, metric: str, item: bool) -> str:
         """A place row measures the column's quantity; an item row (汽车) is completed by it (汽车产量)."""
         if not metric:
+            if column.role == "rank" and not lexicon().known_metric(column.noun):  # 经济排行: the GDP beside it
+                return self._noun_near(c) or column.noun or self.top or self.caption_noun or row.label
             return column.noun or self.top or self._noun_near(c) or self.caption_noun or row.label
         if item:
             noun = column.noun or self._noun_near(c) or self.caption_noun
@@ -353,7 +369,7 @@ class _Reader:
         line_start = self.text.rfind("\n", 0, cell.start) + 1
         line_end = self.text.find("\n", cell.start)
         line_end = len(self.text) if line_end < 0 else line_end
-        period = _in_year(column.period, self.period) or self.period
+        period = row.period or _in_year(column.period, self.period) or self.period
         return Indicator(metric=metric, region=region_name, period=period, kind=kind,
                          value=exact(number * factor), unit=unit or "", qualifier=None, surface=stripped,
                          sentence=self.text[line_start:line_end], start=start, end=end, sentence_start=line_start,
@@ -367,6 +383,19 @@ class _Reader:
                 noun: str = columns[k].noun
                 return noun
         return ""
+
+    def descriptive_cells(self) -> set[Cell]:
+        """Cells that describe rather than measure: a unit column (元/500克) and the text columns whose cells
+        mostly do not start with a number (规格: 二级, 袋装10公斤): their digits are no figures, for prose either
+        (a column of 1234567人 stays for the prose reader)."""
+        found: set[Cell] = set()
+        body = range(self.header, len(self.rows))
+        for c, column in enumerate(self.columns_cache):
+            cells = [cell for r in body if (cell := self.cell(r, c)) and cell.text.strip()]
+            leading = [cell for cell in cells if re.match(r"\s*[\d+\-]", cell.text)]
+            if column.role == "unit" or (column.role in ("label", "skip") and len(leading) * 2 < len(cells)):
+                found.update(cell for cell in cells if re.search(r"\d", cell.text))
+        return found
 
     @property
     def columns_cache(self) -> list[_Column]:
@@ -397,10 +426,13 @@ def extract_document(text: str, published: date | None = None, *, default_region
     for first, last in find_tables(text):
         if not taken.intersection(range(first, last)):
             tables.append(locate(text, first, last - first))
-    cells = [record for table in tables for record in read_table(table, text, published, default_region)]
+    region = lexicon().region(default_region) if default_region else None
+    readers = [_Reader(table, text, published, region) for table in tables]
+    cells = [record for reader in readers for record in reader.read()]
     chars = list(text)
-    for record in cells:
-        chars[record.start:record.end] = " " * (record.end - record.start)
+    for start, end in [(r.start, r.end) for r in cells] + [(c.start, c.end) for reader in readers
+                                                         for c in reader.descriptive_cells()]:
+        chars[start:end] = " " * (end - start)
     for table in tables:
         for row in table.rows:
             unread = [c for c in dict.fromkeys(row) if c and re.search(r"\d", "".join(chars[c.start:c.end]))]
