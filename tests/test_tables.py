@@ -163,6 +163,51 @@ def test_an_html_table_with_spans_and_empty_cells_reads_like_its_plain_text_form
                                             ("轻工业总产值", Decimal("10020000000")), ("轻工业总产值", Decimal("6.0"))]
 
 
+def test_a_cumulative_table_dates_its_month_its_year_to_date_and_last_year_and_keeps_small_form_signs():
+    text = ("表2 2031年1-4月各县砂石产量\n\n县区\t本月数(千吨)\t本年累计(千吨)\t同期累计(千吨)\t同比±%\n"
+            "甲县\t12.5\t40.25\t44.0\t﹣8.5\n乙县\t3.0\t9.5\t8.0\t﹢18.8\n")
+    rows = cells_of(text, date(2031, 5, 20), "广元")
+    assert [(s, r, p, k, v, u) for s, _, r, p, k, v, u in rows[:4]] == [
+        ("12.5", "甲县", "2031-04/2031-04", "level", Decimal("12500"), "吨"),
+        ("40.25", "甲县", "2031-01/2031-04", "level", Decimal("40250"), "吨"),
+        ("44.0", "甲县", "2030-01/2030-04", "level", Decimal("44000"), "吨"),
+        ("﹣8.5", "甲县", "2031-01/2031-04", "growth", Decimal("-8.5"), "%")]
+    assert (rows[-1][0], rows[-1][5]) == ("﹢18.8", Decimal("18.8"))
+
+
+def test_the_parts_of_a_gdp_block_take_its_unit_and_value_added_and_a_structure_block_gives_shares():
+    text = ("某市上半年经济\n\n指标名称\t上半年\t增长±%\n地区生产总值(亿元)\t900.5\t6.0\n#第一产业增加值\t80.1\t4.0\n"
+            "第二产业增加值\t300.2\t5.0\n批发和零售业\t50.3\t7.0\n产业结构\n第一产业(%\t8.9\n")
+    rows = cells_of(text, date(2031, 7, 30), "四川")
+    assert [(s, m, k, v, u) for s, m, _, _, k, v, u in rows] == [
+        ("900.5", "地区生产总值", "level", Decimal("90050000000"), "元"),
+        ("6.0", "地区生产总值", "growth", Decimal("6.0"), "%"),
+        ("80.1", "第一产业增加值", "level", Decimal("8010000000"), "元"),
+        ("4.0", "第一产业增加值", "growth", Decimal("4.0"), "%"),
+        ("300.2", "第二产业增加值", "level", Decimal("30020000000"), "元"),
+        ("5.0", "第二产业增加值", "growth", Decimal("5.0"), "%"),
+        ("50.3", "批发和零售业增加值", "level", Decimal("5030000000"), "元"),
+        ("7.0", "批发和零售业增加值", "growth", Decimal("7.0"), "%"),
+        ("8.9", "第一产业增加值", "share", Decimal("8.9"), "%")]
+
+
+def test_enterprise_classes_take_enterprise_and_the_caption_scopes_the_aggregate():
+    text = ("表5 2031年规模以上工业总产值\n\n指 标\t绝对额(亿元)\t比上年±%\n工业总产值\t700.0\t9.0\n#国有控股\t200.0\t5.5\n"
+            "按登记注册类型分\n集体\t12.0\t-3.0\n")
+    rows = cells_of(text, date(2032, 4, 1), "重庆")
+    assert [(s, m) for s, m, *_ in rows] == [
+        ("700.0", "规上工业总产值"), ("9.0", "规上工业总产值"), ("200.0", "国有控股企业工业总产值"),
+        ("5.5", "国有控股企业工业总产值"), ("12.0", "集体企业工业总产值"), ("-3.0", "集体企业工业总产值")]
+
+
+def test_a_total_row_measures_the_column_in_the_district_the_title_names_inside_its_city():
+    text = "重庆市开州区某普查公报\n\n\t企业法人单位(个)\t从业人员(人)\n合 计\t120\t3400\n内资企业\t118\t3300\n"
+    rows = cells_of(text, date(2031, 7, 1), "重庆")
+    assert [(s, m, r, u) for s, m, r, _, _, _, u in rows] == [
+        ("120", "企业法人单位", "开州", "个"), ("3400", "从业人员", "开州", "人"),
+        ("118", "内资企业法人单位", "开州", "个"), ("3300", "内资企业从业人员", "开州", "人")]
+
+
 # --- real tables, read from outside the repository -------------------------------------------------------
 
 REAL = os.environ.get("CYWATCH_REALTABLES")

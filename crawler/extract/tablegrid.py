@@ -47,7 +47,7 @@ class Table:
 
 _SPACES = re.compile(r"(?: {2,}|\u3000{2,}| \u3000|\u3000 )")
 # 9.3, -0.4, 1,005.2, 13.03%, and as statistical yearbooks print them: 10 536 205, - 1.05
-_NUMBER = re.compile(r"^[+\-−–]? ?(?:\d{1,3}(?:[, ]\d{3})+|\d+)(?:\.\d+)?%?$")
+_NUMBER = re.compile(r"^[+\-−–﹢﹣＋－]? ?(?:\d{1,3}(?:[, ]\d{3})+|\d+)(?:\.\d+)?%?$")  # ﹢12.5, ﹣3.1 too
 YEAR = re.compile(r"^(?:19|20)\d\d年?$")
 
 
@@ -72,9 +72,12 @@ def is_number(text: str) -> bool:
     return bool(_NUMBER.match(text.strip()))
 
 
+_SIGNS = str.maketrans({"−": "-", "–": "-", "﹣": "-", "－": "-", "﹢": "+", "＋": "+"})
+
+
 def parse_figure(text: str) -> Decimal:
     """The value of a figure cell: thousands separators and spaces dropped, any dash a minus sign."""
-    return Decimal(re.sub(r"[\s,%]", "", text).replace("−", "-").replace("–", "-"))
+    return Decimal(re.sub(r"[\s,%]", "", text).translate(_SIGNS))
 
 
 _MAGNITUDE = re.compile(r"^(万亿|亿|万)?(.*)$")  # not 千: 千克, 千升 are units of their own
@@ -100,6 +103,9 @@ def unit_of(spelled: str) -> tuple[str, Decimal] | None:
     magnitude, rest = match.groups()
     if not rest:
         return None
+    if rest not in UNITS and rest[0] == "千" and rest[1:] in UNITS:  # 千吨, 千元; not 千克, 千瓦时 (units of their own)
+        base, factor = UNITS[rest[1:]]
+        return base, factor * 1000 * _MAGNITUDES.get(magnitude or "", Decimal(1))
     base, factor = UNITS.get(rest, (rest, Decimal(1)))
     if rest not in UNITS and not re.fullmatch(r"[\u4e00-\u9fff]{1,2}", rest):  # 支, 只, 千升; not (含不满16周岁)
         return None

@@ -56,6 +56,13 @@ _PLACE_SUFFIX = re.compile(r"(?:省|市|区|县|州|自治区)$")
 _PRICE = re.compile(r"均价|单价|价格|售价")
 _FOOTNOTE = re.compile(r"[\u2460-\u2473\u2776-\u2793]")  # 牛肉②: a circled numeral marks a note, not a name
 _PERIOD_HEADER = re.compile(r"^(?:年份|年度|年|时间|日期)?$")
+_TOTAL = re.compile(r"^(?:合计|总计|小计|总数|全部|全市|全省|全区|全县)$")
+_STRUCTURE = re.compile(r"(?:结构|构成)$")  # 三次产业结构: the rows under it are shares
+_OPEN_PAREN = re.compile(r"[(（]([^()（）]*)$")  # 第一产业(% as printed, its parenthesis never closed
+# classes of enterprises by ownership or registration: 国有 under 工业总产值 -> 国有企业工业总产值
+_OWNERSHIP = re.compile(r"^(?:国有(?:控股)?|集体|私营|民营|个体|股份(?:合作)?制|外商(?:及港澳台)?(?:投资)?|港澳台(?:投资)?|"
+                        r"三资|联营)$")
+_LEVELS = ("national", "joint", "zone", "province", "municipality", "city", "district")
 _PLACE_HEADER = re.compile(r"地区|区域|城市|区县|市州|省份|地市|县区")
 
 
@@ -79,6 +86,7 @@ class _Row:
     unit: str | None = None
     factor: Decimal = Decimal(1)
     sub: bool = False
+    kind: str | None = None  # a row under 三次产业结构 is a share whatever its column says
     period: str | None = None  # a row labelled by a year (2011 | 6120.45)
     extra: dict[str, str] = field(default_factory=dict)
 
@@ -132,6 +140,19 @@ def _in_year(period: str | None, context: str | None) -> str | None:
     return period
 
 
+def _cumulative_period(header: str, context: str | None) -> str | None:
+    """The months a level column of a cumulative table covers, in a table about 2020-01/2020-03: 本月数 ->
+    2020-03/2020-03, 本年累计 -> 2020-01/2020-03, 同期累计 (上年同期) -> 2019-01/2019-03."""
+    if not context or "/" not in context:
+        return None
+    first, last = context.split("/")
+    if re.search(r"同期|上年|去年", header):
+        return f"{int(first[:4]) - 1}{first[4:]}/{int(last[:4]) - 1}{last[4:]}"
+    if re.search(r"本月|当月", header):
+        return f"{last}/{last}"
+    return context if "累计" in header else None
+
+
 def _place(label: str) -> tuple[Region | None, str]:
     """The region a row label names, or a place name the lexicon lacks (黑龙江省 -> 黑龙江), or (None, '')."""
     lex = lexicon()
@@ -179,13 +200,18 @@ class _Reader:
         lex = lexicon()
         context = _plain(table.caption) + "|" + _plain(table.title)
         mentions = [m for m in lex.region_mentions(context) if m.region.level != "national"]
-        self.region = mentions[0].region if mentions else default_region
+        first = 0  # 重庆市开州区…: a place written right after the one containing it is the table's
+        while (first + 1 < len(mentions) and mentions[first + 1].start == mentions[first].end and
+               _LEVELS.index(mentions[first + 1].region.level) > _LEVELS.index(mentions[first].region.level)):
+            first += 1
+        self.region = mentions[first].region if mentions else default_region
         self.period = _context_period(period_mentions(context, 0, len(context), published))
-        caption = _plain(table.caption) or re.sub(r"^(?:表\d+|\d+[-—]\d+)", "", _plain(table.title))
+        caption = _plain(re.sub(r"^\s*(?:表\s*\d+|\d+[-—]\d+)(?:\s+|(?=\D))", "", table.caption or table.title))
         for mention in reversed(lex.region_mentions(caption)):
             caption = caption[:mention.start] + caption[mention.end:]
         caption = re.sub(r"^表\d+|\d{4}年|\d{1,2}[-—~至]\d{1,2}月|\d{1,2}月|各(?:城市|区县|市州|地区|区)|\d+区县|"
                          r"排名|排行|主要|情况|数据|及其构成", "", caption)
+        self.caption_text = caption
         # what the caption says the table measures: the longest known metric it ends with (…城市地区生产总值)
         self.caption_noun = next((lex.canonical_metric(caption[i:]) for i in range(len(caption))
                                   if lex.known_metric(lex.canonical_metric(caption[i:]))), "") or \
@@ -228,6 +254,8 @@ class _Reader:
                     column.unit, column.factor = unit
                 elif column.kind in ("growth", "share"):
                     column.unit = "%"
+            if column.role == "value" and column.kind == "level" and not column.period:
+                column.period = _cumulative_period(header, self.period)
             columns.append(column)
         labels = [c for c, col in enumerate(columns) if col.role == "label"]
         self.label_column = labels[0] if labels else 0
@@ -291,6 +319,7 @@ class _Reader:
         group_head = ""
         in_group = False  # after 按城乡分 / 分三大门类: the rows break down the aggregate above
         parent_unit: tuple[str, Decimal] | None = None  # 规模以上工业增加值(亿元): its parts are in 亿元 too
+        structure = False  # after 三次产业结构: shares of the parts
         self.top = ""  # the table's first aggregate row (全市常住人口): what grouped rows and places break down
         for r in range(self.header, len(self.rows)):
             raw = _FOOTNOTE.sub("", self.text_at(r, self.label_column))
@@ -301,10 +330,11 @@ class _Reader:
             figures = [c for c, col in enumerate(columns)
                        if col.role in ("value", "rank") and is_number(self.text_at(r, c))]
             if not figures:
-                if label and _GROUP.match(label):
+                if label and (_GROUP.match(label) or _STRUCTURE.search(label)):
                     group_head = next((h for h in _HEADS if label.endswith(h)), "")
                     parent = parent or self.top
                     in_group = True
+                    structure = bool(_STRUCTURE.search(label))
                 continue
             row = _Row(label=label)
             if columns[self.label_column].kind == "period" and YEAR.match(label):
@@ -312,28 +342,39 @@ class _Reader:
             for spelled in _PAREN.findall(label):
                 if found := unit_of(spelled):
                     row.unit, row.factor = found
-            name = _PAREN.sub("", label)
+            if (dangling := _OPEN_PAREN.search(label)) and (found := unit_of(dangling.group(1))):
+                row.unit, row.factor = found
+            name = _OPEN_PAREN.sub("", _PAREN.sub("", label))
+            if structure:
+                row.kind, row.unit, row.factor = "share", "%", Decimal(1)
             if unit_columns and (found := unit_of(_plain(self.text_at(r, unit_columns[0])))):
                 row.unit, row.factor = found
             row.region, row.place = _place(name)
             if not row.region and (_PLACE_HEADER.search(columns[self.label_column].header) or
                                    (_PLACE_SUFFIX.search(name) and len(name) >= 5)):
                 row.place = _PLACE_SUFFIX.sub("", name) if 3 <= len(name) <= 4 else name  # 北京市, not 贵州
-            own = "" if (row.region or row.place or row.period) else _metric_of(name)
+            total = bool(_TOTAL.match(name))  # 合计: the column's quantity, in the table's region
+            own = "" if (row.region or row.place or row.period or total) else _metric_of(name)
+            # the parts of 地区生产总值 are industries' value added, marked or not (第一产业, 建筑业增加值)
+            part = parent == "地区生产总值" and (own.endswith("增加值") or (not own and name.endswith("业")))
+            classed = name + "企业" if _OWNERSHIP.match(name) else name
             item = False
-            if row.region or row.place or row.period:
+            if row.region or row.place or row.period or total:
                 metric = ""
             elif own:
                 metric = own
+                scoped = lexicon().canonical_metric(self.caption_text)  # 规模以上工业总产值 over 工业总产值
+                if not parent and not indent and not marked and scoped != own and scoped.endswith(own):
+                    metric = scoped
             elif group_head:
-                metric = _join(name, group_head)
-            elif parent and (indent or marked or in_group):
-                metric = _join(name, _head(parent, name))
+                metric = _join(classed, group_head)
+            elif parent and (indent or marked or in_group or part):
+                metric = _join(classed, _head(parent, name))
             else:
                 metric, item = re.sub(r"^(?:全市|全省|全区|全县)", "", name) or name, True
-            if metric and not own and not item and row.unit is None and parent_unit:
+            if metric and (not own or marked or indent or part) and not item and row.unit is None and parent_unit:
                 row.unit, row.factor = parent_unit
-            if own and not indent and not marked and not group_head:
+            if own and not indent and not marked and not group_head and not part:
                 self.top = self.top or own
                 parent = own
                 parent_unit = (row.unit, row.factor) if row.unit else None
@@ -365,6 +406,8 @@ class _Reader:
             unit, factor = "%", Decimal(1)
         elif kind == "level" and row.unit:
             unit, factor = row.unit, row.factor
+        if row.kind:
+            kind, unit, factor = row.kind, row.unit, row.factor
         region_name = row.region.name if row.region else row.place or (self.region.name if self.region else "")
         line_start = self.text.rfind("\n", 0, cell.start) + 1
         line_end = self.text.find("\n", cell.start)
