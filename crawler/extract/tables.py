@@ -228,10 +228,13 @@ class _Reader:
     def columns(self) -> list[_Column]:
         body = range(self.header, len(self.rows))
         columns = []
+        unit_rows = [r for r in range(self.header) if self._unit_row(r)]
         for c in range(self.width):
             parts: list[str] = []
             for r in range(self.header):
                 part = _plain(self.text_at(r, c))
+                if r in unit_rows:  # a row of units under the header: 亿元 | %
+                    part = f"({part})" if part and self.cell(r, c) is not self.cell(r - 1, c) else ""
                 if part and part not in parts:
                     parts.append(part)
             header = " ".join(parts)
@@ -254,9 +257,14 @@ class _Reader:
                     column.unit, column.factor = unit
                 elif column.kind in ("growth", "share"):
                     column.unit = "%"
-            if column.role == "value" and column.kind == "level" and not column.period:
-                column.period = _cumulative_period(header, self.period)
             columns.append(column)
+        for c, column in enumerate(columns):  # 2030年 | 比上年增长: the growth of the year beside it
+            if column.role == "value" and column.kind in ("growth", "share", "change") and not column.period:
+                column.period = next((columns[k].period for k in range(c - 1, -1, -1)
+                                      if columns[k].role == "value" and columns[k].period), None)
+        for column in columns:
+            if column.role == "value" and column.kind == "level" and not column.period:
+                column.period = _cumulative_period(column.header, self.period)
         labels = [c for c, col in enumerate(columns) if col.role == "label"]
         self.label_column = labels[0] if labels else 0
         for c, column in enumerate(columns):
@@ -266,6 +274,14 @@ class _Reader:
                 column.role = "skip"
         self._implied_units(columns)
         return columns
+
+    def _unit_row(self, r: int) -> bool:
+        """A header row made of units only (亿元 | % | 万人, bare or in parentheses)."""
+        cells = [_plain(cell.text).strip("()（）") for c, cell in enumerate(self.rows[r])
+                 if cell and cell.text.strip() and not (r and cell is self.cell(r - 1, c))]  # not one spanned down
+        known = {u for u, _ in UNITS.values()}
+        return bool(cells) and all((found := unit_of(cell)) is not None and (found[0] in known or "/" in found[0])
+                                   for cell in cells)
 
     def _implied_units(self, columns: list[_Column]) -> None:
         """A level column without a unit takes the unit the article writes after one of its figures;
