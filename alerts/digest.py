@@ -23,12 +23,13 @@ from urllib.parse import quote
 import css_inline
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from alerts import conditions, tokens
+from alerts import conditions, targets, tokens
 from alerts.readable import for_readers, readable
 from alerts.subscribers import envelope_address
 from crawler.extract.numbers import display_value, format_change
 from crawler.extract.periods import reader_period
 from db import diff, periods
+from db import targets as target_store
 from db.commit_order import Marks
 from db.connection import Connection, Row
 from db.diff import ChangeRow
@@ -105,6 +106,7 @@ class Content:
     new: list[Item] = field(default_factory=list)
     articles: list[Row] = field(default_factory=list)
     health: list[Row] = field(default_factory=list)
+    targets: list[targets.TargetItem] = field(default_factory=list)  # the targets of the figures shown
     confirmed: int = 0
     change_mark: int = 0  # watermarks in commit order (db.commit_order): what this digest covers
     article_mark: int = 0
@@ -115,7 +117,7 @@ class Content:
 
     def counts(self) -> dict[str, int]:
         return {"changed": len(self.changed), "new": len(self.new), "articles": len(self.articles),
-                "health": len(self.health), "confirmed": self.confirmed}
+                "health": len(self.health), "confirmed": self.confirmed, "targets": len(self.targets)}
 
 
 def _delta(row: ChangeRow) -> str | None:
@@ -224,6 +226,13 @@ def source_trouble(conn: Connection) -> list[Row]:
         "ORDER BY source", [HEALTH_THRESHOLD]).fetchall()
 
 
+def targets_of(conn: Connection, rows: list[ChangeRow], zone: tzinfo) -> list[targets.TargetItem]:
+    """The targets-against-actuals section for the figures a digest shows: each of their indicators that
+    has a target and an actual, its latest target beside its latest actual (db.targets)."""
+    keys = [(r["metric"], r["region"], r["kind"], r["unit"]) for r in rows]
+    return targets.items(target_store.against_actuals(conn, keys), zone)
+
+
 def gather(conn: Connection, subscriber: Row, health: list[Row], upto: Marks, zone: tzinfo) -> Content:
     """What is new for a subscriber since their last digest, filtered by their preferences.
 
@@ -240,13 +249,17 @@ def gather(conn: Connection, subscriber: Row, health: list[Row], upto: Marks, zo
     content = Content(change_mark=max(marks["c"], upto.change), article_mark=max(marks["a"], upto.article))
     wanted = conditions.Conditions.from_json(subscriber.get("conditions"))
     if wanted.active():  # only the changed figures that meet a condition; nothing else but source health
-        content.changed = _dedupe(conditions.select(conn, wanted, rows), zone, marks["c"])
+        selected = conditions.select(conn, wanted, rows)
+        content.changed = _dedupe(selected, zone, marks["c"])
+        content.targets = targets_of(conn, selected, zone)
         content.health = health
         return content
     corrected_confirmed = [r for r in rows if r["outcome"] == "confirmed" and _first_seq(r) <= marks["c"]]
     content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"] + corrected_confirmed, zone, marks["c"])
     content.new = _dedupe([r for r in rows if r["outcome"] == "new"], zone, marks["c"])
     content.confirmed = sum(1 for r in rows if r["outcome"] == "confirmed") - len(corrected_confirmed)
+    content.targets = targets_of(conn, [r for r in rows if r["outcome"] in ("changed", "new")] + corrected_confirmed,
+                                 zone)
     content.articles = conn.execute(
         """
         SELECT a.id, a.title, a.canonical_url, s.name AS source_name, a.published_at, a.section,
@@ -322,9 +335,11 @@ def _context(content: Content, period: Period, subscriber: Row, settings: Settin
     changed, more_changed = cut(content.changed)
     new, more_new = cut(content.new)
     articles, more_articles = cut(content.articles)
+    targets_shown, more_targets = cut(content.targets)
     return {"period": period, "subscriber": subscriber, "changed": changed, "more_changed": more_changed,
             "new": new, "more_new": more_new, "articles": articles, "more_articles": more_articles,
             "health": content.health, "confirmed": content.confirmed, "links": links,
+            "targets": targets_shown, "more_targets": more_targets,
             "public_url": settings.public_url, "tz": settings.zone, "status_labels": STATUS_LABELS}
 
 

@@ -59,6 +59,9 @@ def render(content: Content, period: Period, full_url: str, style: Style, limit:
     """The summary in `style`, at most `limit` by `size` (bytes of UTF-8 unless told)."""
     head = style.bold(style.escape(title(content, period)))
     footer = style.link("查看完整摘要 Full digest", full_url)
+    if content.targets:  # the section itself is too long for a chat message: its count, behind the link
+        n = len(content.targets)
+        footer = f"{style.bold('目标与实际 Targets')}：{n}项指标的目标与最新实际值 ({n} against actuals)\n{footer}"
     sections: list[tuple[str, list[str]]] = [
         ("指标变动 Changed", [_item_line(i, style) for i in content.changed]),
         ("新指标 New", [_item_line(i, style) for i in content.new]),

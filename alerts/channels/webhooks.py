@@ -488,7 +488,7 @@ class GenericWebhook(Webhook):
         return f"{parts.scheme}://{parts.netloc}/…#secret=***"
 
     def payload(self, digest: DigestInput) -> Payload:
-        """{"event": "digest", period, title, summary (markdown), url, counts, changed, new, articles}."""
+        """{"event": "digest", period, title, summary (markdown), url, counts, changed, new, articles, targets}."""
         content = digest.content
         title = summary.title(content, digest.period)
 
@@ -503,7 +503,7 @@ class GenericWebhook(Webhook):
                 "url": digest.full_url, "counts": content.counts(),
                 "changed": [figure(i) for i in content.changed], "new": [figure(i) for i in content.new],
                 "articles": [{"title": a["title"], "url": a["canonical_url"], "source": a["source_name"]}
-                             for a in content.articles]}
+                             for a in content.articles], "targets": [t.to_json() for t in content.targets]}
         key = f"digest.{digest.period.key}.{digest.subscriber['id']}.{digest.target_id}"
         return Payload(recipient=self.redact(digest.address), subject=title,
                        body=json.dumps(body, ensure_ascii=False).encode(), idempotency_key=key)
