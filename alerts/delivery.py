@@ -25,7 +25,8 @@ import psycopg
 
 from alerts import channels, conditions, outbox
 from alerts.channels import DigestInput, Outgoing, Sender
-from alerts.digest import Period, full_link, gather, period_for, render_for_group, source_trouble
+from alerts.digest import Period, gather, period_for, render_for_group, signed_links, source_trouble
+from alerts.subscribers import label
 from alerts.transport import FileSender
 from crawler.extract.identity import MatchOptions
 from db import diff
@@ -90,8 +91,8 @@ def build(conn: Connection, settings: Settings, day: date, report: Report,
                          report, dry_run)
         except Exception as error:  # one bad group must not cost everyone else their digest
             conn.rollback()
-            log.exception("could not build the digest of %s", ", ".join(m["email"] for m in members))
-            report.failed.extend(f"{m['email']}: could not build the digest: {error}" for m in members)
+            log.exception("could not build the digest of %s", ", ".join(label(m) for m in members))
+            report.failed.extend(f"{label(m)}: could not build the digest: {error}" for m in members)
     if report.built and not dry_run:
         conn.execute("ANALYZE digests")
         conn.commit()
@@ -108,7 +109,7 @@ def _build_group(conn: Connection, settings: Settings, period: Period | None, me
     template = render_for_group(content, period, first, settings)
     rendering = None if dry_run else outbox.store_rendering(conn, period.key, template.full_html)
     for subscriber in members:
-        full = full_link(subscriber, period.key, settings)
+        links = signed_links(subscriber, period.key, settings)
         for target in subscriber["targets"]:
             shown = channels.redact(target["channel"], target["address"])
             try:
@@ -116,7 +117,8 @@ def _build_group(conn: Connection, settings: Settings, period: Period | None, me
                     channel = channels.get(target["channel"])
                     payload = channel.payload(DigestInput(
                         template=template, content=content, period=period, subscriber=subscriber,
-                        target_id=target["id"], address=target["address"], full_url=full, settings=settings))
+                        target_id=target["id"], address=target["address"], full_url=links["full"], settings=settings,
+                        manage_url=links["manage"], unsubscribe_url=links["unsubscribe"]))
                     if dry_run:
                         report.dry_run.append(_write_preview(dry_run, period, target["channel"], target["id"],
                                                              payload.recipient, payload.body))

@@ -25,7 +25,7 @@ from jinja2 import Environment, PackageLoader, select_autoescape
 
 from alerts import conditions, targets, tokens
 from alerts.readable import for_readers, readable
-from alerts.subscribers import envelope_address
+from alerts.subscribers import envelope_address, label
 from crawler.extract.numbers import display_value, format_change
 from crawler.extract.periods import reader_period
 from db import diff, periods
@@ -370,13 +370,15 @@ def manage_link(owner: dict[str, object], settings: Settings) -> str:
     return f"{settings.public_url}/manage/{tokens.make(settings.signing_secret(), 'manage', owner)}"
 
 
-def full_link(subscriber: Row, period: str, settings: Settings) -> str:
-    """The signed link to a subscriber's whole digest of `period` on the web page (what chat messages link to)."""
-    return _links(subscriber, period, settings)["full"]
+def signed_links(subscriber: Row, period: str, settings: Settings) -> dict[str, str]:
+    """A subscriber's signed links of `period` (what chat messages link to): `full`, the whole digest on the
+    web page; `manage`, their preferences; `unsubscribe`, one click. A subscriber without an address is signed
+    with none."""
+    return _links(subscriber, period, settings)
 
 
 def _fill(text: str, subscriber: Row, links: dict[str, str], *, in_html: bool) -> str:
-    address = html.escape(subscriber["email"]) if in_html else subscriber["email"]
+    address = html.escape(label(subscriber)) if in_html else label(subscriber)  # no address: `#17`
     return text.replace(_EMAIL, address).replace(_UNSUBSCRIBE, links["unsubscribe"]).replace(
         _FULL, links["full"]).replace(_MANAGE, links["manage"])
 

@@ -27,11 +27,12 @@ from db.connection import Connection, Row, one
 from settings import Settings
 
 
-def record(conn: Connection, action: str, email: str, subscriber_id: int | None, remote: str,
+def record(conn: Connection, action: str, email: str | None, subscriber_id: int | None, remote: str,
            **detail: object) -> None:
-    """One row of web_events (not committed: the caller's write commits it)."""
+    """One row of web_events (not committed: the caller's write commits it); a subscriber without an address
+    is recorded with '' and their id."""
     conn.execute("INSERT INTO web_events (action, subscriber_id, email, detail, remote) VALUES (%s, %s, %s, %s, %s)",
-                 [action, subscriber_id, email, Jsonb(detail), remote])
+                 [action, subscriber_id, email or "", Jsonb(detail), remote])
 
 
 def unsubscribe(conn: Connection, subscriber_id: int, remote: str) -> str | None:
@@ -66,10 +67,11 @@ def confirm_subscription(conn: Connection, email: str, regions: list[str], metri
     return row
 
 
-def update_preferences(conn: Connection, subscriber_id: int, email: str, regions: list[str],
+def update_preferences(conn: Connection, subscriber_id: int, email: str | None, regions: list[str],
                        metrics: list[str], frequency: str, remote: str) -> None:
     """A subscriber's own change of filters and frequency (from the manage page), recorded."""
-    subscribers.add(conn, email, regions=regions, metrics=metrics, frequency=frequency, clear_filters=True)
+    subscribers.add(conn, None, subscriber_id=subscriber_id, regions=regions, metrics=metrics, frequency=frequency,
+                    clear_filters=True)
     record(conn, "preferences", email, subscriber_id, remote, regions=regions, metrics=metrics, frequency=frequency)
     conn.commit()
 
@@ -124,7 +126,7 @@ def _public_host(host: str) -> bool:
     return all(ipaddress.ip_address(str(address).split("%")[0]).is_global for address in resolved)
 
 
-def add_target(conn: Connection, subscriber_id: int, email: str, url: str, remote: str) -> subscribers.Target:
+def add_target(conn: Connection, subscriber_id: int, email: str | None, url: str, remote: str) -> subscribers.Target:
     """Add a chat bot or webhook target (its URL checked by the channel registry), recorded.
 
     TargetRefused for a URL the registry cannot use, for an email address (another address would get
@@ -152,7 +154,7 @@ def add_target(conn: Connection, subscriber_id: int, email: str, url: str, remot
     return added
 
 
-def remove_target(conn: Connection, subscriber_id: int, email: str, target_id: int, remote: str) -> subscribers.Target:
+def remove_target(conn: Connection, subscriber_id: int, email: str | None, target_id: int, remote: str) -> subscribers.Target:
     """Remove one of the subscriber's own targets other than an email one, recorded; TargetRefused otherwise."""
     target = next((t for t in subscribers.targets(conn, subscriber_id) if t.id == target_id), None)
     if target is None:

@@ -21,13 +21,20 @@ class SubscriberError(ValueError):
 class Added:
     """What `add` did."""
 
-    email: str
-    created: bool  # False: the address existed and the options given were updated
+    email: str | None  # None: a subscriber with chat or webhook targets only, named by `id`
+    created: bool  # False: the subscriber existed and the options given were updated
     frequency: str
     operator: bool
     unsubscribed: bool  # the address had unsubscribed and stays so (no --resubscribe)
     channels: tuple[str, ...] = ()  # the targets added now, redacted (as they may be printed)
     conditions: str = ""  # the stored conditions, described (alerts.conditions.Conditions.describe)
+    id: int = 0
+    removed: tuple[str, ...] = ()  # the targets removed now, redacted
+
+    @property
+    def label(self) -> str:
+        """How the subscriber is named: the address, else `#ID`."""
+        return self.email or f"#{self.id}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,54 +115,124 @@ def parse_channels(urls: list[str]) -> list[tuple[str, str]]:
     return parsed
 
 
-def add(conn: Connection, email: str, *, name: str | None = None, regions: list[str] | None = None,
+_SET = """
+    conditions = coalesce(%(conditions)s::jsonb, subscribers.conditions),
+    name = coalesce(%(name)s::text, subscribers.name),
+    regions = coalesce(%(regions)s::text[], subscribers.regions),
+    metrics = coalesce(%(metrics)s::text[], subscribers.metrics),
+    frequency = coalesce(%(frequency)s::text, subscribers.frequency),
+    operator = coalesce(%(operator)s::boolean, subscribers.operator),
+    unsubscribed_at = CASE WHEN %(resubscribe)s THEN NULL ELSE subscribers.unsubscribed_at END,
+    generation = subscribers.generation + (%(resubscribe)s AND subscribers.unsubscribed_at IS NOT NULL)::int
+"""
+_INSERT = """
+INSERT INTO subscribers (email, name, regions, metrics, frequency, operator, conditions)
+VALUES (%(email)s, %(name)s::text, coalesce(%(regions)s::text[], '{}'), coalesce(%(metrics)s::text[], '{}'),
+        coalesce(%(frequency)s::text, 'daily'), coalesce(%(operator)s::boolean, false),
+        coalesce(%(conditions)s::jsonb, '{}'))
+"""
+_RETURNING = """
+RETURNING id, email, (xmax = 0) AS created, frequency, operator, unsubscribed_at IS NOT NULL AS unsubscribed, conditions
+"""
+_UPSERT = _INSERT + "ON CONFLICT (email) DO UPDATE SET" + _SET + _RETURNING  # by address
+_UPDATE = "UPDATE subscribers SET" + _SET + "WHERE id = %(id)s" + _RETURNING  # by id
+_CREATE = _INSERT + _RETURNING  # one without an address
+
+
+def add(conn: Connection, email: str | None, *, name: str | None = None, regions: list[str] | None = None,
         metrics: list[str] | None = None, frequency: str | None = None, operator: bool | None = None,
         resubscribe: bool = False, clear_filters: bool = False, channels: list[str] | None = None,
-        conditions: Conditions | None = None) -> Added:
+        conditions: Conditions | None = None, subscriber_id: int | None = None,
+        remove_channels: list[str] | None = None) -> Added:
     """Add a subscriber, or update the preferences given (None: keep what is stored) of an existing one.
+
+    A subscriber is named by its address (`email`), or by its id (`subscriber_id`, `#17`). One without an
+    address (`email` and `subscriber_id` None) has only the `channels` given: the first of them names it, so
+    that adding it again updates the subscriber that has it rather than making another one.
 
     A new subscriber gets daily digests of everything unless told otherwise. An address that unsubscribed
     stays unsubscribed unless `resubscribe`: the reader's one click must not be undone by a routine re-run
     of a provisioning script. Resubscribing starts a new generation: unsubscribe links mailed before it
-    no longer work (they belong to the subscription the reader already left). `clear_filters` drops stored region and metric filters not given again.
-    `channels`: target URLs added to the subscriber's (their own address is always the first target); see
-    alerts.channels.webhooks for the forms. `conditions` replaces the stored ones (alerts.conditions.edit
-    makes them from the stored ones and what was asked).
+    no longer work (they belong to the subscription the reader already left). `clear_filters` drops stored
+    region and metric filters not given again.
+    `channels`: target URLs added to the subscriber's (their own address is their first target); see
+    alerts.channels.webhooks for the forms. `remove_channels`: targets to stop sending to, the subscriber's
+    own address included (it still names them); never the last one. `conditions` replaces the stored ones
+    (alerts.conditions.edit makes them from the stored ones and what was asked).
     """
     if frequency not in (None, "daily", "weekly"):
         raise SubscriberError(f"frequency must be daily or weekly, not {frequency!r}")
-    address = normalise_email(email)
+    address = normalise_email(email) if email is not None else None
     targets = parse_channels(channels or [])
+    dropped = parse_channels(remove_channels or [])
+    if address is None and subscriber_id is None:
+        if not targets:
+            raise SubscriberError("a subscriber needs an email address or a --channel")
+        subscriber_id = _holder(conn, *targets[0])
     regions = canonical_regions(regions) if regions else ([] if clear_filters else None)
     metrics = canonical_metrics(metrics) if metrics else ([] if clear_filters else None)
-    row = one(conn.execute(
-        """
-        INSERT INTO subscribers (email, name, regions, metrics, frequency, operator, conditions)
-        VALUES (%(email)s, %(name)s::text, coalesce(%(regions)s::text[], '{}'), coalesce(%(metrics)s::text[], '{}'),
-                coalesce(%(frequency)s::text, 'daily'), coalesce(%(operator)s::boolean, false),
-                coalesce(%(conditions)s::jsonb, '{}'))
-        ON CONFLICT (email) DO UPDATE SET
-            conditions = coalesce(%(conditions)s::jsonb, subscribers.conditions),
-            name = coalesce(%(name)s::text, subscribers.name),
-            regions = coalesce(%(regions)s::text[], subscribers.regions),
-            metrics = coalesce(%(metrics)s::text[], subscribers.metrics),
-            frequency = coalesce(%(frequency)s::text, subscribers.frequency),
-            operator = coalesce(%(operator)s::boolean, subscribers.operator),
-            unsubscribed_at = CASE WHEN %(resubscribe)s THEN NULL ELSE subscribers.unsubscribed_at END,
-            generation = subscribers.generation
-                         + (%(resubscribe)s AND subscribers.unsubscribed_at IS NOT NULL)::int
-        RETURNING id, (xmax = 0) AS created, frequency, operator, unsubscribed_at IS NOT NULL AS unsubscribed,
-                  conditions
-        """,
-        {"email": address, "name": clean_name(name), "regions": regions, "metrics": metrics,
-         "frequency": frequency, "operator": operator, "resubscribe": resubscribe,
-         "conditions": None if conditions is None else json.dumps(conditions.to_json(), ensure_ascii=False)},
-    ))
+    values = {"email": address, "id": subscriber_id, "name": clean_name(name), "regions": regions,
+              "metrics": metrics, "frequency": frequency, "operator": operator, "resubscribe": resubscribe,
+              "conditions": None if conditions is None else json.dumps(conditions.to_json(), ensure_ascii=False)}
+    query = _UPDATE if subscriber_id is not None else _UPSERT if address is not None else _CREATE
+    row = conn.execute(query, values).fetchone()
+    if row is None:
+        conn.rollback()
+        raise SubscriberError(f"no subscriber #{subscriber_id}")
     for channel, target in targets:
         add_target(conn, row["id"], channel, target, commit=False)
+    for channel, target in dropped:
+        conn.execute("DELETE FROM subscriber_targets WHERE subscriber_id = %s AND channel = %s AND address = %s",
+                     [row["id"], channel, target])
+    if dropped and not conn.execute("SELECT 1 FROM subscriber_targets WHERE subscriber_id = %s", [row["id"]]).fetchone():
+        conn.rollback()
+        raise SubscriberError(f"--remove-channel would leave {label(row)} without any target "
+                              "(`cywatch subscribers remove` deletes a subscriber)")
     conn.commit()
-    return Added(address, bool(row["created"]), row["frequency"], row["operator"], row["unsubscribed"],
-                 tuple(_shown(c, t) for c, t in targets), Conditions.from_json(row["conditions"]).describe())
+    created = bool(row["created"]) and query is not _UPDATE  # xmax is 0 after a plain UPDATE too
+    return Added(row["email"], created, row["frequency"], row["operator"], row["unsubscribed"],
+                 tuple(_shown(c, t) for c, t in targets), Conditions.from_json(row["conditions"]).describe(),
+                 row["id"], tuple(_shown(c, t) for c, t in dropped))
+
+
+def holder(conn: Connection, url: str) -> int | None:
+    """The subscriber without an address that has the target `url`, if there is one (SubscriberError for a
+    URL that cannot be a target)."""
+    [(channel, address)] = parse_channels([url])
+    found = _holder(conn, channel, address)
+    conn.rollback()
+    return found
+
+
+def _holder(conn: Connection, channel: str, address: str) -> int | None:
+    """The subscriber without an address that has this target, if there is one."""
+    row = conn.execute("SELECT s.id FROM subscribers s JOIN subscriber_targets t ON t.subscriber_id = s.id "
+                       "WHERE s.email IS NULL AND t.channel = %s AND t.address = %s ORDER BY s.id LIMIT 1",
+                       [channel, address]).fetchone()
+    return int(row["id"]) if row else None
+
+
+def label(row: Row) -> str:
+    """How a subscriber is named to people: their address, else their name and id (王组 #17), else `#17`."""
+    if row.get("email"):
+        return str(row["email"])
+    return f"{row['name']} #{row['id']}" if row.get("name") else f"#{row['id']}"
+
+
+def resolve(conn: Connection, who: str) -> int | None:
+    """The id of the subscriber `who` names: `#17` (or `17`), or an email address; None if there is none."""
+    wanted = who.strip()
+    if wanted.lstrip("#").isdigit():
+        row = conn.execute("SELECT id FROM subscribers WHERE id = %s", [int(wanted.lstrip("#"))]).fetchone()
+    else:
+        row = conn.execute("SELECT id FROM subscribers WHERE email = %s", [normalise_email(wanted)]).fetchone()
+    conn.rollback()
+    return int(row["id"]) if row else None
+
+
+def is_id(who: str) -> bool:
+    """Whether `who` names a subscriber by id (`#17`, `17`) rather than by address."""
+    return who.strip().lstrip("#").isdigit()
 
 
 def _shown(channel: str, address: str) -> str:
@@ -193,16 +270,20 @@ def remove_target(conn: Connection, target_id: int) -> bool:
     return bool(removed)
 
 
-def conditions_of(conn: Connection, email: str) -> Conditions | None:
-    """A subscriber's stored conditions (None: no such subscriber)."""
-    row = conn.execute("SELECT conditions FROM subscribers WHERE email = %s", [normalise_email(email)]).fetchone()
+def conditions_of(conn: Connection, who: str) -> Conditions | None:
+    """A subscriber's stored conditions (`who`: as `resolve` reads it; None: no such subscriber)."""
+    subscriber_id = resolve(conn, who)
+    if subscriber_id is None:
+        return None
+    row = one(conn.execute("SELECT conditions FROM subscribers WHERE id = %s", [subscriber_id]))
     conn.rollback()
-    return Conditions.from_json(row["conditions"]) if row else None
+    return Conditions.from_json(row["conditions"])
 
 
-def remove(conn: Connection, email: str) -> bool:
-    """Delete a subscriber and their digests; False if there was none."""
-    deleted = conn.execute("DELETE FROM subscribers WHERE email = %s", [normalise_email(email)]).rowcount
+def remove(conn: Connection, who: str) -> bool:
+    """Delete a subscriber (`who`: as `resolve` reads it) and their digests; False if there was none."""
+    subscriber_id = resolve(conn, who)
+    deleted = conn.execute("DELETE FROM subscribers WHERE id = %s", [subscriber_id]).rowcount
     conn.commit()
     return bool(deleted)
 
@@ -217,19 +298,28 @@ def unsubscribe(conn: Connection, subscriber_id: int) -> str | None:
 
 
 def all_subscribers(conn: Connection) -> list[Row]:
-    """Every subscriber, active first, by address; `channels` lists their targets other than their own
-    address, redacted; `conditions_shown` describes their conditions."""
+    """Every subscriber, active first, by address (those without one last, by id); `channels` lists their
+    targets other than their own address, redacted; `mailed` says whether their address is a target;
+    `conditions_shown` describes their conditions; `label` names them (alerts.subscribers.label)."""
     rows = conn.execute(
         "SELECT s.*, coalesce((SELECT array_agg(t.channel || ' ' || t.address ORDER BY t.id) FROM subscriber_targets t "
-        "WHERE t.subscriber_id = s.id AND NOT (t.channel = 'email' AND t.address = s.email)), '{}') AS targets "
-        "FROM subscribers s ORDER BY s.unsubscribed_at IS NOT NULL, s.email").fetchall()
+        "WHERE t.subscriber_id = s.id AND NOT (t.channel = 'email' AND t.address IS NOT DISTINCT FROM s.email)), '{}') "
+        "AS targets, EXISTS (SELECT 1 FROM subscriber_targets t WHERE t.subscriber_id = s.id AND t.channel = 'email' "
+        "AND t.address = s.email) AS mailed "
+        "FROM subscribers s ORDER BY s.unsubscribed_at IS NOT NULL, s.email NULLS LAST, s.id").fetchall()
     for row in rows:
         row["channels"] = [_shown(*t.split(" ", 1)) for t in row.pop("targets")]
         row["conditions_shown"] = Conditions.from_json(row["conditions"]).describe()
+        row["label"] = label(row)
     return rows
 
 
 def signed_subscriber(conn: Connection, subscriber_id: object, email: object) -> Row | None:
-    """The subscriber a signed link names (its id and address both), or None if there is none now."""
-    return conn.execute("SELECT id, email, name, regions, metrics, frequency, unsubscribed_at, generation "
-                        "FROM subscribers WHERE id = %s AND email = lower(%s)", [subscriber_id, email]).fetchone()
+    """The subscriber a signed link names (its id and address both; a subscriber without an address is signed
+    with none), or None if there is none now; `who` names them for pages (`label`)."""
+    row = conn.execute("SELECT id, email, name, regions, metrics, frequency, unsubscribed_at, generation "
+                       "FROM subscribers WHERE id = %s AND email IS NOT DISTINCT FROM lower(%s::text)",
+                       [subscriber_id, email]).fetchone()
+    if row is not None:
+        row["who"] = label(row)
+    return row

@@ -7,6 +7,7 @@ import hashlib
 import hmac
 import json
 import os
+import re
 import signal
 import subprocess
 import sys
@@ -19,6 +20,7 @@ from pathlib import Path
 
 import psycopg
 import pytest
+from lxml import html as lxml_html
 
 from alerts import channels, subscribers
 from alerts.channels import summary, webhooks
@@ -29,6 +31,7 @@ from db.migrate import migrate
 from tests.conftest import ROOT, migrate_up_to, run_cli
 from tests.receivers import Receiver, Serving
 from tests.test_digest import CORRIDORS, DAY, seed
+from tests.webserver import Client, serving
 
 PUBLIC = "https://cywatch.example.org"
 APIS = ("wecom", "dingtalk", "feishu", "slack", "telegram")
@@ -304,3 +307,74 @@ def test_kill_9_mid_send_loses_no_webhook_message_and_posts_none_twice(db, cli_e
     keys = Counter(r.headers["idempotency-key"] for r in receiver.delivered("webhook"))
     assert len(keys) == 4 and set(keys.values()) == {1}  # nothing lost, nothing posted twice
     assert states(db)["webhook unknown"] == 1 and states(db)["webhook sent"] == 3
+
+
+@pytest.fixture
+def cywatch(cli_env, monkeypatch, capsys):
+    """`cywatch ARGS` run in this process (the subcommand's code, without a new interpreter's start-up)."""
+    from cywatch.cli import main
+
+    for name in [n for n in os.environ if n.startswith(("CYWATCH_", "SMTP_"))]:
+        monkeypatch.delenv(name)
+    for name, value in cli_env.items():
+        monkeypatch.setenv(name, value)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+    return run
+
+
+def test_a_subscriber_of_chat_targets_only_is_named_by_its_id_on_the_command_line(db, cywatch):
+    first = cywatch("subscribers", "add", "--channel", "wecom://TEAMKEY123456", "--name", "研究群")
+    assert first.returncode == 0, first.stderr
+    subscriber_id = db.execute("SELECT id FROM subscribers").fetchone()["id"]
+    assert f"added #{subscriber_id} (daily): subscriber #{subscriber_id}" in first.stdout
+    again = cywatch("subscribers", "add", "--channel", "wecom://TEAMKEY123456", "--frequency", "weekly")
+    assert f"updated #{subscriber_id} (weekly)" in again.stdout, again.stdout + again.stderr  # not a second one
+    by_id = cywatch("subscribers", "add", f"#{subscriber_id}", "--channel", "slack://T1/B1/SLACKSECRET9")
+    assert by_id.returncode == 0 and "slack://T1/B…" in by_id.stdout, by_id.stdout + by_id.stderr
+    assert db.execute("SELECT count(*) AS n FROM subscribers").fetchone()["n"] == 1
+    listed = cywatch("subscribers", "list").stdout
+    row = next(line for line in listed.splitlines() if line.startswith(f"#{subscriber_id} "))
+    assert "研究群" in row and "weekly" in row and "wecom://TEAM…" in row and "TEAMKEY123456" not in listed
+    assert cywatch("subscribers", "add", "--name", "x").returncode == 2  # neither address nor channel
+    assert cywatch("subscribers", "add", "#999999", "--frequency", "daily").returncode == 2
+    # an email subscriber's own address can stop being mailed while a chat target remains, never the last target
+    cywatch("subscribers", "add", "lead@example.org", "--channel", "wecom://LEADKEY")
+    kept = cywatch("subscribers", "add", "lead@example.org", "--remove-channel", "lead@example.org")
+    assert kept.returncode == 0 and "removed lead@example.org" in kept.stdout, kept.stdout + kept.stderr
+    assert "lead@example.org (not mailed)" in cywatch("subscribers", "list").stdout
+    last = cywatch("subscribers", "add", "lead@example.org", "--remove-channel", "wecom://LEADKEY")
+    assert last.returncode == 2 and "without any target" in last.stderr
+    assert cywatch("subscribers", "remove", f"#{subscriber_id}").returncode == 0
+    assert db.execute("SELECT count(*) AS n FROM subscribers").fetchone()["n"] == 1
+
+
+def test_a_chat_only_subscribers_message_carries_working_manage_and_unsubscribe_links(db, config):
+    seed(db, CORRIDORS)
+    added = subscribers.add(db, None, channels=["wecom://groupkey"], name="研究群")
+    diff.compute(db)
+    build(db, config, date.fromisoformat(DAY), Report())
+    [row] = db.execute("SELECT channel, payload FROM digests").fetchall()  # no email target: one row
+    db.commit()
+    text = json.loads(bytes(row["payload"]))["markdown"]["content"]
+    links = dict(re.findall(rf"\[([^\]]+)\]\({PUBLIC}(/[^)]+)\)", text))
+    assert set(links) == {"查看完整摘要 Full digest", "订阅设置 Manage", "退订 Unsubscribe"}
+    with serving(config) as base:
+        _follow_links(Client(base), links, f"研究群 #{added.id}")
+    db.commit()
+    assert db.execute("SELECT unsubscribed_at FROM subscribers").fetchone()["unsubscribed_at"] is not None
+    assert [r["action"] for r in db.execute("SELECT action FROM web_events")] == ["unsubscribed"]
+
+
+def _follow_links(client: Client, links: dict[str, str], who: str) -> None:
+    """Open the whole digest and the manage page, then unsubscribe, as a member of the chat group would."""
+    assert client.get(links["查看完整摘要 Full digest"]).status == 200
+    manage = client.get(links["订阅设置 Manage"])
+    assert manage.status == 200 and who in manage.text and "wecom://grou…" in manage.text
+    form = client.get(links["退订 Unsubscribe"])
+    assert form.status == 200 and who in form.text
+    csrf = lxml_html.fromstring(form.body).xpath("//input[@name='csrf']/@value")
+    assert client.post(links["退订 Unsubscribe"], {"csrf": csrf[0]} if csrf else {}).status == 200

@@ -33,7 +33,7 @@ async def signed_subscriber(request: Request, purpose: str, max_age: int) -> Row
         return message(request, 400, "链接无效 · Invalid link", "此订阅已不存在。 This subscription no longer exists.")
     if payload.get("g", 0) != row["generation"]:  # links mailed before these were signed without one
         return message(request, 400, "链接已失效 · Old link",
-                       f"此链接早于 {row['email']} 重新订阅。 This link is from before {row['email']} subscribed again.",
+                       f"此链接早于 {row['who']} 重新订阅。 This link is from before {row['who']} subscribed again.",
                        note="没有任何更改。请使用较新一期摘要中的链接。 Nothing was changed. "
                             "Use the link of a more recent digest.")
     return row
@@ -42,7 +42,7 @@ async def signed_subscriber(request: Request, purpose: str, max_age: int) -> Row
 def has_left(request: Request, found: Row, **extra: object) -> HTMLResponse:
     """The page for a link of an address that has unsubscribed."""
     return message(request, 200, "已退订 · Unsubscribed",
-                   f"{found['email']} 已不再接收摘要。 {found['email']} no longer receives digests.", **extra)
+                   f"{found['who']} 已不再接收摘要。 {found['who']} no longer receives digests.", **extra)
 
 
 async def unsubscribe_form(request: Request) -> Response:
@@ -52,8 +52,8 @@ async def unsubscribe_form(request: Request) -> Response:
         return found
     if found["unsubscribed_at"]:
         return has_left(request, found)
-    return message(request, 200, "退订 · Unsubscribe", f"不再向 {found['email']} 发送成渝观察摘要？ "
-                   f"Stop sending chengyu-watch digests to {found['email']}?",
+    return message(request, 200, "退订 · Unsubscribe", f"不再向 {found['who']} 发送成渝观察摘要？ "
+                   f"Stop sending chengyu-watch digests to {found['who']}?",
                    form=request.url.path, button="退订 Unsubscribe")
 
 
@@ -64,7 +64,7 @@ async def unsubscribe_post(request: Request) -> Response:
         return found
     await read(request, selfservice.unsubscribe, found["id"], remote(request))
     return message(request, 200, "已退订 · Unsubscribed",
-                   f"{found['email']} 将不再收到摘要。 {found['email']} will receive no more digests.",
+                   f"{found['who']} 将不再收到摘要。 {found['who']} will receive no more digests.",
                    note="改变主意了？可在订阅页重新订阅。 Changed your mind? Subscribe again on the subscribe page.")
 
 

@@ -208,8 +208,8 @@ async def manage_post(request: Request) -> Response:
         return await _manage_page(request, found, 400, form=form, error=str(error))
     await read(request, selfservice.update_preferences, found["id"], found["email"], wanted["regions"],
                wanted["metrics"], wanted["frequency"], remote(request))
-    return message(request, 200, "已保存 · Saved", f"{found['email']} 的订阅设置已更新。 "
-                   f"The preferences of {found['email']} are saved.", link=request.url.path,
+    return message(request, 200, "已保存 · Saved", f"{found['who']} 的订阅设置已更新。 "
+                   f"The preferences of {found['who']} are saved.", link=request.url.path,
                    link_text="返回设置 · Back to settings")
 
 

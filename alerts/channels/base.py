@@ -46,6 +46,8 @@ class DigestInput:
     address: str  # the target's stored address
     full_url: str  # the signed link to the whole digest on the web page
     settings: Settings
+    manage_url: str = ""  # the subscriber's signed links: their preferences page, unsubscribe
+    unsubscribe_url: str = ""
 
 
 @dataclass(frozen=True, slots=True)

@@ -12,6 +12,7 @@ import html
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from alerts.channels.base import DigestInput
 from alerts.digest import Content, Item, Period, subject_of
 from alerts.readable import readable
 
@@ -54,11 +55,24 @@ def _item_line(item: Item, style: Style) -> str:
     return "- " + line
 
 
+def _bytes(text: str) -> int:
+    return len(text.encode())
+
+
+def of(digest: DigestInput, style: Style, limit: int, size: Callable[[str], int] = _bytes) -> str:
+    """A target's summary (`render`) with the subscriber's signed links: the whole digest, manage, unsubscribe."""
+    return render(digest.content, digest.period, digest.full_url, style, limit, size,
+                  manage_url=digest.manage_url, unsubscribe_url=digest.unsubscribe_url)
+
+
 def render(content: Content, period: Period, full_url: str, style: Style, limit: int,
-           size: Callable[[str], int] = lambda s: len(s.encode())) -> str:
-    """The summary in `style`, at most `limit` by `size` (bytes of UTF-8 unless told)."""
+           size: Callable[[str], int] = _bytes, *, manage_url: str = "", unsubscribe_url: str = "") -> str:
+    """The summary in `style`, at most `limit` by `size` (bytes of UTF-8 unless told); its last line links to
+    the whole digest, and to the subscriber's settings and one-click unsubscribe when given."""
     head = style.bold(style.escape(title(content, period)))
-    footer = style.link("查看完整摘要 Full digest", full_url)
+    footer = " · ".join([style.link("查看完整摘要 Full digest", full_url)]
+                        + ([style.link("订阅设置 Manage", manage_url)] if manage_url else [])
+                        + ([style.link("退订 Unsubscribe", unsubscribe_url)] if unsubscribe_url else []))
     if content.targets:  # the section itself is too long for a chat message: its count, behind the link
         n = len(content.targets)
         footer = f"{style.bold('目标与实际 Targets')}：{n}项指标的目标与最新实际值 ({n} against actuals)\n{footer}"

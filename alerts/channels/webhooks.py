@@ -212,7 +212,7 @@ class Webhook:
     def payload(self, digest: DigestInput) -> Payload:
         """One summary of the digest, in the API's format and size."""
         title = summary.title(digest.content, digest.period)
-        text = summary.render(digest.content, digest.period, digest.full_url, self.style, self.limit)
+        text = summary.of(digest, self.style, self.limit)
         body = json.dumps(self.message(title, text, digest), ensure_ascii=False).encode()
         key = f"digest.{digest.period.key}.{digest.subscriber['id']}.{digest.target_id}"
         return Payload(recipient=self.redact(digest.address), subject=title, body=body, idempotency_key=key)
@@ -417,7 +417,7 @@ class Telegram(Webhook):
     def payload(self, digest: DigestInput) -> Payload:
         """The summary in Telegram's HTML, within 4,096 characters."""
         title = summary.title(digest.content, digest.period)
-        text = summary.render(digest.content, digest.period, digest.full_url, self.style, self.limit, size=len)
+        text = summary.of(digest, self.style, self.limit, size=len)
         _, chat = self._parts(digest.address)
         body = json.dumps({"chat_id": chat, "text": text, "parse_mode": "HTML",
                            "disable_web_page_preview": True}, ensure_ascii=False).encode()
@@ -499,7 +499,7 @@ class GenericWebhook(Webhook):
                                 "published": item.published}}
 
         body = {"event": "digest", "period": digest.period.key, "title": title,
-                "summary": summary.render(content, digest.period, digest.full_url, summary.MARKDOWN, self.limit),
+                "summary": summary.of(digest, summary.MARKDOWN, self.limit),
                 "url": digest.full_url, "counts": content.counts(),
                 "changed": [figure(i) for i in content.changed], "new": [figure(i) for i in content.new],
                 "articles": [{"title": a["title"], "url": a["canonical_url"], "source": a["source_name"]}

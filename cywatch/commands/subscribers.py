@@ -14,11 +14,16 @@ def register(commands: Commands) -> None:
     subs = commands.add_parser("subscribers", help="who gets digests").add_subparsers(
         dest="subscribers_command", required=True)
     add = subs.add_parser("add", help="add a subscriber (or update the preferences given of one)")
-    add.add_argument("email", metavar="EMAIL")
+    add.add_argument("email", metavar="EMAIL|#ID", nargs="?",
+                     help="the subscriber's address, or #ID (see `list`) to change one; left out, a subscriber "
+                          "of the --channel targets only (adding the same first --channel again updates it)")
     add.add_argument("--name")
     add.add_argument("--channel", action="append", default=[], metavar="URL",
                      help="also send the digest there (repeatable): wecom://KEY, dingtalk://TOKEN?secret=S, "
                           "feishu://HOOK?secret=S, slack://T/B/X, telegram://TOKEN@CHAT, https://host/path#secret=S")
+    add.add_argument("--remove-channel", action="append", default=[], metavar="URL",
+                     help="stop sending the digest there (repeatable); the subscriber's own address too, while "
+                          "another target remains (the address still names the subscriber)")
     add.add_argument("--region", action="append", default=[], metavar="R", help="only these regions (repeatable)")
     add.add_argument("--metric", action="append", default=[], metavar="M",
                      help="only metrics containing M (repeatable)")
@@ -43,7 +48,7 @@ def register(commands: Commands) -> None:
     add.set_defaults(handler=cmd_subscribers_add)
     subs.add_parser("list", help="list subscribers").set_defaults(handler=cmd_subscribers_list)
     remove = subs.add_parser("remove", help="delete a subscriber")
-    remove.add_argument("email", metavar="EMAIL")
+    remove.add_argument("email", metavar="EMAIL|#ID")
     remove.set_defaults(handler=cmd_subscribers_remove)
 
 
@@ -51,27 +56,40 @@ def cmd_subscribers_add(args: argparse.Namespace, settings: Settings) -> int:
     """Add a subscriber or update one's preferences."""
     from alerts import conditions, subscribers
 
+    who = args.email
+    by_id = who is not None and subscribers.is_id(who)
     with open_db(settings) as conn:
         try:
+            subscriber_id = subscribers.resolve(conn, who) if by_id else None
+            if who is None and args.channel:  # the subscriber that has this first target, if any
+                subscriber_id = subscribers.holder(conn, args.channel[0])
+                who, by_id = (f"#{subscriber_id}", True) if subscriber_id else (None, False)
+            if by_id and subscriber_id is None:
+                raise subscribers.SubscriberError(f"no subscriber {who} (see `cywatch subscribers list`)")
             wanted = None
             if args.clear_conditions or any(v is not None for v in (args.min_change, args.flip, args.threshold,
                                                                        args.new_high)):
-                wanted = conditions.edit(subscribers.conditions_of(conn, args.email) or conditions.Conditions(),
+                stored = subscribers.conditions_of(conn, who) if who else None
+                wanted = conditions.edit(stored or conditions.Conditions(),
                                          min_change=args.min_change, flip=args.flip, thresholds=args.threshold,
                                          new_high=args.new_high, clear=args.clear_conditions)
-            added = subscribers.add(conn, args.email, name=args.name, regions=args.region, metrics=args.metric,
+            added = subscribers.add(conn, None if by_id else who, subscriber_id=subscriber_id, name=args.name,
+                                    regions=args.region, metrics=args.metric,
                                     frequency=args.frequency, operator=args.operator,
                                     resubscribe=args.resubscribe, clear_filters=args.clear_filters,
-                                    channels=args.channel, conditions=wanted)
+                                    channels=args.channel, conditions=wanted, remove_channels=args.remove_channel)
         except (subscribers.SubscriberError, conditions.ConditionError) as error:
             say(f"cywatch subscribers add: {error}")
             return 2
-    print(f"{'added' if added.created else 'updated'} {added.email} ({added.frequency}"
-          f"{', operator' if added.operator else ''}{', only ' + added.conditions if added.conditions else ''})")
+    print(f"{'added' if added.created else 'updated'} {added.label} ({added.frequency}"
+          f"{', operator' if added.operator else ''}{', only ' + added.conditions if added.conditions else ''})"
+          + ("" if added.email else f": subscriber #{added.id}, named by its id"))
     for shown in added.channels:
         print(f"  channel {shown}")
+    for shown in added.removed:
+        print(f"  removed {shown}")
     if added.unsubscribed:
-        say(f"cywatch subscribers add: {added.email} unsubscribed and stays so; "
+        say(f"cywatch subscribers add: {added.label} unsubscribed and stays so; "
             "pass --resubscribe if they asked to come back")
     return 0
 
@@ -83,12 +101,20 @@ def cmd_subscribers_list(args: argparse.Namespace, settings: Settings) -> int:
 
     with open_db(settings) as conn:
         rows = subscribers.all_subscribers(conn)
-    print(render_table(["email", "name", "frequency", "regions", "metrics", "operator", "conditions", "channels",
-                        "status"], [
-        [r["email"], r["name"] or "", r["frequency"], " ".join(r["regions"]) or "all", " ".join(r["metrics"]) or "all",
-         "yes" if r["operator"] else "", r["conditions_shown"], " ".join(r["channels"]), f"unsubscribed {r['unsubscribed_at']:%Y-%m-%d}" if r["unsubscribed_at"]
-         else "active"] for r in rows]))
+    print(render_table(["id", "email", "name", "frequency", "regions", "metrics", "operator", "conditions",
+                        "channels", "status"], [
+        [f"#{r['id']}", _address(r), r["name"] or "", r["frequency"], " ".join(r["regions"]) or "all",
+         " ".join(r["metrics"]) or "all", "yes" if r["operator"] else "", r["conditions_shown"],
+         " ".join(r["channels"]),
+         f"unsubscribed {r['unsubscribed_at']:%Y-%m-%d}" if r["unsubscribed_at"] else "active"] for r in rows]))
     return 0
+
+
+def _address(row: dict[str, object]) -> str:
+    """The email column: the address, `(not mailed)` after one whose email target was removed, `-` for none."""
+    if not row["email"]:
+        return "-"
+    return f"{row['email']}" + ("" if row["mailed"] else " (not mailed)")
 
 
 def cmd_subscribers_remove(args: argparse.Namespace, settings: Settings) -> int:
