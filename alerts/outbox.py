@@ -256,10 +256,17 @@ def resend(conn: Connection, digest_id: int) -> bool:
 
 
 def listing(conn: Connection, include_sent: bool = False) -> list[Row]:
-    """Outbox rows (not sent ones unless asked), oldest first."""
-    return conn.execute(
-        "SELECT id, channel, recipient, period, state, attempts, next_attempt_at, last_error, sent_at, delivered_to "
-        "FROM digests WHERE %s OR state <> 'sent' ORDER BY id", [include_sent]).fetchall()
+    """Outbox rows (not sent ones unless asked), oldest first; `target` (and `recipient`) is where the row
+    goes, redacted by its channel (a bot's token, a webhook's secret hidden: alerts.channels.redact)."""
+    from alerts import channels
+
+    rows = conn.execute(
+        "SELECT d.id, d.channel, t.address, d.period, d.state, d.attempts, d.next_attempt_at, d.last_error, "
+        "d.sent_at, d.delivered_to FROM digests d JOIN subscriber_targets t ON t.id = d.target_id "
+        "WHERE %s OR d.state <> 'sent' ORDER BY d.id", [include_sent]).fetchall()
+    for row in rows:
+        row["target"] = row["recipient"] = channels.redact(row["channel"], row.pop("address"))
+    return rows
 
 
 def full_digest(conn: Connection, subscriber_id: object, period: object) -> Row | None:

@@ -378,3 +378,22 @@ def _follow_links(client: Client, links: dict[str, str], who: str) -> None:
     assert form.status == 200 and who in form.text
     csrf = lxml_html.fromstring(form.body).xpath("//input[@name='csrf']/@value")
     assert client.post(links["退订 Unsubscribe"], {"csrf": csrf[0]} if csrf else {}).status == 200
+
+
+def test_the_outbox_lists_each_rows_channel_and_target_redacted(db, config, cywatch):
+    seed(db, CORRIDORS)
+    subscribers.add(db, "ops@example.org", channels=["dingtalk://TOKEN123456?secret=SECRETVALUE",
+                                                     "https://hooks.example.org/in/HOOKTOKEN77#secret=HOOKSECRET"])
+    diff.compute(db)
+    build(db, config, date.fromisoformat(DAY), Report())
+    table = cywatch("outbox")
+    assert table.returncode == 0, table.stderr
+    head, *lines = table.stdout.splitlines()
+    assert head.split()[:4] == ["id", "channel", "target", "period"]
+    shown = {line.split()[1]: line.split()[2] for line in lines if line.split() and line.split()[0].isdigit()}
+    assert shown == {"email": "ops@example.org", "dingtalk": "dingtalk://TOKE…?secret=***",
+                     "webhook": "https://hooks.example.org/…#secret=***"}
+    as_json = [json.loads(line) for line in cywatch("outbox", "--format", "json").stdout.splitlines()]
+    assert {r["channel"]: r["target"] for r in as_json} == shown and {r["state"] for r in as_json} == {"pending"}
+    for output in (table.stdout, json.dumps(as_json)):
+        assert not any(secret in output for secret in ("TOKEN123456", "SECRETVALUE", "HOOKTOKEN77", "HOOKSECRET"))

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import json
 from datetime import datetime
 from pathlib import Path
 
@@ -24,6 +25,8 @@ def register(commands: Commands) -> None:
 
     box = commands.add_parser("outbox", help="digests not sent yet, failed or of unknown fate")
     box.add_argument("--all", action="store_true", help="sent ones too")
+    box.add_argument("--format", choices=["table", "json"], default="table",
+                     help="a table (the default) or one JSON object per line")
     box.set_defaults(handler=cmd_outbox, outbox_command="list")
     box_commands = box.add_subparsers(dest="outbox_command")
     resend = box_commands.add_parser("resend", help="queue a failed or unknown digest again")
@@ -94,11 +97,18 @@ def cmd_outbox(args: argparse.Namespace, settings: Settings) -> int:
             print(f"digest {args.id} queued; the next `cywatch digest` sends it")
             return 0
         rows = outbox.listing(conn, include_sent=args.all)
+    if args.format == "json":
+        for r in rows:
+            print(json.dumps({key: r[key] for key in ("id", "channel", "target", "period", "state", "attempts",
+                                                      "last_error", "delivered_to")}
+                             | {"next_attempt_at": r["next_attempt_at"].isoformat(),
+                                "sent_at": r["sent_at"] and r["sent_at"].isoformat()}, ensure_ascii=False))
+        return 0
     if not rows:
         print("the outbox is empty: every digest was sent")
         return 0
-    print(render_table(["id", "recipient", "period", "state", "tries", "next try", "last error / delivered"], [
-        [r["id"], r["recipient"], r["period"], r["state"], r["attempts"],
+    print(render_table(["id", "channel", "target", "period", "state", "tries", "next try", "last error / delivered"], [
+        [r["id"], r["channel"], r["target"], r["period"], r["state"], r["attempts"],
          f"{r['next_attempt_at']:%Y-%m-%d %H:%M}" if r["state"] == "pending" else "",
          (r["last_error"] or r["delivered_to"] or "")[:100]] for r in rows]))
     return 0
