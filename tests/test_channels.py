@@ -281,32 +281,52 @@ def test_a_claim_that_postgresql_no_longer_vouches_for_is_unknown_not_resent(db,
     assert db.execute("SELECT count(*) AS n FROM send_claims").fetchone()["n"] == 0
 
 
-def test_kill_9_mid_send_loses_no_webhook_message_and_posts_none_twice(db, cli_env, receiver):
-    receiver.secrets["webhook"] = "SECweb"
+# A sender in a process of its own, as `cywatch digest` sends (one worker, an answer waited for long), with
+# the chat APIs at the local receiver: ARGV API URL.
+_SENDER = """
+import sys
+from dataclasses import replace
+from alerts.delivery import Report, send_due
+from db.connection import connect
+from settings import Settings
+settings = replace(Settings.from_env(), send_workers=1, webhook_timeout=60)
+with connect(settings) as conn:
+    send_due(conn, settings, Report(), endpoints={sys.argv[1]: sys.argv[2]})
+"""
+
+
+def _posted_to(request) -> tuple[object, ...]:
+    """Which target a request was for: a bot's token or key (in the path or the query), a webhook's path."""
+    return request.path, request.query.get("key"), request.query.get("access_token")
+
+
+@pytest.mark.parametrize("api", [*APIS, "webhook"])
+def test_kill_9_mid_send_loses_no_message_and_posts_none_twice(db, config, cli_env, receiver, api):
+    receiver.secrets.update(dingtalk="SECding", feishu="SECfei", webhook="SECweb")
     seed(db, CORRIDORS)
-    for i in range(4):
-        subscribers.add(db, f"r{i}@example.org", channels=[f"{receiver.url}/hook/{i}#secret=SECweb"])
-    receiver.plan("webhook", "ok", "hang")  # the second is taken by the receiver, its answer never comes
-    env = cli_env | {"CYWATCH_SECRET": "test-secret", "CYWATCH_PUBLIC_URL": PUBLIC, "CYWATCH_SEND_WORKERS": "1",
-                     "CYWATCH_WEBHOOK_TIMEOUT": "60", "CYWATCH_SMTP_RETRY_AFTER": "0"}
-    process = subprocess.Popen([sys.executable, "-m", "cywatch", "digest", "--date", DAY], env=env, cwd=ROOT,
+    for i in range(4):  # chat targets only: every outbox row is one of this API's
+        subscribers.add(db, None, channels=[targets(receiver, tag=f"k{i}")[[*APIS, "webhook"].index(api)]])
+    diff.compute(db)
+    build(db, config, date.fromisoformat(DAY), Report())
+    receiver.plan(api, "ok", "hang")  # the second is taken by the receiver, its answer never comes
+    env = cli_env | {"CYWATCH_SECRET": "test-secret", "CYWATCH_PUBLIC_URL": PUBLIC}
+    process = subprocess.Popen([sys.executable, "-c", _SENDER, api, receiver.url], env=env, cwd=ROOT,
                                start_new_session=True, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and len(receiver.delivered("webhook")) < 2:
-            time.sleep(0.05)
+        while time.monotonic() < deadline and len(receiver.delivered(api)) < 2:
+            time.sleep(0.02)
     finally:
         os.killpg(process.pid, signal.SIGKILL)
         process.wait()
-    assert len(receiver.delivered("webhook")) == 2
+    assert len(receiver.delivered(api)) == 2
     db.execute("UPDATE digests SET lease_until = now() - interval '1 second' WHERE state = 'sending'")
     db.commit()
-    for _ in range(2):
-        result = run_cli("digest", "--date", DAY, env=env)
-        assert "unknown" in result.stdout or "0 sent" in result.stdout, result.stdout + result.stderr
-    keys = Counter(r.headers["idempotency-key"] for r in receiver.delivered("webhook"))
-    assert len(keys) == 4 and set(keys.values()) == {1}  # nothing lost, nothing posted twice
-    assert states(db)["webhook unknown"] == 1 and states(db)["webhook sent"] == 3
+    for _ in range(2):  # the next runs: the one taken mid-answer is unknown, the rest are sent once
+        send_due(db, config, Report(), endpoints={api: receiver.url})
+    posted = Counter(_posted_to(r) for r in receiver.delivered(api))
+    assert len(posted) == 4 and set(posted.values()) == {1}  # nothing lost, nothing posted twice
+    assert states(db) == Counter({f"{api} unknown": 1, f"{api} sent": 3})
 
 
 @pytest.fixture
