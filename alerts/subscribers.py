@@ -182,8 +182,10 @@ def add(conn: Connection, email: str | None, *, name: str | None = None, regions
     for channel, target in targets:
         add_target(conn, row["id"], channel, target, commit=False)
     for channel, target in dropped:
-        conn.execute("DELETE FROM subscriber_targets WHERE subscriber_id = %s AND channel = %s AND address = %s",
-                     [row["id"], channel, target])
+        if not conn.execute("DELETE FROM subscriber_targets WHERE subscriber_id = %s AND channel = %s AND address = %s",
+                            [row["id"], channel, target]).rowcount:
+            conn.rollback()
+            raise SubscriberError(f"--remove-channel: {_shown(channel, target)} is not a target of {label(row)}")
     if dropped and not conn.execute("SELECT 1 FROM subscriber_targets WHERE subscriber_id = %s", [row["id"]]).fetchone():
         conn.rollback()
         raise SubscriberError(f"--remove-channel would leave {label(row)} without any target "

@@ -366,6 +366,7 @@ def test_a_subscriber_of_chat_targets_only_is_named_by_its_id_on_the_command_lin
     kept = cywatch("subscribers", "add", "lead@example.org", "--remove-channel", "lead@example.org")
     assert kept.returncode == 0 and "removed lead@example.org" in kept.stdout, kept.stdout + kept.stderr
     assert "lead@example.org (not mailed)" in cywatch("subscribers", "list").stdout
+    assert cywatch("subscribers", "add", "lead@example.org", "--remove-channel", "wecom://OTHER").returncode == 2
     last = cywatch("subscribers", "add", "lead@example.org", "--remove-channel", "wecom://LEADKEY")
     assert last.returncode == 2 and "without any target" in last.stderr
     assert cywatch("subscribers", "remove", f"#{subscriber_id}").returncode == 0
