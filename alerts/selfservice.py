@@ -155,7 +155,8 @@ def add_target(conn: Connection, subscriber_id: int, email: str | None, url: str
 
 
 def remove_target(conn: Connection, subscriber_id: int, email: str | None, target_id: int, remote: str) -> subscribers.Target:
-    """Remove one of the subscriber's own targets other than an email one, recorded; TargetRefused otherwise."""
+    """Remove one of the subscriber's own targets other than an email one and other than their last,
+    recorded; TargetRefused otherwise."""
     target = next((t for t in subscribers.targets(conn, subscriber_id) if t.id == target_id), None)
     if target is None:
         conn.rollback()
@@ -163,6 +164,9 @@ def remove_target(conn: Connection, subscriber_id: int, email: str | None, targe
     if target.channel == "email":
         conn.rollback()
         raise TargetRefused("邮箱目标不能在此删除；请退订。 An email target is not removed here: unsubscribe instead.")
+    if len(subscribers.targets(conn, subscriber_id)) == 1:  # a subscriber of chat targets only keeps one
+        conn.rollback()
+        raise TargetRefused("这是最后一个目标；请退订。 This is the last target: unsubscribe instead.")
     record(conn, "target_removed", email, subscriber_id, remote, target=target.id, channel=target.channel,
            shown=target.shown)
     subscribers.remove_target(conn, target.id)  # commits both

@@ -395,6 +395,10 @@ def _follow_links(client: Client, links: dict[str, str], who: str) -> None:
     assert client.get(links["查看完整摘要 Full digest"]).status == 200
     manage = client.get(links["订阅设置 Manage"])
     assert manage.status == 200 and who in manage.text and "wecom://grou…" in manage.text
+    page = lxml_html.fromstring(manage.body)
+    [remove] = page.xpath("//form[contains(@action, '/targets/')]/@action")
+    last = client.post(remove, {"csrf": page.xpath("//input[@name='csrf']/@value")[0]})
+    assert last.status == 400 and "the last target" in last.text  # the group's only target stays
     form = client.get(links["退订 Unsubscribe"])
     assert form.status == 200 and who in form.text
     csrf = lxml_html.fromstring(form.body).xpath("//input[@name='csrf']/@value")
