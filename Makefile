@@ -6,7 +6,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 export CYWATCH_DATA_DIR ?= $(CURDIR)/var
 
-.PHONY: run demo status shell test test-embedded lint bench clean compose-tool browser-tool egg deploy-nodes
+.PHONY: run demo status shell test test-embedded lint bench clean compose-tool browser-tool font-tool egg deploy-nodes
 
 $(BIN)/python:
 	@$(PYTHON) -c 'import sys; sys.exit(0 if sys.version_info >= (3, 11) else "chengyu-watch needs Python 3.11 or newer (found %s); set PYTHON=python3.11" % sys.version.split()[0])'
@@ -52,11 +52,11 @@ shell: $(VENV)/.installed
 ## test: lint and the whole test suite (real PostgreSQL: local server or the embedded one)
 # One pytest worker per core (TEST_WORKERS=1 for one process); each worker migrates a database of its own.
 TEST_WORKERS ?= auto
-test: $(VENV)/.installed lint compose-tool browser-tool
+test: $(VENV)/.installed lint compose-tool browser-tool font-tool
 	$(BIN)/python -m pytest -q -n $(TEST_WORKERS)
 
 ## test-embedded: the tests marked `embedded`, forced onto the embedded PostgreSQL (the no-PostgreSQL path)
-test-embedded: $(VENV)/.installed compose-tool
+test-embedded: $(VENV)/.installed compose-tool font-tool
 	CYWATCH_TEST_ADMIN_URL=postgresql://postgres@127.0.0.1:1/postgres $(BIN)/python -m pytest -q -n $(TEST_WORKERS) -m embedded
 
 # The compose tests validate docker-compose.yml with Debian's docker-compose; installed here when we may.
@@ -72,6 +72,14 @@ browser-tool:
 	  { apt-get install -y -q chromium chromium-driver >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
 	    apt-get install -y -q chromium chromium-driver >/dev/null 2>&1; }; }; } || \
 	  echo "note: chromium-driver is not installed (needs root and apt): the digest-in-a-browser test will be skipped"
+
+# The fixtures' PDF attachments are written with a CJK font (tests/fixtures/attachments.py): Debian's
+# fonts-wqy-microhei, installed here when we may.
+font-tool:
+	@test -f /usr/share/fonts/truetype/wqy/wqy-microhei.ttc || { [ "$$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1 && \
+	  { apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1 || { apt-get update -q >/dev/null 2>&1 && \
+	    apt-get install -y -q fonts-wqy-microhei >/dev/null 2>&1; }; }; } || \
+	  echo "note: fonts-wqy-microhei is not installed (needs root and apt): the tests that write PDF attachments will fail"
 
 ## lint: ruff, the layer contracts of pyproject.toml (import-linter), and mypy ([tool.mypy])
 lint: $(VENV)/.installed
