@@ -158,13 +158,11 @@ def _item(row: ChangeRow, zone: tzinfo) -> Item:
         old_period = reader_period(row["baseline_period"], baseline_day, target=target)
         old_published = f"{baseline_day:%Y-%m-%d}"
     delta, direction = _delta(row), _direction(row)
-    relation, restated = row["period_relation"], row["restated"]
+    relation, restated = row["period_relation"], row["restated"]  # db/periods.py's rule, stored by the diff
     comparison = periods.of_change(row)  # like with like: 1—7月 against 1—5月 adds months, it is no change
-    if comparison is not None:
-        relation, restated = comparison.relation, comparison.restated
-        if not comparison.comparable and row["outcome"] == "changed":
-            direction = ""
-            delta = None if comparison.months_added is None else periods.months_added_label(comparison.months_added)
+    if comparison is not None and not comparison.comparable and row["outcome"] == "changed":
+        direction = ""
+        delta = None if comparison.months_added is None else periods.months_added_label(comparison.months_added)
     return Item(
         metric=row["metric"], region=row["region"], kind=row["kind"],
         period=reader_period(row["period"], published, target=target),

@@ -1,8 +1,9 @@
 """The diff: each new figure against the baseline and against the latest earlier figure of its key.
 
-Computed in PostgreSQL. The key is (metric, region, kind, status, unit); the period rides along, so that
-1—6月 after 1—5月 is an update (`period_relation` = later), while another value for the same period is a
-restatement (`restated`), flagged, never written over the baseline. Outcomes:
+Computed in PostgreSQL. The key is (metric, region, kind, status, unit); the period rides along, and how it
+compares with the baseline figure's is decided by db/periods.py and stored with the comparison: 1—6月 after
+1—5月 is a later period (`period_relation`), another value for the same period is a restatement
+(`restated`), flagged, never written over the baseline. Outcomes:
 - `changed`: the value differs from the baseline's;
 - `confirmed`: the same value again (a qualifier alone never makes a change: 突破2800亿元 then 2800亿元);
 - `new`: the baseline has no figure of that key.
@@ -18,7 +19,7 @@ from decimal import Decimal
 from typing import Any, TypedDict, cast
 
 from crawler.extract.identity import DEFAULT_OPTIONS, Match, MatchOptions, best_match, could_match
-from db import lexicon_store
+from db import lexicon_store, periods
 from db.baseline import DEFAULT_NAME
 from db.connection import Connection
 
@@ -114,7 +115,7 @@ baseline_figures AS (  -- a few dozen rows: the newest figure of each key in the
     ORDER BY metric, region, kind, status, unit, period_end DESC NULLS LAST, start_offset
 ),
 pending AS (
-    SELECT p.*, PENDING_END AS effective_end, prev.previous_id, prev.previous_value
+    SELECT p.*, prev.previous_id, prev.previous_value
     FROM diff_pending d JOIN indicator_observations p ON p.id = d.id
     LEFT JOIN diff_previous prev ON prev.id = d.id
 )
@@ -122,12 +123,7 @@ INSERT INTO indicator_changes (observation_id, baseline_id, baseline_observation
                                outcome, period_relation, restated, delta, delta_ratio, previous_delta, match)
 SELECT p.id, cb.id, b.id, p.previous_id,
        CASE WHEN b.id IS NULL THEN 'new' WHEN p.value = b.value THEN 'confirmed' ELSE 'changed' END,
-       CASE WHEN b.id IS NULL THEN NULL
-            WHEN p.effective_end IS NULL OR b.period_end IS NULL THEN 'unknown'
-            WHEN p.effective_end = b.period_end THEN 'same'
-            WHEN p.effective_end > b.period_end THEN 'later'
-            ELSE 'earlier' END,
-       coalesce(b.id IS NOT NULL AND p.effective_end = b.period_end AND p.value <> b.value, false),
+       NULL, false,  -- how the periods compare: settled below, by db/periods.py (_settle_periods)
        p.value - b.value,
        CASE WHEN b.value <> 0 THEN (p.value - b.value) / abs(b.value) END,
        p.value - p.previous_value,
@@ -137,7 +133,7 @@ LEFT JOIN current_baseline cb ON true
 LEFT JOIN baseline_figures b ON (b.metric, b.region, b.kind, b.status, b.unit) =
                                 (p.metric, p.region, p.kind, p.status, p.unit)
 ON CONFLICT (observation_id) DO NOTHING
-""".replace("BASELINE_END", _PERIOD_END.format(o="b")).replace("PENDING_END", _PERIOD_END.format(o="p"))
+""".replace("BASELINE_END", _PERIOD_END.format(o="b"))
 
 
 class NoBaseline(LookupError):
@@ -186,7 +182,40 @@ def _compute(conn: Connection, baseline: str, options: MatchOptions, article_ids
         conn.execute("SET LOCAL jit TO DEFAULT")
         conn.execute("SET LOCAL work_mem TO DEFAULT")
         infer_matches(conn, baseline, options)
+        _settle_periods(conn)
         return compared
+
+
+# The comparisons that met a baseline figure (exactly or inferred) whose periods the rule has not judged
+# yet (migration 0042): this diff's, and after a change of the rule every one, once.
+_UNSETTLED = """
+SELECT c.id, o.value, o.period, o.published_at, o.kind, o.metric, o.unit, o.qualifier, o.status, o.sentence,
+       o.surface, b.value AS baseline_value, b.period AS baseline_period, b.published_at AS baseline_published_at,
+       b.metric AS baseline_metric, b.unit AS baseline_unit, b.qualifier AS baseline_qualifier,
+       b.sentence AS baseline_sentence, b.surface AS baseline_surface
+FROM indicator_changes c
+JOIN indicator_observations o ON o.id = c.observation_id
+JOIN indicator_observations b ON b.id = c.baseline_observation_id
+WHERE NOT c.periods_settled AND c.baseline_observation_id IS NOT NULL
+"""
+_SETTLE = """
+UPDATE indicator_changes c SET period_relation = s.relation, restated = s.restated, periods_settled = true
+FROM unnest(%s::bigint[], %s::text[], %s::boolean[]) AS s(id, relation, restated) WHERE c.id = s.id
+"""
+
+
+def _settle_periods(conn: Connection, batch: int = 5000) -> int:
+    """Store how the periods of each comparison not judged yet compare with its baseline figure's, by the
+    one rule of db/periods.py (later period, year on year, restated...); returns how many were judged."""
+    settled = 0
+    with conn.cursor(name="diff_unsettled") as unsettled:
+        unsettled.itersize = batch
+        judged = [(row["id"], periods.of_change(cast(ChangeRow, row))) for row in unsettled.execute(_UNSETTLED)]
+    for start in range(0, len(judged), batch):
+        chunk = [(i, c) for i, c in judged[start:start + batch] if c is not None]
+        conn.execute(_SETTLE, [[i for i, _ in chunk], [c.relation for _, c in chunk], [c.restated for _, c in chunk]])
+        settled += len(chunk)
+    return settled
 
 
 # The figures of this comparison that met nothing exactly, and the current baseline's figures.
@@ -222,20 +251,16 @@ FROM indicator_observations o
 WHERE o.article_id = (SELECT article_id FROM baselines WHERE name = %s ORDER BY version DESC LIMIT 1)
 ORDER BY o.start_offset, o.id
 """
-# An inferred match is compared as the exact pass compares: outcome, delta, period relation, restatement.
+# An inferred match is compared as the exact pass compares: outcome, delta (the periods: _settle_periods).
 _APPLY_INFERRED = """
 UPDATE indicator_changes c SET
     baseline_observation_id = b.id, match = 'inferred', match_score = %(score)s, match_reason = %(reason)s,
     outcome = CASE WHEN p.value = b.value THEN 'confirmed' ELSE 'changed' END,
-    period_relation = CASE WHEN PENDING_END IS NULL OR BASELINE_END IS NULL THEN 'unknown'
-                           WHEN PENDING_END = BASELINE_END THEN 'same'
-                           WHEN PENDING_END > BASELINE_END THEN 'later' ELSE 'earlier' END,
-    restated = coalesce(PENDING_END = BASELINE_END AND p.value <> b.value, false),
     delta = p.value - b.value,
     delta_ratio = CASE WHEN b.value <> 0 THEN (p.value - b.value) / abs(b.value) END
 FROM indicator_observations p, indicator_observations b
 WHERE c.id = %(change)s AND p.id = c.observation_id AND b.id = %(baseline)s
-""".replace("BASELINE_END", _PERIOD_END.format(o="b")).replace("PENDING_END", _PERIOD_END.format(o="p"))
+"""
 _APPLY_POSSIBLE = """
 UPDATE indicator_changes SET match = 'possible', candidate_observation_id = %(baseline)s,
        match_score = %(score)s, match_reason = %(reason)s

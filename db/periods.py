@@ -13,7 +13,9 @@ Then, for a figure against its baseline figure:
 - the same span of another year is `year_on_year`;
 - anything else is later or earlier by its end, and a flow total is not compared with another shape.
 
-Pure functions over the rows of `db.diff.changes`, for the digest and `cywatch diff` alike.
+Pure functions over the rows of `db.diff.changes`. The diff stores what `of_change` says (`period_relation`,
+`restated`: db.diff settles each comparison once), and the digest, `cywatch diff` and the web show the
+stored answer, so they never disagree; the months added and whether a delta means a change follow from it.
 """
 
 from __future__ import annotations
@@ -180,9 +182,7 @@ def delta_cell(row: ChangeRow) -> str:
 
 def outcome_cell(row: ChangeRow) -> str:
     """`cywatch diff`'s outcome column: the outcome, the kind of figure and how its period compares."""
-    comparison = of_change(row)
-    restated = comparison.restated if comparison else row["restated"]
-    relation = comparison.relation if comparison else row["period_relation"]
+    restated, relation = row["restated"], row["period_relation"]
     note = (" !restated" if restated else " (earlier period)" if relation == "earlier"
             else " (year on year)" if relation == "year_on_year" else "")
     kind = {"growth": "增速", "share": "占比", "rank": "排名", "change": "差值"}.get(row["kind"], "")
@@ -195,7 +195,7 @@ def json_fields(row: ChangeRow) -> dict[str, object]:
     if comparison is None:
         return {"relation": None, "comparable": None, "months_added": None,
                 "baseline_published_at": row.get("baseline_published_at")}
-    return {"relation": comparison.relation, "restated": comparison.restated, "comparable": comparison.comparable,
+    return {"relation": row["period_relation"], "restated": row["restated"], "comparable": comparison.comparable,
             "months_added": comparison.months_added, "baseline_published_at": row.get("baseline_published_at"),
             "period_shape": comparison.new.shape if comparison.new else None,
             "baseline_period_shape": comparison.baseline.shape if comparison.baseline else None}

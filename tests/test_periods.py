@@ -82,3 +82,29 @@ def test_digest_and_diff_show_months_added_for_a_later_total_and_the_baselines_p
     assert periods.baseline_cell(total) == "309.6亿元 (1—5月 2024-06-22)"
     assert periods.delta_cell(total) == "+2个月"
     assert periods.outcome_cell(rows[("技术合同成交额", "growth")]) == "changed 增速"
+
+
+@pytest.mark.parametrize(("body", "metric", "kind", "relation", "restated"), [
+    ("1—7月，重庆技术合同成交额420.3亿元。", "技术合同成交额", "level", "later", False),  # a later total from January
+    ("7月，重庆技术合同成交额60亿元。", "技术合同成交额", "level", "later", False),  # a single month
+    ("2023年，重庆技术合同成交额800亿元。", "技术合同成交额", "level", "earlier", False),  # a full year
+    ("2023年1—5月，重庆技术合同成交额280亿元。", "技术合同成交额", "level", "year_on_year", False),
+    ("截至7月底，川渝省际高速公路通道增至18条。", "省际高速公路通道", "level", "later", False),  # a stock
+    ("1—5月，重庆技术合同成交额310亿元。", "技术合同成交额", "level", "same", True),  # the same period restated
+    ("1—5月，重庆技术合同成交额309.6亿元。", "技术合同成交额", "level", "same", False),  # and confirmed
+])
+def test_the_stored_period_relation_is_the_rule_that_the_digest_and_diff_show(db, body, metric, kind, relation,
+                                                                              restated):
+    from tests.test_reprocess import store
+
+    baseline_loading.load(db, baseline.bundled())
+    store(db, "重庆科技创新与交通", body)
+    diff.compute(db)
+    db.commit()
+    row = next(r for r in diff.changes(db) if (r["metric"], r["kind"]) == (metric, kind))
+    judged = periods.of_change(row)
+    assert judged is not None
+    assert (row["period_relation"], row["restated"]) == (judged.relation, judged.restated) == (relation, restated)
+    shown = periods.json_fields(row)  # what `cywatch diff --json` prints next to period_relation
+    assert (shown["relation"], shown["restated"]) == (relation, restated)
+    assert ("!restated" in periods.outcome_cell(row)) is restated
