@@ -28,7 +28,7 @@ from alerts.readable import for_readers, readable
 from alerts.subscribers import envelope_address, label
 from crawler.extract.numbers import display_value, format_change
 from crawler.extract.periods import reader_period
-from db import diff, periods
+from db import diff, periods, reprocess
 from db import targets as target_store
 from db.commit_order import Marks
 from db.connection import Connection, Row
@@ -202,10 +202,29 @@ def _unseen(row: ChangeRow, mark: int) -> bool:
     return _first_seq(row) > mark or int(row.get("revised_seq") or 0) > mark
 
 
+WITHDRAWN = "此前报告的这一数字已撤回：重新读取原文不再得出 (withdrawn: the article, read again, no longer gives this figure)"
+
+
+def _withdrawn(rows: list[ChangeRow], zone: tzinfo) -> list[Item]:
+    """Figures reported before that a reprocess no longer finds (db.reprocess.withdrawn), each as it was
+    reported, with its correction line."""
+    items = [_item(row, zone) for row in rows]
+    for item in items:
+        item.correction = WITHDRAWN
+    return items
+
+
 def _correction(row: ChangeRow) -> str:
     """What a revised comparison said before, as the digest's correction line."""
     before = row.get("revision") or {}
     outcome = before.get("outcome")
+    if before.get("what") == "series":  # the same against the baseline; another earlier figure in its series
+        if before.get("p_value") is None:
+            return "此前在其序列中没有更早的数据，现在有了 (it had no earlier figure in its series; a renamed one now precedes it)"
+        earlier = display_value(Decimal(before["p_value"]), before.get("p_unit") or row["unit"], row["kind"],
+                                before.get("p_qualifier"))
+        day = str(before.get("p_published_at") or "")[:10]
+        return f"此前其序列中的上一数据为{earlier}（{day}），已更正 (its earlier figure in the series was {earlier} of {day})"
     if outcome == "new":
         return "此前列为新指标 (previously reported as a new figure)"
     if outcome == "confirmed":
@@ -244,17 +263,22 @@ def gather(conn: Connection, subscriber: Row, health: list[Row], upto: Marks, zo
     regions, metrics = list(subscriber["regions"]), list(subscriber["metrics"])
     rows = diff.changes(conn, after_change=marks["c"], upto_change=upto.change, regions=regions, metrics=metrics)
     rows = [r for r in rows if _unseen(r, marks["c"])]
+    gone = reprocess.withdrawn(conn, after_change=marks["c"], upto_change=upto.change, regions=regions,
+                               metrics=metrics)  # reported before, no longer found: one correction line each
     content = Content(change_mark=max(marks["c"], upto.change), article_mark=max(marks["a"], upto.article))
     wanted = conditions.Conditions.from_json(subscriber.get("conditions"))
     if wanted.active():  # only the changed figures that meet a condition; nothing else but source health
         selected = conditions.select(conn, wanted, rows)
         content.changed = _dedupe(selected, zone, marks["c"])
+        content.changed += _withdrawn(conditions.select(conn, wanted, gone), zone)
         content.targets = targets_of(conn, selected, zone)
         content.health = health
         return content
     corrected_confirmed = [r for r in rows if r["outcome"] == "confirmed" and _first_seq(r) <= marks["c"]]
     content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"] + corrected_confirmed, zone, marks["c"])
+    content.changed += _withdrawn([r for r in gone if r["outcome"] == "changed"], zone)
     content.new = _dedupe([r for r in rows if r["outcome"] == "new"], zone, marks["c"])
+    content.new += _withdrawn([r for r in gone if r["outcome"] == "new"], zone)
     content.confirmed = sum(1 for r in rows if r["outcome"] == "confirmed") - len(corrected_confirmed)
     content.targets = targets_of(conn, [r for r in rows if r["outcome"] in ("changed", "new")] + corrected_confirmed,
                                  zone)

@@ -53,7 +53,7 @@ _PERIOD_END = """CASE WHEN {o}.status = 'actual' AND {o}.period ~ '^[0-9]{{4}}$'
       AND ({o}.published_at AT TIME ZONE 'Asia/Shanghai')::date < {o}.period_end
     THEN ({o}.published_at AT TIME ZONE 'Asia/Shanghai')::date ELSE {o}.period_end END"""
 
-# "The latest earlier figure of this key" (of another article, never the baseline's) for every pending
+# "The latest earlier figure of this key" (of another article, never a baseline's) for every pending
 # figure at once, in one ordered pass over each key's history instead of one index walk per figure: in the
 # key's order (published_at, id), a figure's previous one is the last row before the run of rows of its own
 # article that it sits in, i.e. what lag() saw at the start of that run. The pass starts, per key, at the
@@ -62,8 +62,8 @@ _PERIOD_END = """CASE WHEN {o}.status = 'actual' AND {o}.period ~ '^[0-9]{{4}}$'
 # reads what it must. The run start's lag rides forward as max() over [row number, id, value] (row numbers
 # only grow), in the same window, so the history is sorted once.
 _PREVIOUS = """
-WITH current_baseline AS (
-    SELECT article_id FROM baselines WHERE name = %(name)s ORDER BY version DESC LIMIT 1
+WITH baseline_articles AS (  -- every version's: an old version read with another lexicon is no report either
+    SELECT article_id FROM baselines
 ),
 first_pending AS MATERIALIZED (
     SELECT DISTINCT ON (p.metric, p.region, p.kind, p.status, p.unit)
@@ -78,7 +78,7 @@ bounds AS MATERIALIZED (  -- once per key: left inline, the planner may probe on
         SELECT e.published_at, e.id FROM indicator_observations e
         WHERE e.metric = f.metric AND e.region = f.region AND e.kind = f.kind AND e.status = f.status
           AND e.unit = f.unit AND e.article_id <> f.article_id
-          AND e.article_id IS DISTINCT FROM (SELECT article_id FROM current_baseline)
+          AND e.article_id NOT IN (SELECT article_id FROM baseline_articles)
           AND (e.published_at, e.id) < (f.published_at, f.id)
         ORDER BY e.published_at DESC, e.id DESC LIMIT 1
     ) e ON true
@@ -90,7 +90,7 @@ history AS (
     FROM bounds b
     JOIN indicator_observations e ON e.metric = b.metric AND e.region = b.region AND e.kind = b.kind
                                  AND e.status = b.status AND e.unit = b.unit
-    WHERE e.article_id IS DISTINCT FROM (SELECT article_id FROM current_baseline)
+    WHERE e.article_id NOT IN (SELECT article_id FROM baseline_articles)
       AND (b.from_id IS NULL OR (e.published_at, e.id) >= (b.from_at, b.from_id))
     WINDOW w AS (PARTITION BY e.metric, e.region, e.kind, e.status, e.unit ORDER BY e.published_at, e.id)
 ),

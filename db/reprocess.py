@@ -17,7 +17,7 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import date, datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any, NamedTuple, cast
 
 from crawler.extract import Indicator
 from crawler.extract.identity import DEFAULT_OPTIONS, MatchOptions
@@ -121,7 +121,7 @@ def replace_observations(conn: Connection, article_id: int, indicators: Iterable
         article = conn.execute("SELECT published_at FROM articles WHERE id = %s FOR UPDATE", [article_id]).fetchone()
         if article is None:
             raise LookupError(f"no article {article_id}")
-        old = conn.execute("SELECT id, start_offset, end_offset, value, metric, region, kind, unit, status "
+        old = conn.execute("SELECT id, start_offset, end_offset, value, metric, region, kind, unit, status, period "
                            "FROM indicator_observations WHERE article_id = %s ORDER BY id", [article_id]).fetchall()
         fresh = _unique(indicators)
         pairs = _pair(old, fresh)
@@ -132,6 +132,7 @@ def replace_observations(conn: Connection, article_id: int, indicators: Iterable
             orphans = [r["observation_id"] for r in conn.execute(
                 "UPDATE indicator_changes SET previous_observation_id = NULL "
                 "WHERE previous_observation_id = ANY(%s) RETURNING observation_id", [removed])]
+            conn.execute(_WITHDRAW, [removed])  # a digest may have reported them: corrected once
             conn.execute("DELETE FROM indicator_observations WHERE id = ANY(%s)", [removed])
         by_id = {r["id"]: r for r in old}
         left = {old_id: Key(*(by_id[old_id][k] for k in _KEY)) for old_id, ind in kept.items()
@@ -149,6 +150,25 @@ def replace_observations(conn: Connection, article_id: int, indicators: Iterable
     return Replaced(kept=sorted(kept), added=added, removed=len(removed), rekeyed=len(left),
                     orphans=[o for o in orphans if o not in removed], left=left)
 
+
+# What a digest reported of figures about to be removed (migration 0043): changed and new ones, which its
+# sections list (a confirmed figure is only counted).
+_WITHDRAW = """
+INSERT INTO withdrawn_changes (change_id, observation_id, article_id, first_seq, outcome, match, match_reason,
+    metric, region, kind, unit, status, period, value, qualifier, surface, sentence, published_at, delta,
+    delta_ratio, baseline_metric, baseline_value, baseline_unit, baseline_qualifier, baseline_period,
+    baseline_published_at)
+SELECT c.id, o.id, o.article_id, coalesce(c.first_seq, c.commit_seq), c.outcome, c.match, c.match_reason,
+       o.metric, o.region, o.kind, o.unit, o.status, o.period, o.value, o.qualifier, o.surface, o.sentence,
+       o.published_at, c.delta, c.delta_ratio, coalesce(b.metric, k.metric), b.value, b.unit, b.qualifier,
+       b.period, b.published_at
+FROM indicator_changes c
+JOIN indicator_observations o ON o.id = c.observation_id
+LEFT JOIN indicator_observations b ON b.id = c.baseline_observation_id
+LEFT JOIN indicator_observations k ON k.id = c.candidate_observation_id
+WHERE c.observation_id = ANY(%s) AND c.outcome IN ('changed', 'new')
+ORDER BY c.commit_seq
+"""
 
 _UPDATE = """
 UPDATE indicator_observations SET metric = %(metric)s, metric_raw = %(metric_raw)s, region = %(region)s,
@@ -175,19 +195,22 @@ def _unique(indicators: Iterable[Indicator]) -> list[Indicator]:
 
 def _pair(old: Sequence[dict[str, Any]], fresh: Sequence[Indicator]) -> dict[int, int]:
     """Which new indicator (index) is which old figure (id): the same value at the same offsets first, then
-    the same value at overlapping offsets (a qualifier now read into the surface)."""
+    the same value at overlapping offsets (a qualifier now read into the surface), then the same value of
+    the same key and period elsewhere in the text (a figure now read at another of its mentions): so a
+    figure found again is never withdrawn and reported anew."""
     pairs: dict[int, int] = {}
     taken: set[int] = set()
-    for exact in (True, False):
+    for rule in ("same", "overlap", "key"):
         for i, ind in enumerate(fresh):
             if i in pairs:
                 continue
             for row in old:
                 if row["id"] in taken or Decimal(row["value"]) != ind.value:
                     continue
-                same = (row["start_offset"], row["end_offset"]) == (ind.start, ind.end)
-                overlap = row["start_offset"] < ind.end and ind.start < row["end_offset"]
-                if same if exact else overlap:
+                found = {"same": (row["start_offset"], row["end_offset"]) == (ind.start, ind.end),
+                         "overlap": row["start_offset"] < ind.end and ind.start < row["end_offset"],
+                         "key": all(row[k] == getattr(ind, k) for k in (*_KEY, "period"))}
+                if found[rule]:
                     pairs[i] = row["id"]
                     taken.add(row["id"])
                     break
@@ -204,31 +227,41 @@ class Recomputed:
 
 
 _SIGNATURE = """
-SELECT c.observation_id, c.commit_seq, c.first_seq, c.revised_seq, c.revision, c.outcome, c.match,
+SELECT c.id, c.observation_id, c.commit_seq, c.first_seq, c.revised_seq, c.revision, c.outcome, c.match,
        c.restated, c.period_relation, b.value AS b_value, b.unit AS b_unit, b.period AS b_period,
        b.qualifier AS b_qualifier, b.surface AS b_surface, b.sentence AS b_sentence, b.metric AS b_metric,
-       o.kind
+       o.kind, p.value AS p_value, p.unit AS p_unit, p.qualifier AS p_qualifier, p.article_id AS p_article,
+       p.published_at AS p_published_at
 FROM indicator_changes c
 JOIN indicator_observations o ON o.id = c.observation_id
 LEFT JOIN indicator_observations b ON b.id = c.baseline_observation_id
+LEFT JOIN indicator_observations p ON p.id = c.previous_observation_id
 WHERE c.observation_id = ANY(%s)
 """
 
 
 def _signature(row: dict[str, Any]) -> tuple[object, ...]:
-    """What a reader learns from a comparison: what it was compared with, and how. Not the figure's own
-    name (a re-keyed figure still says the same), nor the baseline figure's row (a baseline read again
-    with another lexicon has new rows for the same sentences)."""
+    """What a reader learns from a comparison: what it was compared with, and how, and which earlier figure
+    of its series it follows (a re-key may give it another: its article and value tell, however that
+    article is read now). Not the figure's own name (a re-keyed figure still says the same), nor the
+    baseline figure's row (a baseline read again with another lexicon has new rows for the same sentences)."""
     matched = row["match"] in ("exact", "inferred")
     return (row["outcome"], matched, row["b_sentence"], row["b_surface"], row["b_value"], row["b_unit"],
-            row["b_period"], row["restated"], row["period_relation"])
+            row["b_period"], row["restated"], row["period_relation"], row["p_article"], row["p_value"],
+            row["p_unit"])
 
 
-def _revision(row: dict[str, Any]) -> str:
-    """The comparison before a revision, as the digest's correction line shows it."""
-    fields = ("outcome", "match", "kind", "b_value", "b_unit", "b_period", "b_qualifier", "b_metric")
-    return json.dumps({k: (str(row[k]) if isinstance(row[k], Decimal) else row[k]) for k in fields},
-                      ensure_ascii=False)
+_AGAINST_BASELINE = 9  # the first elements of a signature: the comparison with the baseline; then the series
+
+
+def _revision(row: dict[str, Any], now: dict[str, Any]) -> str:
+    """The comparison before a revision, as the digest's correction line shows it, and what changed (`what`:
+    `baseline`, the comparison with the baseline; `series`, only the earlier figure it follows)."""
+    fields = ("outcome", "match", "kind", "b_value", "b_unit", "b_period", "b_qualifier", "b_metric",
+              "p_value", "p_unit", "p_qualifier", "p_published_at")
+    what = "series" if _signature(row)[:_AGAINST_BASELINE] == _signature(now)[:_AGAINST_BASELINE] else "baseline"
+    return json.dumps({k: (str(row[k]) if isinstance(row[k], Decimal | datetime) else row[k]) for k in fields}
+                      | {"what": what}, ensure_ascii=False)
 
 
 # The later history of the keys touched: every figure of a touched figure's key (now, or before a re-key:
@@ -289,6 +322,11 @@ def recompute(conn: Connection, observation_ids: Iterable[int], baseline: str = 
         before = {r["observation_id"]: r for r in conn.execute(_SIGNATURE, [scope]).fetchall()}
         conn.execute("DELETE FROM indicator_changes WHERE observation_id = ANY(%s)", [scope])
         result.compared = diff.compute(conn, baseline, options)
+        # each comparison made again keeps its number, so a review or a decision naming it still finds it
+        kept = [(obs, row["id"]) for obs, row in before.items()]
+        conn.execute("UPDATE indicator_changes c SET id = k.id FROM unnest(%s::bigint[], %s::bigint[]) "
+                     "AS k(observation_id, id) WHERE c.observation_id = k.observation_id",
+                     [[obs for obs, _ in kept], [i for _, i in kept]])
         updates = []
         for row in conn.execute(_SIGNATURE, [scope]).fetchall():
             old = before.get(row["observation_id"])
@@ -299,10 +337,39 @@ def recompute(conn: Connection, observation_ids: Iterable[int], baseline: str = 
                 updates.append([first, old["revised_seq"], old["revision"] and json.dumps(old["revision"]),
                                 row["observation_id"]])
             else:
-                updates.append([first, row["commit_seq"], _revision(old), row["observation_id"]])
+                updates.append([first, row["commit_seq"], _revision(old, row), row["observation_id"]])
                 result.revised += 1
                 result.revised_ids.append(row["observation_id"])
         with conn.cursor() as cursor:
             cursor.executemany("UPDATE indicator_changes SET first_seq = %s, revised_seq = %s, revision = %s::jsonb "
                                "WHERE observation_id = %s", updates)
     return result
+
+
+_WITHDRAWN = """
+SELECT w.change_id, w.outcome, NULL::text AS period_relation, false AS restated, w.delta, w.delta_ratio,
+       NULL::numeric AS previous_delta, w.match, NULL::numeric AS match_score, w.match_reason, w.commit_seq,
+       w.first_seq, NULL::bigint AS revised_seq, NULL::jsonb AS revision, w.observation_id, w.metric, w.region,
+       w.kind, w.period, w.value, w.unit, w.qualifier, w.status, w.surface, w.sentence, w.baseline_value,
+       w.baseline_unit, w.baseline_qualifier, w.baseline_period, NULL::text AS baseline_surface,
+       w.baseline_published_at, NULL::text AS baseline_sentence, w.baseline_metric, a.id AS article_id, a.title,
+       a.canonical_url, a.source, s.name AS source_name, w.published_at, a.fetched_at
+FROM withdrawn_changes w
+JOIN articles a ON a.id = w.article_id
+JOIN sources s ON s.id = a.source
+WHERE w.commit_seq > %(after)s AND w.commit_seq <= %(upto)s AND w.first_seq <= %(after)s
+  AND (cardinality(%(regions)s::text[]) = 0 OR w.region = ANY(%(regions)s))
+  AND (cardinality(%(metrics)s::text[]) = 0
+       OR EXISTS (SELECT 1 FROM unnest(%(metrics)s::text[]) m WHERE strpos(w.metric, m) > 0))
+ORDER BY w.metric, w.region, w.published_at, w.id
+"""
+
+
+def withdrawn(conn: Connection, *, after_change: int, upto_change: int, regions: list[str] | None = None,
+              metrics: list[str] | None = None) -> list[diff.ChangeRow]:
+    """Figures a digest covering up to `after_change` reported that a reprocess then no longer found, withdrawn
+    after that mark and up to `upto_change` (commit order), as they were reported (rows like db.diff.changes';
+    `regions` and `metrics` are a subscriber's filters). A reader who never got one is not told."""
+    rows = conn.execute(_WITHDRAWN, {"after": after_change, "upto": upto_change, "regions": regions or [],
+                                     "metrics": metrics or []}).fetchall()
+    return cast(list[diff.ChangeRow], rows)

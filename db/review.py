@@ -121,10 +121,7 @@ def decide(conn: Connection, change_id: int, accept: bool, *, decided_by: str | 
     with conn.transaction():
         found = conn.execute(_MATCHES, {"matches": ["possible", "inferred"], "change": change_id}).fetchone()
         if found is None:
-            exists = conn.execute("SELECT match FROM indicator_changes WHERE id = %s", [change_id]).fetchone()
-            raise ReviewError(f"no comparison {change_id}" if exists is None else
-                              f"comparison {change_id} has no possible or inferred match to decide on "
-                              f"(its match is {exists['match']})")
+            raise ReviewError(_missing(conn, change_id))
         match = PossibleMatch(**found)
         decision = conn.execute(
             "INSERT INTO review_decisions (change_id, metric, candidate_metric, region, kind, unit, score, accepted, "
@@ -152,3 +149,18 @@ def decide(conn: Connection, change_id: int, accept: bool, *, decided_by: str | 
                 "SELECT observation_id FROM indicator_changes WHERE id = %s", [change_id])]
         recomputed = recompute(conn, touched, baseline, options, left)
     return Decision(decision["id"], accept, match.metric, match.candidate_metric, rekeyed, recomputed)
+
+
+def _missing(conn: Connection, change_id: int) -> str:
+    """Why comparison `change_id` cannot be decided on. Its number survives a recompute (db/reprocess.py):
+    it is gone only when its figure is (a reprocess no longer found it), or it never was."""
+    exists = conn.execute("SELECT match FROM indicator_changes WHERE id = %s", [change_id]).fetchone()
+    if exists is not None:
+        return (f"comparison {change_id} has no possible or inferred match to decide on "
+                f"(its match is {exists['match']})")
+    gone = conn.execute("SELECT metric, surface FROM withdrawn_changes WHERE change_id = %s ORDER BY id DESC LIMIT 1",
+                        [change_id]).fetchone()
+    if gone is not None:
+        return (f"comparison {change_id} is gone: its figure ({gone['metric']} {gone['surface']}) is no longer found "
+                "in its article, read again; see cywatch review for what waits")
+    return f"no comparison {change_id}"

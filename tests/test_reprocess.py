@@ -258,9 +258,19 @@ def test_an_accepted_alias_becomes_the_previous_figure_of_later_figures_of_its_n
 
     second = digest_text(db, settings, "2024-08-13")
     assert second is not None
-    assert second.count("更正 correction") == 1 and "→ 12个" in second  # the older figure, once, corrected
-    assert "13个" not in second and "14个" not in second  # reported before: not again
+    assert_series_corrected_once(second)
     assert digest_text(db, settings, "2024-08-14") is None
+
+
+def assert_series_corrected_once(text: str) -> None:
+    """The older figure re-keyed into the series (12个, new before) and the one it now precedes (13个, whose
+    earlier figure it became) are each corrected once; the latest (14个), whose comparison is unchanged, is
+    not reported again."""
+    lines = [x for x in text.splitlines() if x.startswith("* ")]
+    assert len(lines) == 2 and text.count("更正 correction") == 2
+    assert sum("→ 12个" in x for x in lines) == 1 and "更正 correction：此前列为新指标" in text
+    assert sum("→ 13个" in x for x in lines) == 1 and "更正 correction：此前在其序列中没有更早的数据" in text
+    assert "14个" not in text
 
 
 def test_a_figure_reprocessed_into_a_key_becomes_the_previous_figure_of_its_later_figures(
@@ -282,6 +292,49 @@ def test_a_figure_reprocessed_into_a_key_becomes_the_previous_figure_of_its_late
 
     second = digest_text(db, settings, "2024-08-13")
     assert second is not None
-    assert second.count("更正 correction") == 1 and "→ 12个" in second
-    assert "13个" not in second and "14个" not in second
+    assert_series_corrected_once(second)
     assert digest_text(db, settings, "2024-08-14") is None
+
+
+def test_a_reported_figure_that_a_reprocess_no_longer_finds_is_withdrawn_once(db, settings, monkeypatch):
+    import crawler.reprocess
+
+    baseline_loading.load(db, baseline.bundled())
+    store(db, "川渝交通互联互通", CORRIDORS + BUSES)
+    subscribers.add(db, "analyst@example.org")
+    db.commit()
+    first = digest_text(db, settings, "2024-08-12")
+    assert first is not None and "→ 增至18条" in first and "跨省城际公交线路" in first
+    corridor = next(r for r in diff.changes(db) if r["metric"] == "省际高速公路通道")
+
+    def without_corridors(*args, **kwargs):  # an extractor that no longer reads the corridor figure
+        return [f for f in figures_of(*args, **kwargs) if f.metric != "省际高速公路通道"]
+
+    monkeypatch.setattr(crawler.reprocess, "figures_of", without_corridors)
+    assert reprocess(db, everything=True).done == 1
+    assert not [r for r in diff.changes(db) if r["metric"] == "省际高速公路通道"]
+    second = digest_text(db, settings, "2024-08-13")
+    assert second is not None
+    lines = [x for x in second.splitlines() if x.startswith("* ")]
+    assert len(lines) == 1 and "省际高速公路通道（川渝）: 增至16条" in lines[0] and "→ 增至18条" in lines[0]
+    assert second.count("更正 correction：此前报告的这一数字已撤回") == 1 and "跨省" not in second
+    assert digest_text(db, settings, "2024-08-14") is None  # withdrawn once
+    with pytest.raises(review.ReviewError, match=f"comparison {corridor['change_id']} is gone"):
+        review.decide(db, corridor["change_id"], accept=True)
+
+
+def test_a_possible_match_keeps_its_number_when_its_comparison_is_made_again(db, settings):
+    baseline_loading.load(db, baseline.bundled())
+    store(db, "川渝共建平台再提速", FUNCTIONAL)
+    diff.compute(db)
+    db.commit()
+    (listed,) = review.list_possible_matches(db)
+    assert reprocess(db, everything=True).done == 1  # every comparison of the article made again
+    (again,) = review.list_possible_matches(db)
+    assert again.change_id == listed.change_id
+    decided = review.decide(db, listed.change_id, accept=True, decided_by="test")  # the number listed before
+    db.commit()
+    assert decided.rekeyed == 1
+    assert db.execute("SELECT change_id FROM review_decisions").fetchone()["change_id"] == listed.change_id
+    with pytest.raises(review.ReviewError, match="no comparison 999999"):
+        review.decide(db, 999999, accept=True)
