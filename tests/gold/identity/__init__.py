@@ -13,6 +13,7 @@ baseline figure's offset. Precision counts every pair the matcher makes, linked 
 
     python -m tests.gold.identity            # recall and precision of the comparisons, first exact-only
     python -m tests.gold.identity --problems
+    python -m tests.gold.identity --heldout DIR   # the held-out set (heldout/README.md), texts in DIR
 """
 
 from __future__ import annotations
@@ -72,7 +73,10 @@ def _baseline() -> tuple[list[Indicator], dict[int, int]]:
     return figures, positions
 
 
-def _documents() -> list[tuple[str, str, date, str | None, dict[int, int | None]]]:
+Document = tuple[str, str, date, str | None, dict[int, int | None]]
+
+
+def _documents() -> list[Document]:
     """(name, text, published, home region, {offset: baseline index or None for a decoy}) of each article."""
     docs = []
     if real.missing_reason() is None and (HERE / "real.jsonl").exists():
@@ -100,11 +104,35 @@ def _documents() -> list[tuple[str, str, date, str | None, dict[int, int | None]
     return docs
 
 
-def score_identity(options: MatchOptions | None = None) -> IdentityScore:
-    """How many true comparisons with the baseline the matcher makes, and how many of those it makes are right."""
+def heldout_documents(texts: Path) -> list[Document]:
+    """The held-out set (`heldout/`: docs.tsv, links.jsonl) with its texts from `texts`, each checked by its
+    sha1 (ValueError when one is missing or differs)."""
+    import hashlib
+
+    links: dict[str, dict[int, int | None]] = {}
+    for line in (HERE / "heldout" / "links.jsonl").read_text(encoding="utf-8").splitlines():
+        if line.strip():
+            record = json.loads(line)
+            links.setdefault(record["doc"], {})[int(record["start"])] = record["baseline_index"]
+    docs: list[Document] = []
+    for line in (HERE / "heldout" / "docs.tsv").read_text(encoding="utf-8").splitlines():
+        if not line.strip() or line.startswith("#"):
+            continue
+        name, sha1, published, home = line.split("\t")[:4]
+        path = texts / name
+        text = path.read_text(encoding="utf-8") if path.exists() else ""
+        if hashlib.sha1(text.encode()).hexdigest() != sha1:
+            raise ValueError(f"{path}: missing, or not the text annotated (sha1 differs)")
+        docs.append((name, text, date.fromisoformat(published), home or None, links.get(name, {})))
+    return docs
+
+
+def score_identity(options: MatchOptions | None = None, documents: list[Document] | None = None) -> IdentityScore:
+    """How many true comparisons with the baseline the matcher makes, and how many of those it makes are right
+    (on the development set, or on `documents`)."""
     baseline, positions = _baseline()
     result = IdentityScore()
-    for name, text, published, home, links in _documents():
+    for name, text, published, home, links in (_documents() if documents is None else documents):
         result.links += sum(1 for target in links.values() if target is not None)
         for figure in extract_indicators(text, published, default_region=home):
             match = best_match(figure, baseline, options or MatchOptions())
