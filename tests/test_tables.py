@@ -215,6 +215,89 @@ def test_a_row_of_units_under_the_header_gives_the_units_and_a_growth_column_the
         ("40.2", "2030", "level", Decimal("4020000000"), "元"), ("-5.0", "2030", "growth", Decimal("-5.0"), "%")]
 
 
+def test_numbered_item_labels_and_chain_and_year_on_year_columns_of_a_price_table():
+    text = ("某县居民食品零售价格监测表\n\n项目名称\t规 格\t单 位\t3月平均价\t与30年2月环比(%)\t与29年3月同比(%)\n"
+            "1、甲米\t标二米\t元/500克\t2.9\t0\t-3.33\n"
+            "12、乙奶(盒装奶)\t当地主销\t元/250ml\t3.8\t5.56\t2.7\n")
+    assert cells_of(text, date(2030, 4, 8), "丁川") == [  # a publisher's region the lexicon lacks, as given
+        ("2.9", "甲米价格", "丁川", "2030-03/2030-03", "level", Decimal("2.9"), "元/500克"),
+        ("0", "甲米价格", "丁川", "2030-03/2030-03", "growth", Decimal(0), "%"),
+        ("-3.33", "甲米价格", "丁川", "2030-03/2030-03", "growth", Decimal("-3.33"), "%"),
+        ("3.8", "乙奶价格", "丁川", "2030-03/2030-03", "level", Decimal("3.8"), "元/250ml"),
+        ("5.56", "乙奶价格", "丁川", "2030-03/2030-03", "growth", Decimal("5.56"), "%"),
+        ("2.7", "乙奶价格", "丁川", "2030-03/2030-03", "growth", Decimal("2.7"), "%")]
+
+
+def test_last_months_price_and_the_change_of_an_undated_price_table_are_prices_too():
+    text = "二、某类价格\n\n品名\t单位\t上月同期\t本月均价\t环比±%\n甲菜\t元/500克\t2.5\t3\t+20%\n"
+    assert [(s, m, p, k) for s, m, _, p, k, _, _ in cells_of(text, date(2031, 3, 1), "重庆")] == [
+        ("2.5", "甲菜价格", None, "level"), ("3", "甲菜价格", None, "level"), ("+20%", "甲菜价格", None, "growth")]
+
+
+def test_a_unit_in_the_label_of_a_products_table_reads_the_completed_figure_as_output():
+    text = "主要产品列示如下:\n\n品 名\t2030年完成数\t比2029年±%\n丙麦(吨)\t12000\t2.5\n#春丙麦(吨)\t3000\t-1.0\n" \
+           "丁产量(吨)\t800\t3\n"
+    assert [(s, m, p, k, u) for s, m, _, p, k, _, u in cells_of(text, date(2031, 3, 1))] == [
+        ("12000", "丙麦产量", "2030", "level", "吨"), ("2.5", "丙麦产量", "2030", "growth", "%"),
+        ("3000", "春丙麦产量", "2030", "level", "吨"), ("-1.0", "春丙麦产量", "2030", "growth", "%"),
+        ("800", "丁产量", "2030", "level", "吨"), ("3", "丁产量", "2030", "growth", "%")]
+
+
+YEARBOOK_SHEET = ("3-5  分片区生产总值20292030\n\nGross Product by Zone (2029-2030)\n单位:亿元 (100 million yuan)\n"
+                  "\tItem\t2029\t2030\t上年=100 Index Preceding Year=100\n"
+                  "本市生产总值\tGross Product\t900.50\t980.00\t108.1\n"
+                  "甲山经济圈\tJiashan Circle\t500.00\t540.25\t107.9\n"
+                  "第一产业\tPrimary Industry\t80.10\t85.00\t104.0\n"
+                  "#甲山经济圈\tJiashan Circle\t30.00\t31.50\t104.5\n"
+                  "乙东北翼\tNortheast of Yi\t20.00\t21.00\t103.2\n")
+
+
+def test_a_yearbook_sheet_multiplies_by_its_unit_line_and_reads_its_index_column_as_a_level_in_percent():
+    rows = cells_of(YEARBOOK_SHEET, date(2031, 9, 30), "重庆")
+    assert [(s, m, r, p, k, v, u) for s, m, r, p, k, v, u in rows[:6]] == [
+        ("900.50", "地区生产总值", "重庆", "2029", "level", Decimal("90050000000"), "元"),
+        ("980.00", "地区生产总值", "重庆", "2030", "level", Decimal("98000000000"), "元"),
+        ("108.1", "地区生产总值", "重庆", "2030", "level", Decimal("108.1"), "%"),  # 上年=100: not in 亿元
+        ("500.00", "地区生产总值", "甲山经济圈", "2029", "level", Decimal("50000000000"), "元"),
+        ("540.25", "地区生产总值", "甲山经济圈", "2030", "level", Decimal("54025000000"), "元"),
+        ("107.9", "地区生产总值", "甲山经济圈", "2030", "level", Decimal("107.9"), "%")]
+    assert [(s, m, r) for s, m, r, *_ in rows[6:]] == [  # zones under an industry: that industry, in the zone
+        ("80.10", "第一产业增加值", "重庆"), ("85.00", "第一产业增加值", "重庆"), ("104.0", "第一产业增加值", "重庆"),
+        ("30.00", "第一产业增加值", "甲山经济圈"), ("31.50", "第一产业增加值", "甲山经济圈"),
+        ("104.5", "第一产业增加值", "甲山经济圈"), ("20.00", "第一产业增加值", "乙东北翼"),
+        ("21.00", "第一产业增加值", "乙东北翼"), ("103.2", "第一产业增加值", "乙东北翼")]
+
+
+def test_a_yearbook_sheet_as_html_puts_its_title_and_unit_rows_spanning_the_table_above_it():
+    lines = YEARBOOK_SHEET.split("\n")
+    page = Selector("<h1>" + lines[0] + "</h1><div class='content'><table>" +
+                    "".join(f"<tr><td colspan='5'>{line}</td></tr>" for line in lines[2:4]) +
+                    "".join("<tr>" + "".join(f"<td>{c}</td>" for c in line.split("\t")) + "</tr>"
+                            for line in lines[4:] if line) + "</table></div>")
+    body, layouts = body_content(page.css("div.content"))
+    text = lines[0] + "\n\n" + "\n".join(body) + "\n"
+    assert text == YEARBOOK_SHEET
+    read = extract_document(text, date(2031, 9, 30), default_region="重庆", layouts=layouts, body_line=2)
+    assert [(r.start, r.metric, r.region, r.value) for r in read] == [
+        (r.start, r.metric, r.region, r.value) for r in extract_document(YEARBOOK_SHEET, date(2031, 9, 30),
+                                                                         default_region="重庆")]
+
+
+def test_a_revenue_sheet_with_tax_columns_marked_as_parts_and_a_total_row_labelled_in_english_only():
+    text = ("1909  各区财政收入2029\n\nRevenue by District (2029)\n单位：万元 (10 000 yuan)\n"
+            "\tRegion\t# 一 般\t#增值税\t#个人所得税\n\t\tGeneral Budgetary Revenue\tValue-added Tax\t\n"
+            "\tTotal\t9000\t5200\t810\n江北区\tJiangbei District\t3000\t1200\t300\n"
+            "丁桥区\tDingqiao District\t500\t100\t20\n渝中区\tYuzhong District\t2000\t900\t150\n")
+    rows = cells_of(text, date(2030, 9, 30), "重庆")
+    assert {(m, p, u) for _, m, _, p, _, _, u in rows} == {  # 1909 is the sheet's number, 2029 its year
+        ("一般预算收入", "2029", "元"), ("增值税", "2029", "元"), ("个人所得税", "2029", "元")}
+    assert [(s, m, r, v) for s, m, r, _, _, v, _ in rows[:4]] == [
+        ("9000", "一般预算收入", "重庆", Decimal("90000000")), ("5200", "增值税", "重庆", Decimal("52000000")),
+        ("810", "个人所得税", "重庆", Decimal("8100000")), ("3000", "一般预算收入", "江北", Decimal("30000000"))]
+    assert [r for _, _, r, *_ in rows[4:]] == ["江北"] * 2 + ["丁桥"] * 3 + ["渝中"] * 3  # among districts, a
+    # district the lexicon lacks is one too; places drop 区
+
+
 # --- real tables: gold in the repository (tests/gold/realtables), texts outside it -------------------------
 
 REAL_GOLD = ROOT / "tests" / "gold" / "realtables"

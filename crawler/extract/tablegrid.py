@@ -41,6 +41,7 @@ class Table:
     caption: str = ""
     title: str = ""
     unit_notes: tuple[tuple[str, str], ...] = ()  # 单位：亿元 -> ("", "亿元"); 面积：万亩 -> ("面积", "万亩")
+    gloss: str = ""  # a caption in another language above the table (Gross Product by Region (2030))
 
 
 # --- finding and locating tables ------------------------------------------------------------------------
@@ -92,7 +93,7 @@ def unit_of(spelled: str) -> tuple[str, Decimal] | None:
     if "/" in spelled:  # 元/人, 千克/亩: a unit per something
         first, _, per = spelled.partition("/")
         found = unit_of(first)
-        if found and re.fullmatch(r"(?:\d+(?:\.\d+)?)?[\u4e00-\u9fff]{1,2}", per):  # 元/人, 元/500克
+        if found and re.fullmatch(r"(?:\d+(?:\.\d+)?)?(?:[\u4e00-\u9fff]{1,2}|ml|mL|L|g|kg)", per):  # 元/500克, 元/200ml
             return f"{found[0]}/{per}", found[1]
         return None
     if spelled in UNITS:
@@ -150,8 +151,19 @@ def locate(text: str, first_line: int, rows: int, header_rows: int | None = None
     """The table whose rows are lines first_line … first_line+rows-1 of `text`, as a grid of located cells.
 
     With `spans` (from the HTML), a spanned slot repeats its cell; without, an empty header slot repeats the
-    cell to its left (first header row) or above (later ones), as a colspan or rowspan would.
+    cell to its left (first header row) or above (later ones), as a colspan or rowspan would. Leading rows of
+    one cell spanning the whole table (a yearbook sheet's title, its 单位：亿元 line) are lines above it, as
+    in the plain-text form, where they are lines of one cell before the header.
     """
+    width = max((c + colspan for _, c, _, colspan in spans), default=0)
+    titles = 0
+    while titles < rows - 1 and width > 1 and any(r == titles and c == 0 and colspan == width
+                                                  for r, c, _, colspan in spans):
+        titles += 1
+    if titles:
+        moved = [(r - titles, c, rowspan, colspan) for r, c, rowspan, colspan in spans if r >= titles]
+        return locate(text, first_line + titles, rows - titles,
+                      None if header_rows is None else max(header_rows - titles, 0), moved)
     starts = _line_starts(text)
     grid: list[list[Cell | None]] = []
     for r in range(first_line, first_line + rows):
@@ -179,7 +191,7 @@ def locate(text: str, first_line: int, rows: int, header_rows: int | None = None
                 for dc in range(colspan):
                     if (dr or dc) and r + dr < len(grid) and c + dc < width:
                         grid[r + dr][c + dc] = origin
-    caption, title, notes = _caption_and_title(text, first_line)
+    caption, title, notes, gloss = _caption_and_title(text, first_line)
     table = Table(tuple(tuple(row) for row in grid), header_rows, starts[first_line],
                   (starts[first_line + rows] - 1) if first_line + rows < len(starts) else len(text), caption, title)
     header = table.header_rows if table.header_rows is not None else _header_rows(table)
@@ -188,7 +200,7 @@ def locate(text: str, first_line: int, rows: int, header_rows: int | None = None
             for c in range(width):
                 if grid[r][c] is None:
                     grid[r][c] = grid[r][c - 1] if r == 0 and c > 0 else (grid[r - 1][c] if r > 0 else None)
-    return Table(tuple(tuple(row) for row in grid), header, table.start, table.end, caption, title, notes)
+    return Table(tuple(tuple(row) for row in grid), header, table.start, table.end, caption, title, notes, gloss)
 
 
 _UNIT_NOTE = re.compile(r"^(?:单位\s*[:：]\s*)?(?:([\u4e00-\u9fff]{1,4})\s*[:：]\s*)?([^\s:：,，、;；]+)$")
@@ -198,28 +210,34 @@ def _unit_notes(lines: Sequence[str]) -> tuple[tuple[str, str], ...]:
     """Units stated above a table: 单位：亿元 (the whole table) or 面积：万亩 / 单位：总产：吨 (columns by key)."""
     notes = []
     for line in lines:
-        plain = normalise(line).text.strip()
+        plain = _GLOSS.sub("", normalise(line).text.strip())  # 单位:亿元 (100 million yuan)
         match = _UNIT_NOTE.match(plain)
         if match and (plain.startswith("单位") or match.group(1)) and unit_of(match.group(2)):
             notes.append((match.group(1) or "", match.group(2)))
     return tuple(notes)
 
 
-def _caption_and_title(text: str, first_line: int) -> tuple[str, str, tuple[tuple[str, str], ...]]:
-    """The caption (the short line right above a table, notes of units aside), the text's first line, and
-    the units noted in the three short lines above the table."""
+_GLOSS = re.compile(r"\s*[(（][^()（）\u4e00-\u9fff]*[A-Za-z][^()（）\u4e00-\u9fff]*[)）]$")  # (10 000 yuan)
+_CJK = re.compile(r"[\u4e00-\u9fff]")
+
+
+def _caption_and_title(text: str, first_line: int) -> tuple[str, str, tuple[tuple[str, str], ...], str]:
+    """The caption (the short line right above a table, notes of units aside), the text's first line, the
+    units noted in the three short lines above the table, and a caption there in a language without Chinese
+    characters (a bilingual sheet's English title)."""
     lines = text.split("\n")
     title = next((line.strip() for line in lines if line.strip()), "")
     above: list[str] = []
     for line in reversed(lines[:first_line]):
         if not line.strip():
             break
-        if len(line.strip()) > 60 or len(_fields(line)) >= 2 or len(above) == 3:
+        if len(line.strip()) > (60 if _CJK.search(line) else 100) or len(_fields(line)) >= 2 or len(above) == 3:
             break
         above.append(line.strip())
     notes = _unit_notes(above)
-    caption = next((line for line in above if not _unit_notes([line])), "")
-    return caption, title, notes
+    caption = next((line for line in above if not _unit_notes([line]) and _CJK.search(line)), "")
+    gloss = next((line for line in above if not _CJK.search(line)), "")
+    return caption, title, notes, gloss
 
 
 def _header_rows(table: Table) -> int:

@@ -6,14 +6,19 @@ cells separated by tabs, so each record's `surface` is the cell's number and its
 A table arrives as a `TableLayout` (where its lines are, which rows are headers, its spans: what a spider saw
 in the HTML) or is found in plain text; `locate` turns it into a `Table` of cells with offsets, and `read_table`
 reads its figures:
-- the metric from the row label, completed by the parent row (其中：…, #…, indented or grouped rows), the
-  column's quantity (产量, 地区生产总值(亿元)) or the caption (…GDP排名);
+- the metric from the row label (a row number 7、 and an alias in parentheses dropped; of a bilingual sheet
+  the Chinese label, the English one only where the Chinese is empty: Total), completed by the parent row
+  (其中：…, #…, indented or grouped rows), the column's quantity (产量, 地区生产总值(亿元)) or the caption
+  (…GDP排名); place and zone rows under a block row (第一产业) measure the block's quantity;
 - the unit from a unit column, the label (原煤(万吨)), the header (产量(万吨), 比上年增长(%)), the cell
-  (11.08%), a note above the table (单位：亿元), or the unit the article gives one of the column's figures;
-- the kind from the header: 增长/增速/± -> growth, 比重/占比 -> share, 排名/位次 -> rank, 增量/增加额 -> change,
+  (11.08%), a note above the table (单位：亿元, also with its English gloss), or the unit the article gives one
+  of the column's figures; an index column (上年=100) is a level in %, outside the note's unit;
+- the kind from the header: 增长/增速/±/同比/环比 -> growth, 比重/占比 -> share, 排名/位次 -> rank, 增量/增加额 -> change,
   else level; the sign as printed;
-- the region from the row when rows are places, else from the caption or title, else the publisher's;
-- the period from the column header (10月, 1-10月, 2018), else the caption, else the title.
+- the region from the row when rows are places (without 区/县; zones as written: 一小时经济圈), else from the
+  caption or title, else the publisher's (as given, also where the lexicon does not know it);
+- the period from the column header (10月, 1-10月, 2018; a comparison base 与30年2月环比 is none: the column
+  covers the level's period), else the caption, else the title (a bare year of an English caption: (2029)).
 """
 
 from __future__ import annotations
@@ -23,6 +28,7 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from decimal import Decimal
+from functools import cached_property
 
 from crawler.extract.extractor import Indicator, extract_indicators
 from crawler.extract.lexicon import Region, lexicon
@@ -39,12 +45,14 @@ __all__ = ["Cell", "Table", "extract_document", "find_tables", "locate", "read_t
 _RANK = re.compile(r"排名|排行|位次|名次|排序|排位")
 _SHARE = re.compile(r"比重|占比|构成|占全")
 _CHANGE = re.compile(r"增量|增加额|增减额|增减量|净增|新增")
-_GROWTH = re.compile(r"增长|增速|增幅|±|比上年|同比|增减|涨幅|降幅|涨跌幅|变动幅度|变化幅度|变幅")
+_GROWTH = re.compile(r"增长|增速|增幅|±|比上年|同比|环比|增减|涨幅|降幅|涨跌幅|变动幅度|变化幅度|变幅")
+_INDEX = re.compile(r"=\s*100")  # 上年=100: an index, a level in % of the year beside it
 _UNIT_HEADER = re.compile(r"^(?:计量)?单位$")
 _PAREN = re.compile(r"[(（]([^()（）]*)[)）]")
 # Words of a header that say how a figure is given, not what it measures.
-_NOT_NOUN = re.compile(r"比上年(?:同期)?|比上月|比(?:19|20)\d\d年|同比|增减|总计|增长|增速|增幅|增量|增加额|增减额|增减量|净增|比重|占比|构成|名义|实际|绝对[量值额数]|年末数|年底数|总量|数值|"
-                       r"当月|本月|累计|全年|合计|指标(?:名称)?|名称|地区|区域|城市|区县|市州|排名|排行|位次|涨跌幅|变动幅度|变化幅度|变幅|±|%|[\s:：]")
+_NOT_NOUN = re.compile(r"比上年(?:同期)?|比上月|比(?:19|20)\d\d年|(?:与|较|比)(?:19|20)?\d\d年|同比|环比|上月同期|上年同期|同期|上月|"
+                       r"上期|本期|完成数|#|＃|增减|总计|增长|增速|增幅|增量|增加额|增减额|增减量|净增|比重|占比|构成|名义|实际|绝对[量值额数]|年末数|年底数|总量|数值|"
+                       r"当月|本月|累计|全年|合计|指标(?:名称)?|名称|地区|区域|城市|区县(?!级)|市州|排名|排行|位次|涨跌幅|变动幅度|变化幅度|变幅|±|%|[\s:：]")
 _PERIODS = re.compile(r"(?:19|20)\d\d年?|\d{1,2}[-—~至]\d{1,2}月(?:份)?|\d{1,2}月(?:份)?|[一二三四1-4]季度|前三季度|"
                       r"[上下]半年")
 _GROUP = re.compile(r"^(?:按.+分|分.+|主要.+|其中)$")
@@ -56,7 +64,15 @@ _PLACE_SUFFIX = re.compile(r"(?:省|市|区|县|州|自治区)$")
 _PRICE = re.compile(r"均价|单价|价格|售价")
 _FOOTNOTE = re.compile(r"[\u2460-\u2473\u2776-\u2793]")  # 牛肉②: a circled numeral marks a note, not a name
 _PERIOD_HEADER = re.compile(r"^(?:年份|年度|年|时间|日期)?$")
-_TOTAL = re.compile(r"^(?:合计|总计|小计|总数|全部|全市|全省|全区|全县)$")
+_TOTAL = re.compile(r"^(?:合计|总计|小计|总数|全部|全市|全省|全区|全县|[Tt]otal|TOTAL)$")
+_NUMBERED = re.compile(r"^\d{1,3}\s*[、.](?!\d)\s*")  # 7、乙油: a row number, not part of the name
+# zones of a city as yearbooks name them: 一小时经济圈, 渝东北翼, 渝西经济走廊 (a place, as written)
+_ZONE = re.compile(r"(?:经济圈|都市圈|城市群|经济带|经济走廊|经济区|[东西南北]翼)$")
+# a bilingual cell's English part (上年=100 Index Preceding Year=100), or a cell of English only
+_ENGLISH = re.compile(r"(?:^|\s+)[A-Za-z][A-Za-z\d\s\-'=(),.]*[a-z][A-Za-z\d\s\-'=(),.]*$")
+# units of goods: an item row in one of them, under a column naming no quantity, is the item's output
+_OUTPUT_UNITS = frozenset({"吨", "公斤", "斤", "立方米", "千瓦时", "千升", "升", "头", "只", "台", "辆", "件", "套", "米",
+                           "平方米", "千克"})
 _STRUCTURE = re.compile(r"(?:结构|构成)$")  # 三次产业结构: the rows under it are shares
 _OPEN_PAREN = re.compile(r"[(（]([^()（）]*)$")  # 第一产业(% as printed, its parenthesis never closed
 # classes of enterprises by ownership or registration: 国有 under 工业总产值 -> 国有企业工业总产值
@@ -75,6 +91,7 @@ class _Column:
     noun: str = ""
     period: str | None = None
     header: str = ""
+    index: bool = False  # 上年=100
 
 
 @dataclass(slots=True)
@@ -115,7 +132,32 @@ def _noun(header: str) -> str:
     return lex.canonical_metric(bare) if bare else ""
 
 
+_BASE = re.compile(r"(?:与|较|比)(?:(?:19|20)?\d\d年)?(?:\d{1,2}月(?:份)?)?(?=环比|同比|增|±|$)")
+
+
+# Head nouns of the English glosses of bilingual yearbooks, longest first: a Chinese header the stored copy
+# cuts off (区县级地方 | Financial Budgetary Revenue at District Level) is completed by its gloss' head.
+_GLOSS_HEADS = (("value-added tax", "增值税"), ("financial budgetary revenue", "财政收入"), ("financial revenue", "财政收入"),
+                ("budgetary revenue", "预算收入"), ("budgetary expenditure", "预算支出"),
+                ("financial expenditure", "财政支出"), ("gross output value", "总产值"), ("output value", "产值"),
+                ("value-added", "增加值"), ("value added", "增加值"), ("revenue", "收入"), ("expenditure", "支出"),
+                ("population", "人口"), ("employees", "从业人员"), ("output", "产量"), ("tax", "税"))
+_HEADED = re.compile(r"(?:[税额量值数率费价]|收入|支出|人口|人员|单位|产值|总值|面积)$")
+
+
+def _completed(noun: str, english: str) -> str:
+    """A header's noun, completed by the head its English gloss names when the Chinese stops short of one
+    (一般 | General Budgetary Revenue -> 一般预算收入)."""
+    if not noun or not english or _HEADED.search(noun) or lexicon().known_metric(noun):
+        return noun
+    gloss = english.lower()
+    head = next((chinese for words, chinese in _GLOSS_HEADS if words in gloss), "")
+    return _join(noun, head) if head else noun
+
+
 def _column_period(header: str, published: date) -> str | None:
+    """The period a column header names; a comparison base (与30年2月环比: the month before) is none."""
+    header = _BASE.sub("", header)
     for part in header.split():
         if YEAR.match(part):
             return part[:4]
@@ -130,6 +172,13 @@ def _context_period(mentions: Sequence[PeriodMention]) -> str | None:
         return None
     first = mentions[0].period
     return next((m.period for m in mentions if "/" in m.period and m.period[:4] == first[:4]), first)
+
+
+def _bare_year(context: str) -> str | None:
+    """The one year a caption writes without 年 (Revenue by District (2029)), or None (1910 各区财政收入2029:
+    a sheet number and a year)."""
+    years = set(re.findall(r"(?<!\d)(?:19|20)\d\d(?!\d)", context))
+    return years.pop() if len(years) == 1 else None
 
 
 def _in_year(period: str | None, context: str | None) -> str | None:
@@ -162,10 +211,15 @@ def _place(label: str) -> tuple[Region | None, str]:
     return None, ""
 
 
+def _short(name: str) -> str:
+    """A row's place without 区/县, as tables name them (江北区 -> 江北), unless one character is left (丙县)."""
+    return name[:-1] if len(name) >= 3 and name[-1] in "区县" and not name.endswith("自治县") else name
+
+
 def _metric_of(label: str) -> str:
     """The canonical metric a label names by itself (工业总产值, 全市常住人口 -> 常住人口), or ''."""
     lex = lexicon()
-    name = re.sub(r"^(?:全市|全省|全区|全县|全国)", "", label)
+    name = re.sub(r"^(?:全市|全省|全区|全县|全国|本市|本省|本区|本县)", "", label)
     canonical = lex.canonical_metric(name)
     if lex.known_metric(canonical) or any(canonical.endswith(h) for h in _HEADS):
         return canonical
@@ -192,8 +246,10 @@ def _join(label: str, head: str) -> str:
 class _Reader:
     """One table of one article."""
 
-    def __init__(self, table: Table, text: str, published: date, default_region: Region | None) -> None:
+    def __init__(self, table: Table, text: str, published: date, default_region: Region | None,
+                 home: str = "") -> None:
         self.table, self.text, self.published = table, text, published
+        self.home = home  # the publisher's region as given, when the lexicon does not know it (昭化)
         self.rows = table.rows
         self.header = table.header_rows or 0
         self.width = max((len(r) for r in self.rows), default=0)
@@ -205,7 +261,8 @@ class _Reader:
                _LEVELS.index(mentions[first + 1].region.level) > _LEVELS.index(mentions[first].region.level)):
             first += 1
         self.region = mentions[first].region if mentions else default_region
-        self.period = _context_period(period_mentions(context, 0, len(context), published))
+        self.period = _context_period(period_mentions(context, 0, len(context), published)) or \
+            next((year for line in (table.gloss, table.caption, table.title) if (year := _bare_year(line))), None)
         caption = _plain(re.sub(r"^\s*(?:表\s*\d+|\d+[-—]\d+)(?:\s+|(?=\D))", "", table.caption or table.title))
         for mention in reversed(lex.region_mentions(caption)):
             caption = caption[:mention.start] + caption[mention.end:]
@@ -231,8 +288,10 @@ class _Reader:
         unit_rows = [r for r in range(self.header) if self._unit_row(r)]
         for c in range(self.width):
             parts: list[str] = []
+            english = " ".join(found.group(0).strip() for r in range(self.header)
+                               if (found := _ENGLISH.search(self.text_at(r, c))))
             for r in range(self.header):
-                part = _plain(self.text_at(r, c))
+                part = _plain(_ENGLISH.sub("", self.text_at(r, c)))  # 上年=100 Index Preceding Year=100
                 if r in unit_rows:  # a row of units under the header: 亿元 | %
                     part = f"({part})" if part and self.cell(r, c) is not self.cell(r - 1, c) else ""
                 if part and part not in parts:
@@ -240,13 +299,16 @@ class _Reader:
             header = " ".join(parts)
             texts = [self.text_at(r, c).strip() for r in body if self.text_at(r, c).strip()]
             numeric = [t for t in texts if is_number(t)]
-            column = _Column(header=header, period=_column_period(header, self.published), noun=_noun(header))
+            column = _Column(header=header, period=_column_period(header, self.published),
+                             noun=_completed(_noun(header), english))
             if _UNIT_HEADER.match(header):
                 column.role = "unit"
             elif texts and all(YEAR.match(t) for t in texts) and _PERIOD_HEADER.match(header):
                 column.role, column.kind = "label", "period"  # 年份 | GDP: each row is a year, not a figure
             elif texts and len(numeric) * 2 < len(texts):
                 column.role = "label"
+            elif _INDEX.search(header):
+                column.unit, column.index, column.noun, column.period = "%", True, "", None
             elif _RANK.search(header):
                 column.role, column.kind, column.unit = "rank", "rank", "位"
             else:
@@ -259,7 +321,8 @@ class _Reader:
                     column.unit = "%"
             columns.append(column)
         for c, column in enumerate(columns):  # 2030年 | 比上年增长: the growth of the year beside it
-            if column.role == "value" and column.kind in ("growth", "share", "change") and not column.period:
+            if column.role == "value" and (column.kind in ("growth", "share", "change") or column.index) \
+                    and not column.period:
                 column.period = next((columns[k].period for k in range(c - 1, -1, -1)
                                       if columns[k].role == "value" and columns[k].period), None)
         for column in columns:
@@ -337,12 +400,15 @@ class _Reader:
         parent_unit: tuple[str, Decimal] | None = None  # 规模以上工业增加值(亿元): its parts are in 亿元 too
         structure = False  # after 三次产业结构: shares of the parts
         self.top = ""  # the table's first aggregate row (全市常住人口): what grouped rows and places break down
+        block = ""
         for r in range(self.header, len(self.rows)):
             raw = _FOOTNOTE.sub("", self.text_at(r, self.label_column))
             indent = len(raw) - len(raw.lstrip(INDENT + " "))
             label = _plain(raw)
             marked = bool(_SUB_MARK.match(label))
-            label = _SUB_MARK.sub("", label)
+            label = _NUMBERED.sub("", _SUB_MARK.sub("", label))
+            if not label and self.label_column + 1 < len(columns) and columns[self.label_column + 1].role == "skip":
+                label = _plain(self.text_at(r, self.label_column + 1))  # | Total | 3601167: the English label
             figures = [c for c, col in enumerate(columns)
                        if col.role in ("value", "rank") and is_number(self.text_at(r, c))]
             if not figures:
@@ -366,8 +432,10 @@ class _Reader:
             if unit_columns and (found := unit_of(_plain(self.text_at(r, unit_columns[0])))):
                 row.unit, row.factor = found
             row.region, row.place = _place(name)
-            if not row.region and (_PLACE_HEADER.search(columns[self.label_column].header) or
-                                   (_PLACE_SUFFIX.search(name) and len(name) >= 5)):
+            if not row.region and _ZONE.search(name):
+                row.place = name
+            elif not row.region and (_PLACE_HEADER.search(columns[self.label_column].header) or
+                                     (_PLACE_SUFFIX.search(name) and (len(name) >= 5 or self.rows_are_places))):
                 row.place = _PLACE_SUFFIX.sub("", name) if 3 <= len(name) <= 4 else name  # 北京市, not 贵州
             total = bool(_TOTAL.match(name))  # 合计: the column's quantity, in the table's region
             own = "" if (row.region or row.place or row.period or total) else _metric_of(name)
@@ -395,17 +463,30 @@ class _Reader:
                 parent = own
                 parent_unit = (row.unit, row.factor) if row.unit else None
             for c in figures:
-                records.append(self._record(r, c, columns[c], row, self._metric(c, columns[c], row, metric, item)))
+                records.append(self._record(r, c, columns[c], row, self._metric(c, columns[c], row, metric, item,
+                                                                                block)))
+            if metric and not item:
+                block = metric  # 第一产业 | 606.8, then zone rows: the zones' 第一产业增加值
         return records
 
-    def _metric(self, c: int, column: _Column, row: _Row, metric: str, item: bool) -> str:
-        """A place row measures the column's quantity; an item row (汽车) is completed by it (汽车产量)."""
+    @cached_property
+    def rows_are_places(self) -> bool:
+        """Whether most row labels name places the lexicon knows: then 双桥区 among them is one too."""
+        labels = [_plain(self.text_at(r, self.label_column)) for r in range(self.header, len(self.rows))]
+        labels = [_SUB_MARK.sub("", label) for label in labels if label]
+        return bool(labels) and sum(1 for label in labels if _place(label)[0]) * 2 >= len(labels)
+
+    def _metric(self, c: int, column: _Column, row: _Row, metric: str, item: bool, block: str = "") -> str:
+        """A place row measures the quantity of the block it sits in (the row above that is no place), else
+        the column's; an item row (汽车) is completed by the column's quantity (汽车产量), or is output when it
+        is counted in a unit of goods (小麦(吨) | 完成数)."""
         if not metric:
             if column.role == "rank" and not lexicon().known_metric(column.noun):  # 经济排行: the GDP beside it
                 return self._noun_near(c) or column.noun or self.top or self.caption_noun or row.label
-            return column.noun or self.top or self._noun_near(c) or self.caption_noun or row.label
+            return block or column.noun or self.top or self._noun_near(c) or self.caption_noun or row.label
         if item:
-            noun = column.noun or self._noun_near(c) or self.caption_noun
+            noun = column.noun or self._noun_near(c) or self.caption_noun or \
+                ("产量" if (row.unit or column.unit) in _OUTPUT_UNITS else "")
             if noun and not re.search(r"[量额值数率]$", metric):
                 return _join(metric, noun)
         return metric
@@ -424,7 +505,8 @@ class _Reader:
             unit, factor = row.unit, row.factor
         if row.kind:
             kind, unit, factor = row.kind, row.unit, row.factor
-        region_name = row.region.name if row.region else row.place or (self.region.name if self.region else "")
+        region_name = _short(row.region.name) if row.region else \
+            row.place or (self.region.name if self.region else self.home)
         line_start = self.text.rfind("\n", 0, cell.start) + 1
         line_end = self.text.find("\n", cell.start)
         line_end = len(self.text) if line_end < 0 else line_end
@@ -466,7 +548,7 @@ class _Reader:
 def read_table(table: Table, text: str, published: date, default_region: str | None = None) -> list[Indicator]:
     """The figures of one table of `text` as indicator records (offsets in `text`)."""
     region = lexicon().region(default_region) if default_region else None
-    return _Reader(table, text, published, region).read()
+    return _Reader(table, text, published, region, default_region or "").read()
 
 
 def extract_document(text: str, published: date | None = None, *, default_region: str | None = None,
@@ -486,7 +568,7 @@ def extract_document(text: str, published: date | None = None, *, default_region
         if not taken.intersection(range(first, last)):
             tables.append(locate(text, first, last - first))
     region = lexicon().region(default_region) if default_region else None
-    readers = [_Reader(table, text, published, region) for table in tables]
+    readers = [_Reader(table, text, published, region, default_region or "") for table in tables]
     cells = [record for reader in readers for record in reader.read()]
     chars = list(text)
     for start, end in [(r.start, r.end) for r in cells] + [(c.start, c.end) for reader in readers
