@@ -19,7 +19,7 @@ from urllib.parse import urlsplit
 
 from psycopg.types.json import Jsonb
 
-from alerts import subscribers
+from alerts import outbox, subscribers
 from alerts.subscribers import envelope_address
 from alerts.transport import FileSender, Outcome, SmtpSender
 from db import review
@@ -89,6 +89,35 @@ def decide_match(conn: Connection, change_id: int, accept: bool, remote: str,
            metric=decision.metric, candidate_metric=decision.candidate_metric)
     conn.commit()
     return decision
+
+
+class ResendRefused(ValueError):
+    """A digest the operator may not queue again as asked; the message says why, Chinese first."""
+
+
+def resend_digest(conn: Connection, digest_id: int, remote: str, *, unknown_confirmed: bool) -> Row:
+    """Queue a failed or unknown digest again (alerts.outbox.resend), recorded; returns the row as it was.
+
+    An `unknown` digest may have been delivered (the server had the message when the connection went), so
+    it is queued again only when the operator says so (`unknown_confirmed`): ResendRefused otherwise, and
+    for a row that is neither failed nor unknown (sent meanwhile, queued already, no such id).
+    """
+    row = conn.execute("SELECT id, subscriber_id, channel, recipient, period, state, last_error FROM digests "
+                       "WHERE id = %s FOR UPDATE", [digest_id]).fetchone()
+    if row is None or row["state"] not in ("failed", "unknown"):
+        conn.rollback()
+        state = "no such digest" if row is None else f"its state is {row['state']}"
+        raise ResendRefused(f"只能重发失败或状态未知的摘要（{state}）。 Only a failed or unknown digest is sent again "
+                            f"({state}).")
+    if row["state"] == "unknown" and not unknown_confirmed:
+        conn.rollback()
+        raise ResendRefused("此摘要可能已送达：请先确认收件人未收到，再勾选“确认重发”。 This digest may have been "
+                            "delivered: check that it did not arrive, then tick “resend anyway”.")
+    record(conn, "outbox_resent", row["recipient"] if row["channel"] == "email" else "", row["subscriber_id"],
+           remote, digest=row["id"], channel=row["channel"], period=row["period"], state=row["state"],
+           last_error=row["last_error"], unknown_confirmed=row["state"] == "unknown")
+    outbox.resend(conn, digest_id)  # commits both; the row is locked, so it is still failed or unknown
+    return row
 
 
 MAX_TARGETS = 10  # per subscriber, their own address included: a manage link cannot fan digests out without end

@@ -2,7 +2,9 @@
 
 The login is CYWATCH_OPERATOR_PASSWORD (unset: the pages are closed, 404). A successful login sets a
 signed, expiring session cookie (`cw_operator`, HttpOnly, SameSite=Strict, 12 hours); logins are
-rate-limited per client. Resending from the outbox stays `cywatch outbox resend ID`. The possible matches
+rate-limited per client. A failed or unknown digest of the outbox is queued again from the page (POST
+/operator/outbox/ID/resend, CSRF-checked, recorded in web_events), by the outbox's own rule: an `unknown`
+one may have been delivered, so it needs the operator's explicit "resend anyway". The possible matches
 (db.review's list) are accepted or rejected here too (POST /operator/matches/ID, CSRF-checked, recorded in
 web_events through alerts.selfservice), as `cywatch review accept|reject ID` does.
 """
@@ -106,8 +108,8 @@ async def dashboard(request: Request) -> Response:
                 cycles=found["cycles"], health=found["health"], outbox=found["outbox"])
 
 
-async def decide_post(request: Request) -> Response:
-    """Accept or reject one possible match (the operator's session and the form's CSRF field both needed)."""
+async def _operator_form(request: Request) -> dict[str, str] | Response:
+    """The form of an operator's POST, or the page saying why it is refused (closed, no session, no CSRF)."""
     closed = _closed(request)
     if closed:
         return closed
@@ -116,6 +118,33 @@ async def decide_post(request: Request) -> Response:
         return message(request, 403, "未登录或表单已过期 · Not signed in, or form expired",
                        "请登录后重新打开运维页面。 Sign in and open the operator page again.",
                        link="/operator", link_text="运维 · Operator")
+    return form
+
+
+async def resend_post(request: Request) -> Response:
+    """Queue a failed or unknown digest again (an unknown one only with `unknown_confirmed`), recorded."""
+    form = await _operator_form(request)
+    if isinstance(form, Response):
+        return form
+    digest_id = request.path_params["id"]
+    try:
+        row = await read(request, selfservice.resend_digest, digest_id, remote(request),
+                         unknown_confirmed=form.get("unknown_confirmed") == "yes")
+    except selfservice.ResendRefused as error:
+        return message(request, 409, "未重发 · Not resent", str(error), link="/operator#outbox",
+                       link_text="返回 · Back")
+    return message(request, 200, "已排队重发 · Queued again",
+                   f"摘要 {row['id']}（{row['recipient']}，{row['period']}）将由下一次 cywatch digest 发出。 "
+                   f"Digest {row['id']} ({row['recipient']}, {row['period']}) is queued: the next "
+                   f"`cywatch digest` sends it, under the same Message-ID.",
+                   link="/operator#outbox", link_text="返回 · Back")
+
+
+async def decide_post(request: Request) -> Response:
+    """Accept or reject one possible match (the operator's session and the form's CSRF field both needed)."""
+    form = await _operator_form(request)
+    if isinstance(form, Response):
+        return form
     decision = form.get("decision")
     if decision not in ("accept", "reject"):
         return message(request, 400, "无效的决定 · Invalid decision", "decision: accept or reject",
@@ -143,4 +172,5 @@ def routes() -> list[Route]:
     return [Route("/operator", dashboard, methods=["GET"]), Route("/operator/login", login_form, methods=["GET"]),
             Route("/operator/login", login_post, methods=["POST"]),
             Route("/operator/logout", logout, methods=["POST"]),
-            Route("/operator/matches/{id:int}", decide_post, methods=["POST"])]
+            Route("/operator/matches/{id:int}", decide_post, methods=["POST"]),
+            Route("/operator/outbox/{id:int}/resend", resend_post, methods=["POST"])]
