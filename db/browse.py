@@ -12,6 +12,7 @@ from datetime import date, datetime
 from decimal import Decimal
 
 from psycopg import sql
+from psycopg.rows import tuple_row
 
 from db.connection import Connection, Row
 
@@ -135,15 +136,58 @@ def _figure(row: Row) -> Figure:
     return Figure(**{name: row[name] for name in _FIGURE_FIELDS})
 
 
+_SERIES_WHERE = """WHERE o.metric = %s AND o.region = %s AND o.kind = %s AND o.unit = %s AND a.duplicate_of IS NULL
+        ORDER BY coalesce(o.period_end, (o.published_at AT TIME ZONE 'Asia/Shanghai')::date), o.published_at, o.id"""
+
+
 def series(conn: Connection, key: Key) -> list[Figure]:
     """Every figure of one indicator, actual and target, oldest period first (then oldest article)."""
     rows = conn.execute(
         f"""SELECT {_FIGURE} FROM indicator_observations o
         JOIN articles a ON a.id = o.article_id JOIN sources s ON s.id = a.source
-        WHERE o.metric = %s AND o.region = %s AND o.kind = %s AND o.unit = %s AND a.duplicate_of IS NULL
-        ORDER BY coalesce(o.period_end, (o.published_at AT TIME ZONE 'Asia/Shanghai')::date), o.published_at, o.id""",  # noqa: S608 (a constant)
+        {_SERIES_WHERE}""",  # noqa: S608 (constants)
         [key.metric, key.region, key.kind, key.unit]).fetchall()
     return [_figure(row) for row in rows]
+
+
+@dataclass(frozen=True, slots=True)
+class Point:
+    """One figure of a series as its chart and its table's order need it: no sentence, no article text.
+
+    Everything a chart draws from a figure is here, so that a series' points, compared as a whole, tell
+    whether a chart drawn before still shows it (web.chart caches by them).
+    """
+
+    id: int
+    status: str
+    period: str | None
+    period_end: date | None
+    value: Decimal
+    qualifier: str | None
+    published_at: datetime
+    source_name: str
+    baseline: bool
+
+
+def series_points(conn: Connection, key: Key) -> list[Point]:
+    """Every figure of one indicator as chart points, in `series` order (a light query: no text)."""
+    rows = conn.cursor(row_factory=tuple_row).execute(
+        f"""SELECT o.id, o.status, o.period, o.period_end, o.value, o.qualifier, a.published_at, s.name,
+               EXISTS (SELECT 1 FROM baselines bl WHERE bl.article_id = a.id)
+        FROM indicator_observations o JOIN articles a ON a.id = o.article_id JOIN sources s ON s.id = a.source
+        {_SERIES_WHERE}""",  # noqa: S608 (constants)
+        [key.metric, key.region, key.kind, key.unit]).fetchall()
+    return [Point(*row) for row in rows]
+
+
+def figures_by_id(conn: Connection, ids: list[int]) -> list[Figure]:
+    """The figures of these ids, whole (sentence, article), in the order given."""
+    rows = conn.execute(
+        f"""SELECT {_FIGURE} FROM indicator_observations o
+        JOIN articles a ON a.id = o.article_id JOIN sources s ON s.id = a.source WHERE o.id = ANY(%s)""",  # noqa: S608
+        [ids]).fetchall()
+    found = {row["id"]: _figure(row) for row in rows}
+    return [found[i] for i in ids if i in found]
 
 
 # One index walk per outcome (indicator_changes_outcome_seq, newest first), merged. Neither

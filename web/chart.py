@@ -2,22 +2,30 @@
 
 Periods run along the x axis as readers write them (2024年1—7月), oldest first; actual figures are a solid
 line of filled points, targets a dashed line of hollow ones; the baseline's figure is a dashed horizontal
-line, labelled. Every point links to its row in the table under the chart (its sentence), and carries a
-tooltip (<title>). All text is escaped: metric names and qualifiers are scraped.
+line, labelled. Every point links to its row in the table under the chart (its sentence; on the table's
+page that holds it, when the table has several), and carries a tooltip (<title>). All text is escaped: metric
+names and qualifiers are scraped.
+
+A chart is drawn from the series' points (db.browse.Point: everything it shows of a figure) and kept, by
+those points, in a small in-process cache: an indicator page asked again draws nothing until a figure of
+its series changes (a new one, a value, a period, a figure re-keyed or marked a duplicate: any of them makes
+other points, hence another entry).
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from decimal import Decimal
 from html import escape
 
-from markupsafe import Markup
-
-from db.browse import Figure
+from alerts.readable import readable
+from db.browse import Key, Point
 from web import format as fmt
+from web.render import Readable
 
 WIDTH, HEIGHT = 940, 340
 LEFT, RIGHT, TOP, BOTTOM = 96, 24, 36, 72
@@ -27,11 +35,11 @@ LEFT, RIGHT, TOP, BOTTOM = 96, 24, 36, 72
 class _Point:
     x: float
     y: float
-    figure: Figure
+    figure: Point
     label: str
 
 
-def _when(figure: Figure, zone: tzinfo) -> date:
+def _when(figure: Point, zone: tzinfo) -> date:
     return figure.period_end or figure.published_at.astimezone(zone).date()
 
 
@@ -45,12 +53,24 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [first + i * step for i in range(int(math.ceil((high - first) / step)) + 1)]
 
 
-def svg(figures: list[Figure], zone: tzinfo) -> Markup:
-    """The chart of one indicator's figures (as db.browse.series returns them), as inline SVG markup."""
+def svg(key: Key, figures: Sequence[Point], zone: tzinfo, page_url: str = "", page_size: int = 0) -> Readable:
+    """The chart of one indicator's points (as db.browse.series_points returns them), as inline SVG markup.
+
+    A point links to `#fig-ID` (its table row); when the table is cut into pages of `page_size` figures
+    (more than one; page 1 the newest), to `page_url&page=N#fig-ID`, the page holding its row. Cached by all its arguments.
+    """
+    return _svg(key, tuple(figures), zone, page_url, page_size)
+
+
+@functools.lru_cache(maxsize=128)  # a chart of 300 points is about 60 kB
+def _svg(key: Key, figures: tuple[Point, ...], zone: tzinfo, page_url: str, page_size: int) -> Readable:
     if not figures:
-        return Markup("")
-    first = figures[0]
-    unit, kind = first.unit, first.kind
+        return Readable("")
+    unit, kind = key.unit, key.kind
+    count = len(figures)
+    paged = 0 < page_size < count  # the table's pages: 1 the newest (web.pages.indicator)
+    href = {f.id: f"{page_url}&page={(count - 1 - i) // page_size + 1}#fig-{f.id}" if paged else f"#fig-{f.id}"
+            for i, f in enumerate(figures)}
     # each figure's place on the axis and its period as readers write it, worked out once
     slot_of = {f.id: (_when(f, zone), fmt.period(f, zone, with_year=True)) for f in figures}
     slot_of = {i: (when, label or f"{when:%Y-%m-%d}") for i, (when, label) in slot_of.items()}
@@ -71,9 +91,9 @@ def svg(figures: list[Figure], zone: tzinfo) -> Markup:
     def y_of(number: float) -> float:
         return TOP + plot_h * (1 - (number - low) / (high - low))
 
-    points = [_Point(x_of(slots[slot_of[f.id]]), y_of(float(f.value)), f, fmt.value(f.value, f.unit, f.kind, f.qualifier))
+    points = [_Point(x_of(slots[slot_of[f.id]]), y_of(float(f.value)), f, fmt.value(f.value, unit, kind, f.qualifier))
               for f in figures]
-    title = f"{first.region}{first.metric}（{fmt.KIND_LABELS.get(kind, '总量')}）"
+    title = f"{key.region}{key.metric}（{fmt.KIND_LABELS.get(kind, '总量')}）"
     out = [f'<svg class="chart" viewBox="0 0 {WIDTH} {HEIGHT}" xmlns="http://www.w3.org/2000/svg" role="img" '
            f'aria-label="{escape(title)}">',
            f'<text x="{LEFT}" y="20">● 实际 actual　○ 目标 target　┄ 基线 baseline</text>']
@@ -102,10 +122,10 @@ def svg(figures: list[Figure], zone: tzinfo) -> Markup:
             tip = (f"{slot_of[p.figure.id][1]} {p.label}"
                    f"{'（目标 target）' if status == 'target' else ''} · {p.figure.source_name} "
                    f"{p.figure.published_at.astimezone(zone):%Y-%m-%d}")
-            out.append(f'<a class="point" href="#fig-{p.figure.id}"><circle class="{status}" cx="{p.x:.1f}" '
+            out.append(f'<a class="point" href="{escape(href[p.figure.id])}"><circle class="{status}" cx="{p.x:.1f}" '
                        f'cy="{p.y:.1f}" r="5" stroke-width="2"><title>{escape(tip)}</title></circle></a>')
     out.append("</svg>")
-    return Markup("".join(out))
+    return Readable(readable("".join(out)))  # scraped text in it: made readable once, here
 
 
 def _decimal(number: float) -> Decimal:

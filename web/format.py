@@ -9,7 +9,7 @@ from decimal import Decimal
 from alerts.digest import KIND_LABELS
 from crawler.extract.numbers import display_value, format_change, format_decimal
 from crawler.extract.periods import reader_period
-from db.browse import Figure
+from db.browse import Figure, Point
 
 __all__ = ["KIND_LABELS", "change", "exact", "period", "reader_period", "value"]
 
@@ -29,7 +29,7 @@ def exact(amount: Decimal | None) -> str | None:
     return None if amount is None else format_decimal(amount)
 
 
-def period(figure: Figure, zone: tzinfo, *, with_year: bool = False) -> str:
+def period(figure: Figure | Point, zone: tzinfo, *, with_year: bool = False) -> str:
     """A figure's period as readers write it (1—7月; 2024年1—7月 when `with_year` or not of its article's year)."""
     published: date | None = None if with_year else figure.published_at.astimezone(zone).date()
     return reader_period(figure.period, published, target=figure.status == "target")

@@ -10,6 +10,7 @@ from __future__ import annotations
 import csv
 import functools
 import io
+from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import date, tzinfo
 from decimal import Decimal
@@ -22,7 +23,7 @@ from starlette.responses import Response
 from alerts.export import spreadsheet_cell
 from alerts.subscribers import SubscriberError, canonical_metrics, canonical_regions
 from db import browse, history
-from db.browse import Change, Figure, Key
+from db.browse import Change, Figure, Key, Point
 from settings import Settings
 from web import chart
 from web import format as fmt
@@ -171,16 +172,31 @@ def _key(request: Request) -> Key:
     return Key(q["metric"], q.get("region", ""), q["kind"], q["unit"])
 
 
-def table_rows(figures: list[Figure], zone: tzinfo) -> list[dict[str, Any]]:
-    """The indicator table: each figure with its period, value, step from the one before (same status)."""
+def steps_before(points: Sequence[Figure | Point]) -> dict[int, Decimal]:
+    """Each figure's predecessor value of the same status (actual after actual, target after target), by id."""
     previous: dict[str, Decimal] = {}
+    before: dict[int, Decimal] = {}
+    for f in points:
+        if f.status in previous:
+            before[f.id] = previous[f.status]
+        previous[f.status] = f.value
+    return before
+
+
+def table_rows(figures: list[Figure], zone: tzinfo, before: dict[int, Decimal] | None = None) -> list[dict[str, Any]]:
+    """The indicator table: each figure with its period, value, step from the one before (same status).
+
+    `before` gives each figure's predecessor value (steps_before of the whole series) when `figures` is a
+    page of it; by default the figures are the whole series.
+    """
+    if before is None:
+        before = steps_before(figures)
     rows = []
     for f in figures:
-        before = previous.get(f.status)
-        previous[f.status] = f.value
+        previous = before.get(f.id)
         rows.append({"figure": f, "period": fmt.period(f, zone, with_year=True), "sentence": sentence_of(f),
                      "value": fmt.value(f.value, f.unit, f.kind, f.qualifier),
-                     "step": fmt.change(f.value - before, f.unit, f.kind) if before is not None else "",
+                     "step": fmt.change(f.value - previous, f.unit, f.kind) if previous is not None else "",
                      "published": f"{f.published_at.astimezone(zone):%Y-%m-%d}"})
     return rows
 
@@ -193,20 +209,56 @@ async def _series(request: Request) -> tuple[Key, list[Figure]] | Response:
         return message(request, 400, "查询无效 · Bad query", str(error))
     figures = await read(request, browse.series, key)
     if not figures:
-        return message(request, 404, "找不到 · Not found", f"没有 {key.region}{key.metric} 的数据。 "
-                       f"No figures of {key.metric} in {key.region or '(no region)'}.")
+        return _not_found(request, key)
     return key, figures
 
 
+def _not_found(request: Request, key: Key) -> Response:
+    return message(request, 404, "找不到 · Not found", f"没有 {key.region}{key.metric} 的数据。 "
+                   f"No figures of {key.metric} in {key.region or '(no region)'}.")
+
+
+TABLE_PAGE = 50  # figures per page of an indicator's table (the CSV has them all)
+
+
+def _page_number(request: Request, pages: int) -> int:
+    """The table page asked for (1 = the newest figures, the default; higher numbers go back in time)."""
+    raw = request.query_params.get("page", "")
+    return int(raw) if raw.isdigit() and 1 <= int(raw) <= pages else 1
+
+
 async def indicator(request: Request) -> Response:
-    """One indicator: the chart, the table of every figure, a CSV link."""
-    found = await _series(request)
-    if isinstance(found, Response):
-        return found
-    key, figures = found
+    """One indicator: the chart of every figure, the table one page at a time (the newest page unless
+    asked otherwise), a CSV link with them all.
+
+    The chart comes from the series' points (a light query) and is drawn only when they changed
+    (web.chart's cache); the table reads whole figures (sentence, article) for its page only.
+    """
+    try:
+        key = _key(request)
+    except BadQuery as error:
+        return message(request, 400, "查询无效 · Bad query", str(error))
+
+    def gather(conn: Any) -> tuple[list[Point], int, list[Figure]]:
+        points = browse.series_points(conn, key)
+        pages = max(1, -(-len(points) // TABLE_PAGE))
+        number = _page_number(request, pages)
+        end = len(points) - (number - 1) * TABLE_PAGE  # each page in the chart's order: oldest first
+        shown = points[max(0, end - TABLE_PAGE):end]
+        return points, number, browse.figures_by_id(conn, [p.id for p in shown])
+
+    points, number, figures = await read(request, gather)
+    if not points:
+        return _not_found(request, key)
     zone = _zone(request)
+    url = indicator_url(key)
+    pages = -(-len(points) // TABLE_PAGE)
     return page(request, "indicator.html", title=f"{key.region}{key.metric}", key=key, kind=KINDS[key.kind],
-                chart=chart.svg(figures, zone), rows=table_rows(figures, zone),
+                chart=chart.svg(key, points, zone, url, TABLE_PAGE),
+                rows=table_rows(figures, zone, steps_before(points)), total=len(points),
+                pager={"number": number, "pages": pages,
+                       "earlier": f"{url}&page={number + 1}#figures" if number < pages else "",
+                       "later": f"{url}&page={number - 1}#figures" if number > 1 else ""},
                 csv_url=indicator_url(key, ".csv"),
                 feed_url="/feeds/changes.atom?" + urlencode({"metric": key.metric, "region": key.region}))
 
