@@ -9,6 +9,7 @@ in it is never built.
 
 from __future__ import annotations
 
+import base64
 import html
 from dataclasses import dataclass, field
 from datetime import date, datetime, tzinfo
@@ -23,12 +24,12 @@ from urllib.parse import quote
 import css_inline
 from jinja2 import Environment, PackageLoader, select_autoescape
 
-from alerts import conditions, targets, tokens
+from alerts import conditions, sparks, targets, tokens
 from alerts.readable import for_readers, readable
 from alerts.subscribers import envelope_address, label
 from crawler.extract.numbers import display_value, format_change
 from crawler.extract.periods import reader_period
-from db import diff, periods, reprocess
+from db import diff, history, periods, reprocess
 from db import targets as target_store
 from db.commit_order import Marks
 from db.connection import Connection, Row
@@ -96,6 +97,10 @@ class Item:
     match_reason: str = ""
     baseline_metric: str = ""  # the baseline's name for an inferred or possible match
     correction: str = ""  # a comparison already reported that has changed since (a reprocess, a review)
+    observation_id: int = 0
+    page: str = ""  # the figure's short link on the web, a path (/figure/ID: its row on its indicator's page)
+    history: tuple[Decimal, ...] = ()  # a moved figure's indicator up to it, oldest first (alerts.sparks)
+    spark: str = ""  # the same as a sparkline (▁▃▅█)
 
 
 @dataclass
@@ -174,7 +179,16 @@ def _item(row: ChangeRow, zone: tzinfo) -> Item:
         baseline_metric=row.get("baseline_metric") or "",
         status=row["status"], sentence_before=before, surface=surface if at >= 0 else "", sentence_after=after,
         title=row["title"], url=row["canonical_url"], link=_link(row["canonical_url"], sentence, surface),
-        source=row["source_name"], published=f"{published:%Y-%m-%d}")
+        source=row["source_name"], published=f"{published:%Y-%m-%d}", observation_id=row["observation_id"],
+        page=f"/figure/{row['observation_id']}")
+
+
+def _with_history(conn: Connection, items: list[Item]) -> None:
+    """Give moved figures their indicator's recent values (one query for all), for the digest's small charts."""
+    found = history.recent_values(conn, [i.observation_id for i in items], sparks.POINTS)
+    for item in items:
+        item.history = tuple(found.get(item.observation_id, ()))
+        item.spark = sparks.sparkline(item.history)
 
 
 def _dedupe(rows: list[ChangeRow], zone: tzinfo, mark: int = 0) -> list[Item]:
@@ -211,6 +225,7 @@ def _withdrawn(rows: list[ChangeRow], zone: tzinfo) -> list[Item]:
     items = [_item(row, zone) for row in rows]
     for item in items:
         item.correction = WITHDRAWN
+        item.page = ""  # no longer stored: no page to link to (and no history to chart)
     return items
 
 
@@ -271,12 +286,14 @@ def gather(conn: Connection, subscriber: Row, health: list[Row], upto: Marks, zo
         selected = conditions.select(conn, wanted, rows)
         content.changed = _dedupe(selected, zone, marks["c"])
         content.changed += _withdrawn(conditions.select(conn, wanted, gone), zone)
+        _with_history(conn, content.changed)
         content.targets = targets_of(conn, selected, zone)
         content.health = health
         return content
     corrected_confirmed = [r for r in rows if r["outcome"] == "confirmed" and _first_seq(r) <= marks["c"]]
     content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"] + corrected_confirmed, zone, marks["c"])
     content.changed += _withdrawn([r for r in gone if r["outcome"] == "changed"], zone)
+    _with_history(conn, content.changed)
     content.new = _dedupe([r for r in rows if r["outcome"] == "new"], zone, marks["c"])
     content.new += _withdrawn([r for r in gone if r["outcome"] == "new"], zone)
     content.confirmed = sum(1 for r in rows if r["outcome"] == "confirmed") - len(corrected_confirmed)
@@ -332,6 +349,7 @@ class Template:
     text: str
     html: str
     full_html: str
+    images: tuple[tuple[str, bytes], ...] = ()  # (Content-ID, PNG) of the small charts the html shows
 
 
 def subject_of(content: Content, period: Period) -> str:
@@ -347,8 +365,18 @@ def subject_of(content: Content, period: Period) -> str:
     return f"成渝观察 {period.label}：" + "、".join(parts)
 
 
+MAX_CHARTS = 50  # small charts per digest (moved figures beyond it have their sparkline only)
+
+
+def _charts(content: Content, period: Period, settings: Settings) -> list[tuple[str, bytes] | None]:
+    """The (Content-ID, PNG) of each moved figure's small chart, None for one with fewer than 2 values."""
+    domain = parseaddr(settings.mail_from)[1].rpartition("@")[2] or "localhost"
+    return [(f"chart{n}.{period.key}@{domain}", sparks.png(item.history, item.direction))
+            if len(item.history) > 1 else None for n, item in enumerate(content.changed[:MAX_CHARTS], 1)]
+
+
 def _context(content: Content, period: Period, subscriber: Row, settings: Settings, limit: int | None,
-             links: dict[str, str]) -> dict[str, object]:
+             links: dict[str, str], charts: list[str]) -> dict[str, object]:
     def cut(items: list[Any]) -> tuple[list[Any], int]:
         if limit is None or len(items) <= limit:
             return items, 0
@@ -362,19 +390,25 @@ def _context(content: Content, period: Period, subscriber: Row, settings: Settin
             "new": new, "more_new": more_new, "articles": articles, "more_articles": more_articles,
             "health": content.health, "confirmed": content.confirmed, "links": links,
             "targets": targets_shown, "more_targets": more_targets,
-            "public_url": settings.public_url, "tz": settings.zone, "status_labels": STATUS_LABELS}
+            "public_url": settings.public_url, "tz": settings.zone, "status_labels": STATUS_LABELS,
+            "charts": charts + [""] * (len(changed) - len(charts))}
 
 
 def render_for_group(content: Content, period: Period, subscriber: Row, settings: Settings) -> Template:
     """Render the digest once for every subscriber who shares `subscriber`'s content and filters."""
     links = {"unsubscribe": _UNSUBSCRIBE, "full": _FULL, "manage": _MANAGE}
     shown = dict(subscriber) | {"email": _EMAIL}
-    short = _context(content, period, shown, settings, settings.digest_limit, links)
-    whole = _context(content, period, shown, settings, None, links)
+    charts = _charts(content, period, settings)
+    attached = [c for c in charts[:settings.digest_limit] if c is not None]  # the mail's: in its shown part
+    short = _context(content, period, shown, settings, settings.digest_limit, links,
+                     [f"cid:{c[0]}" if c else "" for c in charts])
+    whole = _context(content, period, shown, settings, None, links,  # a web page: the images in it
+                     [f"data:image/png;base64,{base64.b64encode(c[1]).decode()}" if c else "" for c in charts])
     return Template(period=period, subject=readable(subject_of(content, period)),
                     text=_ENV.get_template("digest.txt").render(short),
                     html=_INLINER.inline(_ENV.get_template("digest.html").render(short)),
-                    full_html=_INLINER.inline(_ENV.get_template("digest.html").render(whole | {"complete": True})))
+                    full_html=_INLINER.inline(_ENV.get_template("digest.html").render(whole | {"complete": True})),
+                    images=tuple(attached))
 
 
 def _links(subscriber: Row, period: str, settings: Settings) -> dict[str, str]:
@@ -422,6 +456,12 @@ def personalise(template: Template, subscriber: Row, settings: Settings, *, now:
     message["Auto-Submitted"] = "auto-generated"
     message.set_content(_fill(template.text, subscriber, links, in_html=False))
     message.add_alternative(_fill(template.html, subscriber, links, in_html=True), subtype="html")
+    if template.images:  # the small charts, by Content-ID: multipart/alternative(text, related(html, png…))
+        body = message.get_body(("html",))
+        assert body is not None  # added just above
+        for cid, image in template.images:
+            body.add_related(image, "image", "png", cid=f"<{cid}>", disposition="inline",
+                             filename=cid.partition(".")[0] + ".png")
     return Rendered(template.subject, message)
 
 

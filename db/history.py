@@ -71,3 +71,31 @@ def metrics_like(conn: Connection, text: str, limit: int = 8) -> list[str]:
     """Known metrics that look like `text` (difflib, character by character): suggestions when none matched."""
     known = [r["metric"] for r in conn.execute("SELECT DISTINCT metric FROM indicator_observations")]
     return difflib.get_close_matches(text, known, n=limit, cutoff=0.4)
+
+
+_RECENT = """
+SELECT t.id AS of, h.value
+FROM unnest(%(ids)s::bigint[]) t(id)
+JOIN indicator_observations m ON m.id = t.id
+CROSS JOIN LATERAL (
+    SELECT o.value, coalesce(o.period_end, (o.published_at AT TIME ZONE 'Asia/Shanghai')::date) AS day,
+           o.published_at, o.id
+    FROM indicator_observations o JOIN articles a ON a.id = o.article_id
+    WHERE o.metric = m.metric AND o.region = m.region AND o.kind = m.kind AND o.unit = m.unit
+      AND o.status = m.status AND a.duplicate_of IS NULL
+      AND (coalesce(o.period_end, (o.published_at AT TIME ZONE 'Asia/Shanghai')::date), o.published_at, o.id)
+          <= (coalesce(m.period_end, (m.published_at AT TIME ZONE 'Asia/Shanghai')::date), m.published_at, m.id)
+    ORDER BY 2 DESC, 3 DESC, 4 DESC
+    LIMIT %(limit)s) h
+ORDER BY t.id, h.day, h.published_at, h.id
+"""
+
+
+def recent_values(conn: Connection, observation_ids: list[int], limit: int = 12) -> dict[int, list[Decimal]]:
+    """For each figure, the last `limit` values of its indicator and status up to it (itself last), oldest
+    first, in the web's series order (period, then publication); re-published copies left out. One query."""
+    found: dict[int, list[Decimal]] = {i: [] for i in observation_ids}
+    if observation_ids:
+        for row in conn.execute(_RECENT, {"ids": observation_ids, "limit": limit}).fetchall():
+            found[row["of"]].append(row["value"])
+    return found

@@ -45,6 +45,7 @@ def routes() -> list[Route]:
         Route("/indicators", pages.browse_page, methods=["GET"]),
         Route("/indicator", pages.indicator, methods=["GET"]),
         Route("/indicator.csv", pages.indicator_csv, methods=["GET"]),
+        Route("/figure/{id:int}", pages.figure, methods=["GET"]),
         Route("/article/{id:int}", pages.article, methods=["GET"]),
         Route("/digests", pages.archive, methods=["GET"]),
         Route("/feeds/changes.atom", feeds.changes, methods=["GET"]),

@@ -18,7 +18,7 @@ from typing import Any
 from urllib.parse import urlencode
 
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 
 from alerts.export import spreadsheet_cell
 from alerts.subscribers import SubscriberError, canonical_metrics, canonical_regions
@@ -261,6 +261,25 @@ async def indicator(request: Request) -> Response:
                        "later": f"{url}&page={number - 1}#figures" if number > 1 else ""},
                 csv_url=indicator_url(key, ".csv"),
                 feed_url="/feeds/changes.atom?" + urlencode({"metric": key.metric, "region": key.region}))
+
+
+async def figure(request: Request) -> Response:
+    """A figure's short link (/figure/ID, what digests link to): its row on its indicator's page."""
+    wanted = request.path_params["id"]
+
+    def gather(conn: Any) -> tuple[Key, int] | None:
+        found = browse.figures_by_id(conn, [wanted])
+        if not found:
+            return None
+        points = browse.series_points(conn, found[0].key)
+        index = next((i for i, p in enumerate(points) if p.id == wanted), len(points) - 1)
+        return found[0].key, (len(points) - 1 - index) // TABLE_PAGE + 1
+
+    found = await read(request, gather)
+    if found is None:
+        return message(request, 404, "找不到 · Not found", "没有这个数字。 There is no such figure.")
+    key, number = found
+    return RedirectResponse(f"{indicator_url(key)}&page={number}#fig-{wanted}", status_code=303, headers=HEADERS)
 
 
 def csv_response(header: list[str], rows: list[list[object]], filename: str) -> Response:
