@@ -1,35 +1,46 @@
-"""Rate limits of the forms that mail someone (subscribe): per client address and per address asked for.
+"""Rate limits of the forms that mail someone (subscribe) and of operator logins, shared by every web process.
 
-In memory, per process: a sliding window of recent attempts per key. Enough for one `cywatch web`; a
-deployment with several processes behind a balancer gets as many allowances (the limit then multiplies).
+A token bucket per (limit, key) in PostgreSQL (table web_rate_limits): `count` attempts at once, given back
+at `count` per `window` seconds. One UPSERT refills the bucket for the time gone by and takes a token, or
+says no, atomically: two `cywatch web` workers behind a balancer share one allowance (in memory, each had
+its own, and the limit multiplied). A refused attempt takes nothing. Buckets that have filled up again are
+deleted now and then: a missing bucket is a full one.
 """
 
 from __future__ import annotations
 
-import threading
-import time
-from collections import deque
-from collections.abc import Callable
+import random
+from dataclasses import dataclass
+
+from db.connection import Connection
+
+_TAKE = """
+INSERT INTO web_rate_limits AS b (name, key, tokens, updated_at, allowed)
+VALUES (%(name)s, %(key)s, %(count)s - 1, now(), true)
+ON CONFLICT (name, key) DO UPDATE SET
+    allowed = least(%(count)s, b.tokens + extract(epoch FROM now() - b.updated_at) * %(rate)s) >= 1,
+    tokens = least(%(count)s, b.tokens + extract(epoch FROM now() - b.updated_at) * %(rate)s)
+             - CASE WHEN least(%(count)s, b.tokens + extract(epoch FROM now() - b.updated_at) * %(rate)s) >= 1
+                    THEN 1 ELSE 0 END,
+    updated_at = now()
+RETURNING allowed
+"""
+_FORGET = "DELETE FROM web_rate_limits WHERE name = %s AND updated_at < now() - make_interval(secs => %s)"
 
 
+@dataclass(frozen=True, slots=True)
 class Limiter:
-    """At most `count` attempts per `window` seconds per key."""
+    """At most `count` attempts per `window` seconds per key (a burst of `count`, then one per window/count)."""
 
-    def __init__(self, count: int, window: float, clock: Callable[[], float] = time.monotonic) -> None:
-        self.count, self.window, self.clock = count, window, clock
-        self._seen: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
+    name: str
+    count: int
+    window: float
 
-    def allow(self, key: str) -> bool:
-        """Count an attempt for `key`; False (and not counted) when the key has used its allowance."""
-        now = self.clock()
-        with self._lock:
-            recent = self._seen.setdefault(key, deque())
-            while recent and recent[0] <= now - self.window:
-                recent.popleft()
-            if len(recent) >= self.count:
-                return False
-            recent.append(now)
-            if len(self._seen) > 100_000:  # forget keys that have gone quiet, so memory stays bounded
-                self._seen = {k: v for k, v in self._seen.items() if v and v[-1] > now - self.window}
-            return True
+    def allow(self, conn: Connection, key: str) -> bool:
+        """Count an attempt for `key` (committed); False, and nothing taken, when its allowance is used up."""
+        row = conn.execute(_TAKE, {"name": self.name, "key": key, "count": float(self.count),
+                                   "rate": self.count / self.window}).fetchone()
+        if random.random() < 0.01:
+            conn.execute(_FORGET, [self.name, self.window])
+        conn.commit()
+        return bool(row and row["allowed"])

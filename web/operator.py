@@ -65,7 +65,7 @@ async def login_post(request: Request) -> Response:
     if not csrf_ok(request, request.app.state.secret, form.get("csrf")):
         return message(request, 403, "表单已过期 · Form expired", "请重新打开登录页。 Open the login page again.")
     limits: dict[str, Limiter] = request.app.state.limits
-    if not limits["login"].allow(remote(request)):
+    if not await read(request, limits["login"].allow, remote(request)):
         return message(request, 429, "请稍后再试 · Try again later", "登录尝试过多。 Too many attempts: wait 15 minutes.")
     given = form.get("password", "").encode()
     if not hmac.compare_digest(given, str(settings.operator_password).encode()):

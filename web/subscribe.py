@@ -8,7 +8,7 @@
   stored before it is confirmed; a link older than the address's last unsubscribe does nothing.
 - No enumeration: the page says the same whatever the address. An address already subscribed is mailed its
   manage link instead of a confirmation.
-- Rate limits (web.limits) on subscribe, per client and per address asked for; CSRF on every form
+- Rate limits (web.limits, shared by every web process) on subscribe, per client and per address asked for; CSRF on every form
   (web.render); every write recorded (alerts.selfservice, table web_events).
 """
 
@@ -33,8 +33,10 @@ from web.render import csrf_ok, form_of, message, page, read, remote
 
 
 def limiters() -> dict[str, Limiter]:
-    """The rate limits, one set per app: subscribing per client and per address mailed; operator logins."""
-    return {"client": Limiter(10, 3600), "address": Limiter(3, 3600), "login": Limiter(10, 900)}
+    """The rate limits (shared by every web process, web.limits): subscribing per client and per address
+    mailed; operator logins per client."""
+    return {"client": Limiter("subscribe_client", 10, 3600), "address": Limiter("subscribe_address", 3, 3600),
+            "login": Limiter("login", 10, 900)}
 
 
 FREQUENCIES = {"daily": "每日 daily", "weekly": "每周 weekly（周一 Mondays）"}
@@ -84,7 +86,8 @@ async def subscribe_post(request: Request) -> Response:
         return page(request, "subscribe.html", 400, title="订阅 · Subscribe", form=form, error=str(error),
                     frequencies=FREQUENCIES)
     limits: dict[str, Limiter] = request.app.state.limits
-    if not limits["client"].allow(remote(request)) or not limits["address"].allow(email):
+    if not await read(request, limits["client"].allow, remote(request)) or not await read(
+            request, limits["address"].allow, email):
         return message(request, 429, "请稍后再试 · Try again later",
                        "请求过于频繁。 Too many requests: try again in an hour.")
     state = await read(request, selfservice.subscription_state, email)
