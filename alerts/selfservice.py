@@ -20,6 +20,7 @@ from urllib.parse import urlsplit
 from psycopg.types.json import Jsonb
 
 from alerts import outbox, subscribers
+from alerts.channels import guard
 from alerts.subscribers import envelope_address
 from alerts.transport import FileSender, Outcome, SmtpSender
 from db import review
@@ -139,7 +140,8 @@ def _public_host(host: str) -> bool:
 
     Anyone holding a digest's manage link can add a webhook, and our server then POSTs to it: a host of this
     machine or its private network would let them reach services that trust it. A name is checked by what it
-    resolves to now; a name that does not resolve here is let through (it cannot be reached either).
+    resolves to now; a name that does not resolve here is let through (it cannot be reached either). It is
+    checked again at every send (alerts.channels.guard): a name can be pointed elsewhere after it was added.
     """
     host = host.strip("[]").lower()
     if not host or host == "localhost" or host.endswith((".localhost", ".local", ".internal")):
@@ -152,7 +154,7 @@ def _public_host(host: str) -> bool:
         resolved = {info[4][0] for info in socket.getaddrinfo(host, None)}
     except OSError:
         return True
-    return all(ipaddress.ip_address(str(address).split("%")[0]).is_global for address in resolved)
+    return all(guard.allowed(str(address)) for address in resolved)
 
 
 def add_target(conn: Connection, subscriber_id: int, email: str | None, url: str, remote: str) -> subscribers.Target:

@@ -66,6 +66,8 @@ class Settings:
     match_possible: float = 0.60
     send_workers: int = 4  # digests sent at once (each its own SMTP connection and database session)
     webhook_timeout: float = 15.0  # seconds for a chat bot's or webhook's connection and answer
+    # development and tests only: webhooks may reach this machine (127.0.0.1, ::1); never private networks
+    unsafe_loopback_webhooks: bool = False
     # the cycle and the web endpoint
     schedule: str = "30 7 * * *"  # cron, in `timezone`
     timezone: str = "Asia/Shanghai"
@@ -190,6 +192,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CYWATCH_MATCH_POSSIBLE", "match_possible", values.fraction),
     Variable("CYWATCH_SEND_WORKERS", "send_workers", values.positive_int),
     Variable("CYWATCH_WEBHOOK_TIMEOUT", "webhook_timeout", values.seconds),
+    Variable("CYWATCH_UNSAFE_LOOPBACK_WEBHOOKS", "unsafe_loopback_webhooks", values.switch),
     Variable("CYWATCH_SCHEDULE", "schedule", values.cron),
     Variable("CYWATCH_TIMEZONE", "timezone", values.timezone),
     Variable("CYWATCH_WEB_HOST", "web_host", values.text),

@@ -29,6 +29,16 @@ def seconds(value: str) -> float:
     return float(match.group(1)) * _UNIT_SECONDS[(match.group(2) or "s").lower()]
 
 
+def switch(value: str) -> bool:
+    """On or off: 1, true, yes, on / 0, false, no, off (or empty)."""
+    word = value.strip().lower()
+    if word in ("1", "true", "yes", "on"):
+        return True
+    if word in ("", "0", "false", "no", "off"):
+        return False
+    raise ValueError("must be 1 or 0 (true or false)")
+
+
 def positive_int(value: str) -> int:
     """A whole number of at least 1."""
     try:

@@ -80,8 +80,9 @@ def public_tmp_path() -> Iterator[Path]:
 
 @pytest.fixture
 def settings(database_url: str, tmp_path: Path) -> Settings:
-    """Settings pointing at the session's database and a fresh data dir."""
-    return Settings(database_url=database_url, data_dir=tmp_path / "data")
+    """Settings pointing at the session's database and a fresh data dir; webhooks may reach the tests'
+    receivers on 127.0.0.1 (CYWATCH_UNSAFE_LOOPBACK_WEBHOOKS: off everywhere else)."""
+    return Settings(database_url=database_url, data_dir=tmp_path / "data", unsafe_loopback_webhooks=True)
 
 
 @pytest.fixture
@@ -102,7 +103,8 @@ def db(settings: Settings) -> Iterator[psycopg.Connection]:
 def cli_env(settings: Settings) -> dict[str, str]:
     """Environment for running `cywatch` as a subprocess against the test database."""
     env = {k: v for k, v in os.environ.items() if not k.startswith(("CYWATCH_", "SMTP_"))}
-    env.update(DATABASE_URL=settings.database_url or "", CYWATCH_DATA_DIR=str(settings.data_dir))
+    env.update(DATABASE_URL=settings.database_url or "", CYWATCH_DATA_DIR=str(settings.data_dir),
+               CYWATCH_UNSAFE_LOOPBACK_WEBHOOKS="1" if settings.unsafe_loopback_webhooks else "0")
     return env
 
 

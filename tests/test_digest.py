@@ -103,7 +103,10 @@ def test_crawl_then_digest_delivers_what_moved(db, env):
     assert 'style="' in html  # CSS inlined for mail clients
     message = mail.message
     assert message.get_content_type() == "multipart/alternative"
-    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "text/html"]
+    assert [p.get_content_type() for p in message.iter_parts()] == ["text/plain", "multipart/related"]
+    related = list(message.iter_parts())[1]  # the html, and the small charts of its moved figures
+    assert [p.get_content_type() for p in related.iter_parts()][0] == "text/html"
+    assert {p.get_content_type() for p in related.iter_parts()} == {"text/html", "image/png"}
     assert str(make_header(decode_header(message["Subject"]))).startswith("成渝观察 2024年8月12日：")
     assert str(message["To"]) == "王分析 <analyst@example.org>"
     subscriber_id = db.execute("SELECT id FROM subscribers").fetchone()["id"]

@@ -45,7 +45,7 @@ from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any, ClassVar
 from urllib.parse import parse_qs, quote, urlencode, urlsplit
 
-from alerts.channels import summary
+from alerts.channels import guard, summary
 from alerts.channels.base import DigestInput, Outgoing, Payload, TargetError, register
 from alerts.digest import Item
 from alerts.transport import Outcome
@@ -97,8 +97,8 @@ def _reason(error: BaseException) -> str:
 class Poster:
     """POSTs over one keep-alive connection per host."""
 
-    def __init__(self, timeout: float) -> None:
-        self.timeout = timeout
+    def __init__(self, timeout: float, loopback: bool = False) -> None:
+        self.timeout, self.loopback = timeout, loopback  # loopback: CYWATCH_UNSAFE_LOOPBACK_WEBHOOKS (guard)
         self._connections: dict[tuple[str, str, int], http.client.HTTPConnection] = {}
 
     def _connection(self, scheme: str, host: str, port: int) -> http.client.HTTPConnection:
@@ -108,11 +108,13 @@ class Poster:
             conn.close()  # closed by the server while idle (readable: its FIN): a fresh one, before sending
             conn = None
         if conn is None:
+            resolved = guard.checked_addresses(host, port, self.loopback)  # now, at send time (DNS rebinding)
             if scheme == "https":
                 conn = http.client.HTTPSConnection(host, port, timeout=self.timeout,
                                                    context=ssl.create_default_context())
             else:
                 conn = http.client.HTTPConnection(host, port, timeout=self.timeout)
+            conn._create_connection = guard.connector(resolved)  # type: ignore[attr-defined]  # what was checked
             self._connections[key] = conn
         if conn.sock is None:
             conn.connect()
@@ -126,6 +128,8 @@ class Poster:
         port = parts.port or (443 if scheme == "https" else 80)
         try:
             conn = self._connection(scheme, host, port)
+        except guard.HostRefused as error:  # nothing was sent, and nothing ever will be to that address
+            return Outcome("failed", str(error))
         except (OSError, http.client.HTTPException) as error:  # nothing was sent
             self._drop(scheme, host, port)
             return Outcome("retry", f"could not connect to {host}: {_reason(error)}")
@@ -230,7 +234,8 @@ class Webhook:
 
     def sender(self, settings: Settings, endpoint: str | None = None) -> WebhookSender:
         """A sender with keep-alive connections; `endpoint` replaces the API's base URL."""
-        return WebhookSender(self, Poster(settings.webhook_timeout), endpoint or self.api)
+        return WebhookSender(self, Poster(settings.webhook_timeout, settings.unsafe_loopback_webhooks),
+                             endpoint or self.api)
 
 
 class WebhookSender:
