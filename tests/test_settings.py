@@ -32,6 +32,8 @@ def _readme_table() -> dict[str, str]:
 
 
 def _shown(value: object) -> str:
+    if isinstance(value, bool):  # a switch, as it is written: 1 or 0
+        return "1" if value else "0"
     return f"{value:g}" if isinstance(value, float) else str(value)
 
 
@@ -60,7 +62,7 @@ def test_every_variable_is_parsed_into_the_settings():
              "CYWATCH_MAIL_FROM": "成渝观察 <digest@example.org>", "CYWATCH_SMTP_TIMEOUT": "45",
              "CYWATCH_SMTP_CA_FILE": "/etc/ca.pem", "CYWATCH_SMTP_RETRY_AFTER": "5m",
              "CYWATCH_DIGEST_LIMIT": "7", "CYWATCH_MATCH_ACCEPT": "0.85", "CYWATCH_MATCH_POSSIBLE": "0.5",
-             "CYWATCH_SEND_WORKERS": "2", "CYWATCH_WEBHOOK_TIMEOUT": "1m",
+             "CYWATCH_SEND_WORKERS": "2", "CYWATCH_WEBHOOK_TIMEOUT": "1m", "CYWATCH_UNSAFE_LOOPBACK_WEBHOOKS": "yes",
              "CYWATCH_SCHEDULE": "0  6 * * 1", "CYWATCH_TIMEZONE": "Europe/Berlin",
              "CYWATCH_WEB_HOST": "0.0.0.0", "CYWATCH_WEB_PORT": "9000", "CYWATCH_OPERATOR_PASSWORD": "pw",
              "CYWATCH_TEST_ADMIN_URL": "postgresql://postgres@db/postgres",
@@ -77,7 +79,8 @@ def test_every_variable_is_parsed_into_the_settings():
     assert (s.secret, s.public_url, s.mail_from, s.smtp_retry_after, s.digest_limit) == (
         "s", "https://cywatch.example.org", "成渝观察 <digest@example.org>", 300.0, 7)
     assert (s.match_accept, s.match_possible) == (0.85, 0.5)
-    assert (s.send_workers, s.webhook_timeout) == (2, 60.0)
+    assert (s.send_workers, s.webhook_timeout, s.unsafe_loopback_webhooks) == (2, 60.0, True)
+    assert Settings.from_env({}).unsafe_loopback_webhooks is False  # off unless asked
     assert (s.schedule, s.timezone, s.zone.key, s.web_host, s.web_port, s.test_admin_url) == (
         "0 6 * * 1", "Europe/Berlin", "Europe/Berlin", "0.0.0.0", 9000, "postgresql://postgres@db/postgres")
     assert s.scrapyd_urls == ("http://cy:pw@node1:6800", "https://node2.example.org")
@@ -98,6 +101,8 @@ def test_unset_and_empty_variables_take_the_defaults(tmp_path):
     ("CYWATCH_SMTP_RETRY_AFTER", "5 minutes", "CYWATCH_SMTP_RETRY_AFTER must be a duration in seconds "
                                               "(300, 300s, 5m or 2h), got '5 minutes'"),
     ("CYWATCH_DIGEST_LIMIT", "0", "CYWATCH_DIGEST_LIMIT must be a whole number of at least 1, got '0'"),
+    ("CYWATCH_UNSAFE_LOOPBACK_WEBHOOKS", "maybe", "CYWATCH_UNSAFE_LOOPBACK_WEBHOOKS must be 1 or 0 (true or false), "
+                                                   "got 'maybe'"),
     ("CYWATCH_TIMEZONE", "Asia/Chengdu", "CYWATCH_TIMEZONE must be a time zone name such as Asia/Shanghai, "
                                          "got 'Asia/Chengdu'"),
     ("CYWATCH_SCHEDULE", "daily", "CYWATCH_SCHEDULE must be a cron schedule of five fields"),
