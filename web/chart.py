@@ -53,11 +53,17 @@ def _ticks(low: float, high: float, count: int = 5) -> list[float]:
     return [first + i * step for i in range(int(math.ceil((high - first) / step)) + 1)]
 
 
+def page_of(index: int, count: int, size: int) -> int:
+    """The table page holding the figure at `index` of a series of `count`, in pages of `size` (1: the newest)."""
+    return (count - 1 - index) // size + 1
+
+
 def svg(key: Key, figures: Sequence[Point], zone: tzinfo, page_url: str = "", page_size: int = 0) -> Readable:
     """The chart of one indicator's points (as db.browse.series_points returns them), as inline SVG markup.
 
     A point links to `#fig-ID` (its table row); when the table is cut into pages of `page_size` figures
-    (more than one; page 1 the newest), to `page_url&page=N#fig-ID`, the page holding its row. Cached by all its arguments.
+    (more than one; page 1 the newest), to `page_url&page=N#fig-ID`, the page holding its row.
+    Cached by all its arguments.
     """
     return _svg(key, tuple(figures), zone, page_url, page_size)
 
@@ -68,8 +74,8 @@ def _svg(key: Key, figures: tuple[Point, ...], zone: tzinfo, page_url: str, page
         return Readable("")
     unit, kind = key.unit, key.kind
     count = len(figures)
-    paged = 0 < page_size < count  # the table's pages: 1 the newest (web.pages.indicator)
-    href = {f.id: f"{page_url}&page={(count - 1 - i) // page_size + 1}#fig-{f.id}" if paged else f"#fig-{f.id}"
+    paged = 0 < page_size < count
+    href = {f.id: f"{page_url}&page={page_of(i, count, page_size)}#fig-{f.id}" if paged else f"#fig-{f.id}"
             for i, f in enumerate(figures)}
     # each figure's place on the axis and its period as readers write it, worked out once
     slot_of = {f.id: (_when(f, zone), fmt.period(f, zone, with_year=True)) for f in figures}

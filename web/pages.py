@@ -273,7 +273,7 @@ async def figure(request: Request) -> Response:
             return None
         points = browse.series_points(conn, found[0].key)
         index = next((i for i, p in enumerate(points) if p.id == wanted), len(points) - 1)
-        return found[0].key, (len(points) - 1 - index) // TABLE_PAGE + 1
+        return found[0].key, chart.page_of(index, len(points), TABLE_PAGE)
 
     found = await read(request, gather)
     if found is None:
