@@ -29,7 +29,7 @@ from alerts.digest import Period, gather, period_for, render_for_group, signed_l
 from alerts.subscribers import label
 from alerts.transport import FileSender
 from crawler.extract.identity import MatchOptions
-from db import diff
+from db import confirm, diff
 from db.commit_order import Marks, committed_marks
 from db.connection import Connection, Row, connect
 from settings import Settings
@@ -319,6 +319,7 @@ def run(conn: Connection, settings: Settings, day: date, dry_run: Path | None = 
     report = Report()
     try:
         report.compared = diff.compute(conn, options=MatchOptions.of(settings))
+        confirm.refresh(conn)  # which figures other sources confirm or contradict
     except (psycopg.Error, diff.NoBaseline) as error:  # digests still carry what was compared before
         conn.rollback()
         report.diff_error = " ".join(str(error).split())

@@ -25,11 +25,12 @@ import css_inline
 from jinja2 import Environment, PackageLoader, select_autoescape
 
 from alerts import conditions, sparks, targets, tokens
+from alerts.confirmation import Shown, shown, split
 from alerts.readable import for_readers, readable
 from alerts.subscribers import envelope_address, label
 from crawler.extract.numbers import display_value, format_change
 from crawler.extract.periods import reader_period
-from db import diff, history, periods, reprocess
+from db import confirm, diff, history, periods, reprocess
 from db import targets as target_store
 from db.commit_order import Marks
 from db.connection import Connection, Row
@@ -101,6 +102,16 @@ class Item:
     page: str = ""  # the figure's short link on the web, a path (/figure/ID: its row on its indicator's page)
     history: tuple[Decimal, ...] = ()  # a moved figure's indicator up to it, oldest first (alerts.sparks)
     spark: str = ""  # the same as a sparkline (▁▃▅█)
+    confirmation: str = "single"  # confirmed, conflict (db/confirm.py), or single
+    official: bool = False  # the figure is a statistics bureau's
+    confirmed_by: str = ""  # the independent sources that state it too
+    conflict: Shown | None = None  # another source's other value for the same indicator and period
+    headline: str = ""  # the bureau's figure heading a news figure it confirms in other digits (8.12% for 8.1%)
+    headline_source: str = ""
+    headline_id: int = 0
+    reported: str = ""  # news figures folded into a bureau's line, as they were reported: 1.5万亿元（重庆日报）
+    provenance: str = ""  # the attachment, sheet or page and cell this figure was read from
+    attachment_url: str = ""
 
 
 @dataclass
@@ -151,8 +162,7 @@ def _link(url: str, sentence: str, surface: str) -> str:
 
 def _item(row: ChangeRow, zone: tzinfo) -> Item:
     sentence, surface = row["sentence"], row["surface"]
-    at = sentence.find(surface)
-    before, after = (sentence[:at], sentence[at + len(surface):]) if at >= 0 else (sentence, "")
+    before, found, after = split(sentence, surface)
     published = row["published_at"].astimezone(zone).date()
     target = row["status"] == "target"
     old, old_period, old_published = None, "", ""
@@ -177,7 +187,7 @@ def _item(row: ChangeRow, zone: tzinfo) -> Item:
         period_relation=relation, restated=restated,
         match=row.get("match") or "exact", match_reason=row.get("match_reason") or "",
         baseline_metric=row.get("baseline_metric") or "",
-        status=row["status"], sentence_before=before, surface=surface if at >= 0 else "", sentence_after=after,
+        status=row["status"], sentence_before=before, surface=found, sentence_after=after,
         title=row["title"], url=row["canonical_url"], link=_link(row["canonical_url"], sentence, surface),
         source=row["source_name"], published=f"{published:%Y-%m-%d}", observation_id=row["observation_id"],
         page=f"/figure/{row['observation_id']}")
@@ -191,18 +201,57 @@ def _with_history(conn: Connection, items: list[Item]) -> None:
         item.spark = sparks.sparkline(item.history)
 
 
-def _dedupe(rows: list[ChangeRow], zone: tzinfo, mark: int = 0) -> list[Item]:
-    """The same figure stated in several articles is one item ("also in N more")."""
+def _dedupe(rows: list[ChangeRow], zone: tzinfo, mark: int = 0,
+            standings: dict[int, confirm.Standing] | None = None) -> list[Item]:
+    """The same figure stated in several articles is one item ("also in N more"), a bureau's copy of it first;
+    a news figure that a bureau's figure of the list confirms in other digits folds into the bureau's line."""
+    standings = standings or {}
     seen: dict[tuple[object, ...], Item] = {}
     for row in rows:
         key = (row["metric"], row["region"], row["kind"], row["status"], row["value"], row["unit"], row["period"])
-        if key in seen:
-            seen[key].also_in += 1
-        else:
-            seen[key] = _item(row, zone)
-            if _first_seq(row) <= mark:
-                seen[key].correction = _correction(row)
-    return list(seen.values())
+        standing = standings.get(row["observation_id"])
+        held = seen.get(key)
+        if held is not None and not (standing is not None and standing.official and not held.official):
+            held.also_in += 1
+            continue
+        item = _item(row, zone)
+        _annotate(item, standing, zone)
+        if _first_seq(row) <= mark:
+            item.correction = _correction(row)
+        if held is not None:  # the bureau's copy takes the line over
+            item.also_in = held.also_in + 1
+        seen[key] = item
+    return _fold(list(seen.values()))
+
+
+def _annotate(item: Item, standing: confirm.Standing | None, zone: tzinfo) -> None:
+    """An item's confirmation state, where its figure has one, and where an attachment's figure was read."""
+    if standing is None:
+        return
+    item.confirmation, item.official = standing.state, standing.official
+    item.confirmed_by = "、".join(standing.sources)
+    item.provenance, item.attachment_url = standing.provenance, standing.attachment_url
+    if standing.conflicting is not None and standing.state == "conflict":
+        item.conflict = shown(standing.conflicting, zone)
+    if standing.headline is not None:
+        official = shown(standing.headline, zone)
+        if official.value != item.new:  # the news rounded it: the bureau's figure heads the line
+            item.headline, item.headline_source = official.value, official.source
+            item.headline_id = standing.headline.observation_id
+
+
+def _fold(items: list[Item]) -> list[Item]:
+    """News items headed by a bureau's figure that has a line of its own: said on that line instead."""
+    lines = {item.observation_id: item for item in items}
+    kept = []
+    for item in items:
+        official = lines.get(item.headline_id) if item.headline_id else None
+        if official is None:
+            kept.append(item)
+            continue
+        official.also_in += 1 + item.also_in
+        official.reported = "；".join(filter(None, [official.reported, f"{item.new}（{item.source}）"]))
+    return kept
 
 
 def _first_seq(row: ChangeRow) -> int:
@@ -284,17 +333,20 @@ def gather(conn: Connection, subscriber: Row, health: list[Row], upto: Marks, zo
     wanted = conditions.Conditions.from_json(subscriber.get("conditions"))
     if wanted.active():  # only the changed figures that meet a condition; nothing else but source health
         selected = conditions.select(conn, wanted, rows)
-        content.changed = _dedupe(selected, zone, marks["c"])
+        content.changed = _dedupe(selected, zone, marks["c"],
+                                  confirm.standings(conn, [r["observation_id"] for r in selected]))
         content.changed += _withdrawn(conditions.select(conn, wanted, gone), zone)
         _with_history(conn, content.changed)
         content.targets = targets_of(conn, selected, zone)
         content.health = health
         return content
     corrected_confirmed = [r for r in rows if r["outcome"] == "confirmed" and _first_seq(r) <= marks["c"]]
-    content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"] + corrected_confirmed, zone, marks["c"])
+    standings = confirm.standings(conn, [r["observation_id"] for r in rows])
+    content.changed = _dedupe([r for r in rows if r["outcome"] == "changed"] + corrected_confirmed, zone, marks["c"],
+                              standings)
     content.changed += _withdrawn([r for r in gone if r["outcome"] == "changed"], zone)
     _with_history(conn, content.changed)
-    content.new = _dedupe([r for r in rows if r["outcome"] == "new"], zone, marks["c"])
+    content.new = _dedupe([r for r in rows if r["outcome"] == "new"], zone, marks["c"], standings)
     content.new += _withdrawn([r for r in gone if r["outcome"] == "new"], zone)
     content.confirmed = sum(1 for r in rows if r["outcome"] == "confirmed") - len(corrected_confirmed)
     content.targets = targets_of(conn, [r for r in rows if r["outcome"] in ("changed", "new")] + corrected_confirmed,

@@ -25,6 +25,7 @@ from crawler.extract.extractor import Indicator
 from crawler.extract.tables import extract_document
 from crawler.items import TableLayout
 from crawler.parsing import clean
+from db.attachments import AttachmentFigure
 
 KINDS = {"pdf": "application/pdf",
          "xlsx": "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
@@ -211,3 +212,10 @@ def figures(parts: list[Part], published: date, default_region: str | None) -> l
                 location = f"{_column_name(column)}{row}" if part.cell_names else f"第{row}行第{column + 1}列"
             found.append(Figure(part.label, location, indicator))
     return found
+
+
+def stored(found: list[Figure]) -> list[AttachmentFigure]:
+    """Figures as the store keeps them: each with where it is, and its offsets in its part's text."""
+    return [AttachmentFigure(f.part, f.location, i.metric, i.region, i.period, i.kind, i.value, i.unit, i.qualifier,
+                             i.status, i.surface, i.sentence, i.metric_raw, i.start, i.end, i.sentence_start)
+            for f in found for i in (f.indicator,)]

@@ -35,7 +35,7 @@ from crawler.items import ArticleItem, AttachmentItem
 from crawler.sources import source
 from db import lexicon_store
 from db.articles import Article, Stored, store_article
-from db.attachments import Attachment, AttachmentFigure, store_attachment
+from db.attachments import Attachment, store_attachment
 from db.connection import Connection, connect
 
 __all__ = ["StorePipeline", "figures_of"]  # figures_of: also what `cywatch reprocess` extracts with
@@ -208,9 +208,7 @@ class StorePipeline:
         record = Attachment(
             source=item.source, article_url=item.article_url, url=item.url, name=item.name, kind=item.kind,
             status=status, bytes=len(item.data) if item.data else None, detail=detail, parts=parts, text=text,
-            figures=[AttachmentFigure(f.part, f.location, i.metric, i.region, i.period, i.kind, i.value, i.unit,
-                                      i.qualifier, i.status, i.surface, i.sentence)
-                     for f in found for i in (f.indicator,)])
+            figures=attachments.stored(found))
         with self.conn.transaction():  # a savepoint inside the batch's transaction
             store_attachment(self.conn, record)
         return status

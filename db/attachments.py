@@ -1,10 +1,16 @@
-"""Attachments of articles and their figures (migration 0021): stored as given, never extracted here."""
+"""Attachments of articles and their figures (migrations 0021, 0022): stored as given, never extracted here.
+
+Each figure is also an observation of the article the file came with (its `attachment_figure_id` says so),
+so that the diff compares it and the digests and the web show it like any other, with where it was read.
+"""
 
 from __future__ import annotations
 
 from dataclasses import dataclass, field
 from decimal import Decimal
 
+from crawler.extract.version import current
+from db.articles import period_bounds
 from db.connection import Connection
 
 
@@ -24,6 +30,10 @@ class AttachmentFigure:
     status: str
     surface: str
     sentence: str
+    metric_raw: str = ""
+    start: int = 0  # offsets in the part's text, as read
+    end: int = 0
+    sentence_start: int = 0
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,7 +56,8 @@ class Attachment:
 def store_attachment(conn: Connection, attachment: Attachment) -> int | None:
     """Store an attachment (replacing an earlier record of the same file) and its figures, in one transaction.
 
-    Returns its id, or None when its article is not stored (nothing to attach it to).
+    Returns its id, or None when its article is not stored (nothing to attach it to). The figures become the
+    article's observations too (not those of a re-published copy, which is never compared).
     """
     with conn.transaction():
         row = conn.execute("SELECT id FROM articles WHERE source = %s AND canonical_url = %s",
@@ -66,9 +77,28 @@ def store_attachment(conn: Connection, attachment: Attachment) -> int | None:
         conn.execute("DELETE FROM attachment_figures WHERE attachment_id = %s", [attachment_id])
         with conn.cursor() as cur:
             cur.executemany(
-                "INSERT INTO attachment_figures (attachment_id, part, location, metric, region, period, kind, "
-                "value, unit, qualifier, status, surface, sentence) "
-                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
-                [(attachment_id, f.part, f.location, f.metric, f.region, f.period, f.kind, f.value, f.unit,
-                  f.qualifier, f.status, f.surface, f.sentence) for f in attachment.figures])
+                "INSERT INTO attachment_figures (attachment_id, part, location, metric, metric_raw, region, period, "
+                "period_start, period_end, kind, value, unit, qualifier, status, surface, sentence, start_offset, "
+                "end_offset, sentence_start) "
+                "VALUES (%s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s, %s)",
+                [(attachment_id, f.part, f.location, f.metric, f.metric_raw, f.region, f.period,
+                  *period_bounds(f.period), f.kind, f.value, f.unit, f.qualifier, f.status, f.surface, f.sentence,
+                  f.start, f.end, f.sentence_start) for f in attachment.figures])
+        stamp = current()
+        conn.execute(_OBSERVE, [stamp.extractor, stamp.lexicon, attachment_id])
         return attachment_id
+
+
+_OBSERVE = """
+INSERT INTO indicator_observations
+    (article_id, attachment_figure_id, metric, metric_raw, region, kind, period, period_start, period_end, value,
+     unit, qualifier, status, surface, sentence, start_offset, end_offset, sentence_start, published_at,
+     extractor_version, lexicon_fingerprint)
+SELECT a.id, f.id, f.metric, f.metric_raw, f.region, f.kind, f.period, f.period_start, f.period_end, f.value,
+       f.unit, f.qualifier, f.status, f.surface, f.sentence, f.start_offset, f.end_offset, f.sentence_start,
+       a.published_at, %s, %s
+FROM attachment_figures f JOIN attachments t ON t.id = f.attachment_id JOIN articles a ON a.id = t.article_id
+WHERE f.attachment_id = %s AND a.duplicate_of IS NULL
+ORDER BY f.id
+ON CONFLICT DO NOTHING
+"""

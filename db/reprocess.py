@@ -122,7 +122,8 @@ def replace_observations(conn: Connection, article_id: int, indicators: Iterable
         if article is None:
             raise LookupError(f"no article {article_id}")
         old = conn.execute("SELECT id, start_offset, end_offset, value, metric, region, kind, unit, status, period "
-                           "FROM indicator_observations WHERE article_id = %s ORDER BY id", [article_id]).fetchall()
+                           "FROM indicator_observations WHERE article_id = %s AND attachment_figure_id IS NULL "
+                           "ORDER BY id", [article_id]).fetchall()  # an attachment's figures are kept
         fresh = _unique(indicators)
         pairs = _pair(old, fresh)
         kept = {old_id: fresh[i] for i, old_id in pairs.items()}
@@ -145,7 +146,8 @@ def replace_observations(conn: Connection, article_id: int, indicators: Iterable
         added_indicators = [ind for i, ind in enumerate(fresh) if i not in pairs]
         insert_observations(conn, article_id, article["published_at"], added_indicators, stamp)
         added = [r["id"] for r in conn.execute(
-            "SELECT id FROM indicator_observations WHERE article_id = %s AND NOT id = ANY(%s) ORDER BY id",
+            "SELECT id FROM indicator_observations WHERE article_id = %s AND NOT id = ANY(%s) "
+            "AND attachment_figure_id IS NULL ORDER BY id",
             [article_id, list(kept)])]
     return Replaced(kept=sorted(kept), added=added, removed=len(removed), rekeyed=len(left),
                     orphans=[o for o in orphans if o not in removed], left=left)

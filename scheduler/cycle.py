@@ -230,15 +230,18 @@ def _crawl(conn: Connection, settings: Settings, day: date, stop: StopRequest) -
 
 def _diff(conn: Connection, settings: Settings, day: date, stop: StopRequest) -> Step:
     from crawler.extract.identity import MatchOptions
-    from db import diff
+    from db import confirm, diff
 
     with _transactions(conn):
         before = one(conn.execute("SELECT coalesce(max(id), 0) AS n FROM indicator_changes"))["n"]
         compared = diff.compute(conn, options=MatchOptions.of(settings))
+        confirmed = confirm.refresh(conn)
         counts = {r["outcome"]: r["n"] for r in conn.execute(
             "SELECT outcome, count(*) AS n FROM indicator_changes WHERE id > %s GROUP BY outcome", [before])}
         conn.commit()
-    return {"status": "ok", "compared": compared, "outcomes": counts}
+    return {"status": "ok", "compared": compared, "outcomes": counts,
+            "confirmation": {"reprints": confirmed.reprints, "confirmed": confirmed.confirmed,
+                             "conflicts": confirmed.conflicts}}
 
 
 def _digest(conn: Connection, settings: Settings, day: date, stop: StopRequest) -> Step:

@@ -390,7 +390,7 @@ def test_diff_table_json_qualifiers_and_restatements(db, env):
     table = run_cli("diff", env=env)
     assert table.returncode == 0, table.stderr
     lines = table.stdout.splitlines()
-    assert lines[0].split() == ["outcome", "metric", "region", "baseline", "new", "delta", "period", "source"]
+    assert lines[0].split() == ["outcome", "metric", "region", "baseline", "new", "delta", "period", "sources", "source"]
     records = {(r["metric"], r["region"]): r for r in map(json.loads,
                                                             run_cli("diff", "--json", env=env).stdout.splitlines())}
     assert records[("技术合同成交额", "川渝")]["outcome"] == "confirmed"  # 突破2800亿元 then 2800亿元

@@ -20,9 +20,10 @@ from urllib.parse import urlencode
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 
+from alerts import confirmation
 from alerts.export import spreadsheet_cell
 from alerts.subscribers import SubscriberError, canonical_metrics, canonical_regions
-from db import browse, history
+from db import browse, confirm, history
 from db.browse import Change, Figure, Key, Point
 from settings import Settings
 from web import chart
@@ -251,11 +252,20 @@ async def indicator(request: Request) -> Response:
     if not points:
         return _not_found(request, key)
     zone = _zone(request)
+    standings = await read(request, confirm.standings, [f.id for f in figures])
+    rows = table_rows(figures, zone, steps_before(points))
+    for row in rows:
+        standing = standings.get(row["figure"].id)
+        row["standing"] = {"tags": confirmation.tags(standing),
+                           "conflict": standing and standing.conflicting and confirmation.shown(standing.conflicting,
+                                                                                               zone),
+                           "provenance": standing.provenance if standing else "",
+                           "attachment_url": standing.attachment_url if standing else ""}
     url = indicator_url(key)
     pages = -(-len(points) // TABLE_PAGE)
     return page(request, "indicator.html", title=f"{key.region}{key.metric}", key=key, kind=KINDS[key.kind],
                 chart=chart.svg(key, points, zone, url, TABLE_PAGE),
-                rows=table_rows(figures, zone, steps_before(points)), total=len(points),
+                rows=rows, total=len(points),
                 pager={"number": number, "pages": pages,
                        "earlier": f"{url}&page={number + 1}#figures" if number < pages else "",
                        "later": f"{url}&page={number - 1}#figures" if number > 1 else ""},
@@ -321,11 +331,14 @@ class Segment:
 
 
 def segments(body: str, figures: list[Figure]) -> list[Segment]:
-    """The text cut at its figures' offsets (overlapping figures: the first one wins)."""
+    """The text cut at its figures' offsets (overlapping figures: the first one wins). A figure whose offsets do
+    not hold its surface was read from an attachment (its offsets are in the file): listed, not highlighted."""
     out: list[Segment] = []
     at = 0
     for f in sorted(figures, key=lambda f: (f.start_offset, f.id)):
         if f.start_offset < at or f.end_offset > len(body) or f.end_offset <= f.start_offset:
+            continue
+        if body[f.start_offset:f.end_offset] != f.surface:
             continue
         out.append(Segment(body[at:f.start_offset], None))
         out.append(Segment(body[f.start_offset:f.end_offset], f))

@@ -45,20 +45,24 @@ def register(commands: Commands) -> None:
 
 def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
     """Compare new figures with the baseline and print what moved."""
+    from alerts import confirmation
     from crawler.extract.extractor import to_json_line
     from crawler.extract.identity import MatchOptions
     from crawler.extract.numbers import display_value
     from cywatch.table import render_table
-    from db import diff, periods
+    from db import confirm, diff, periods
 
     with open_db(settings) as conn:
         ensure_baseline(conn)
         compared = diff.compute(conn, options=MatchOptions.of(settings))
+        confirm.refresh(conn)
         rows = diff.changes(conn, since=args.since)
+        standings = confirm.standings(conn, [r["observation_id"] for r in rows])
     if args.format == "json":
         for row in rows:
             fields: dict[str, object] = dict(row)
-            print(to_json_line({k: fields[k] for k in DIFF_JSON_KEYS} | periods.json_fields(row)))
+            print(to_json_line({k: fields[k] for k in DIFF_JSON_KEYS} | periods.json_fields(row)
+                               | confirmation.json_fields(standings.get(row["observation_id"]))))
         return 0
     if compared:
         say(f"compared {compared} new figure(s) with the baseline")
@@ -71,8 +75,10 @@ def cmd_diff(args: argparse.Namespace, settings: Settings) -> int:
 
     table = [[periods.outcome_cell(r), r["metric"], r["region"], periods.baseline_cell(r),
               figure(r["value"], r["unit"], r["kind"], r["qualifier"]), periods.delta_cell(r),
-              r["period"] or "", f"{r['source']} {r['published_at']:%Y-%m-%d}"] for r in rows]
-    print(render_table(["outcome", "metric", "region", "baseline", "new", "delta", "period", "source"], table))
+              r["period"] or "", confirmation.cell(standings.get(r["observation_id"])),
+              f"{r['source']} {r['published_at']:%Y-%m-%d}"] for r in rows]
+    print(render_table(["outcome", "metric", "region", "baseline", "new", "delta", "period", "sources", "source"],
+                       table))
     return 0
 
 
