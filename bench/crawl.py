@@ -2,8 +2,8 @@
 
     python bench/crawl.py [--per-source 500] [--runs 3]
 
-Serves a generated mirror (4 sources x N articles, synthetic copies of the real page structure, every list
-of every site) on 127.0.0.1 and measures, in the same run, each variant `--runs` times (interleaved, so that
+Serves a generated mirror (the 7 sources of the registry x N articles, synthetic copies of the real page
+structure, every list of every site) on 127.0.0.1 and measures, in the same run, each variant `--runs` times (interleaved, so that
 drift in the machine's load hits all alike), as whole processes (start-up included):
   - `cywatch crawl` storing into PostgreSQL (relevance, extraction, the article and its indicators), each
     run into a fresh database;
