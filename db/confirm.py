@@ -226,22 +226,22 @@ class Standing:
         return self.official_figure if not self.official and self.state == "confirmed" else None
 
 
-_WITNESS = """o.id AS observation_id, o.value, o.unit, o.kind, o.qualifier, o.surface, o.sentence, a.source,
-       s.name AS source_name, s.official, a.title, a.canonical_url AS url, a.published_at,
-       coalesce(t.name || ' · ' || af.part || CASE WHEN af.location <> '' THEN ' · ' || af.location ELSE '' END,
+# Where an attachment's figure was read: the file, its part (sheet or page) and its cell.
+_PROVENANCE = """coalesce(t.name || ' · ' || af.part || CASE WHEN af.location <> '' THEN ' · ' || af.location ELSE '' END,
                 '') AS provenance"""
-_STANDING = """
-SELECT x.id, fc.state, fc.official, fc.sources, fc.agreeing_observation_id, fc.conflict_observation_id,
-       fc.official_observation_id,
-       coalesce(t.name || ' · ' || af.part || CASE WHEN af.location <> '' THEN ' · ' || af.location ELSE '' END,
-                '') AS provenance, coalesce(t.url, '') AS attachment_url
+_WITNESS = """o.id AS observation_id, o.value, o.unit, o.kind, o.qualifier, o.surface, o.sentence, a.source,
+       s.name AS source_name, s.official, a.title, a.canonical_url AS url, a.published_at, """ + _PROVENANCE
+_STANDING = f"""
+SELECT x.id, fc.state, fc.official, fc.agreeing_observation_id, fc.conflict_observation_id,
+       fc.official_observation_id, coalesce(t.url, '') AS attachment_url, {_PROVENANCE},
+       (SELECT array_agg(s.name ORDER BY s.id) FROM sources s WHERE s.id = ANY(fc.sources)) AS sources
 FROM unnest(%s::bigint[]) AS x(id)
 JOIN indicator_observations o ON o.id = x.id
 LEFT JOIN figure_confirmations fc ON fc.observation_id = x.id
 LEFT JOIN attachment_figures af ON af.id = o.attachment_figure_id
 LEFT JOIN attachments t ON t.id = af.attachment_id
 WHERE fc.observation_id IS NOT NULL OR af.id IS NOT NULL
-"""
+"""  # noqa: S608 (constants)
 _WITNESSES = f"""
 SELECT {_WITNESS}
 FROM indicator_observations o JOIN articles a ON a.id = o.article_id JOIN sources s ON s.id = a.source
@@ -258,9 +258,8 @@ def standings(conn: Connection, observation_ids: Sequence[int]) -> dict[int, Sta
     wanted = {r[k] for r in rows for k in ("agreeing_observation_id", "conflict_observation_id",
                                             "official_observation_id") if r[k] is not None}
     witnesses = {r["observation_id"]: Witness(**r) for r in conn.execute(_WITNESSES, [list(wanted)])} if wanted else {}
-    names = {r["id"]: r["name"] for r in conn.execute("SELECT id, name FROM sources")}
     return {r["id"]: Standing(state=r["state"] or "single", official=bool(r["official"]),
-                              sources=[names.get(s, s) for s in r["sources"] or []],
+                              sources=list(r["sources"] or []),
                               agreeing=witnesses.get(r["agreeing_observation_id"]),
                               conflicting=witnesses.get(r["conflict_observation_id"]),
                               official_figure=witnesses.get(r["official_observation_id"]),
