@@ -445,3 +445,41 @@ def test_fenbie_after_a_clause_that_only_names_the_subjects_and_a_shared_categor
                                  default_region="重庆")
     assert [r.metric for r in records] == ["采矿业增加值", "家电产业增加值", "轻纺产业增加值", "食品产业增加值",
                                            "能源工业增加值", "建材产业增加值"]
+
+
+def regions_of(text: str, published: date, home: str) -> list[tuple[str, str]]:
+    return [(r.surface, r.region) for r in extract_indicators(text, published, default_region=home)]
+
+
+def test_district_bulletins_keep_their_district_and_zone_regions():
+    text = ("2024年重庆市江津区统计公报\n"
+            "全年全区实现地区生产总值900亿元，增长5.0%，其中德感经开区完成工业产值200亿元。"
+            "全区粮食产量40万吨。\n")
+    assert regions_of(text, date(2025, 3, 20), "江津") == [
+        ("900亿元", "江津"), ("5.0%", "江津"), ("200亿元", "江津"), ("40万吨", "江津")]
+    assert regions_of("其中万州经开区完成工业产值260亿元，全区工业税收12亿元。", date(2021, 3, 1), "万州") == [
+        ("260亿元", "万州经开区"), ("12亿元", "万州")]
+
+
+def test_sichuan_counties_are_regions_but_not_inside_river_or_company_names():
+    from crawler.extract.lexicon import lexicon
+
+    lex = lexicon()
+    assert lex.region("嘉陵") == lex.region("嘉陵区") is not None
+    assert lex.region("巴中经开区") is not None and lex.region("巴中经开区").level == "zone"
+    assert [m.region.name for m in lex.region_mentions("嘉陵江畔，嘉陵区和平昌县，四川能投集团，四川银行业")] == [
+        "嘉陵", "平昌", "四川"]
+
+
+def test_rows_by_place_do_not_carry_the_last_place_into_the_next_paragraph():
+    text = ("本次甲市集中开工项目共30个，总投资100亿元。\n"
+            "从区域看：巴州区10个，总投资20亿元；恩阳区12个，总投资30亿元。\n"
+            "从类别看：基础设施项目8个，总投资15亿元。\n")
+    assert regions_of(text, date(2022, 1, 4), "巴中")[2:] == [
+        ("10个", "巴州"), ("20亿元", "巴州"), ("12个", "恩阳"), ("30亿元", "恩阳"), ("8个", "巴中"), ("15亿元", "巴中")]
+
+
+def test_places_inside_the_names_of_listed_examples_are_not_the_subject():
+    text = "其中，资阳线、成都东站改造等交通项目20个，投资300亿元。"
+    records = extract_indicators(text, date(2020, 11, 27), default_region="四川")
+    assert {r.region for r in records} == {"四川"}

@@ -90,6 +90,7 @@ class _Events:
     contexts: list[_Context] = field(default_factory=list)
     kinds: list[str] = field(default_factory=list)  # what each event named: "region" or "period"
     targets: list[PeriodMention] = field(default_factory=list)  # 到2027年: years that targets are set for
+    rows: set[str] = field(default_factory=set)  # the places that open a clause (甲区10个…；乙县12个…)
 
     def at(self, position: int, initial: _Context) -> _Context:
         i = bisect.bisect_right(self.positions, position)
@@ -141,6 +142,25 @@ def _place_lists(text: str, mentions: list[RegionMention]) -> list[tuple[int, li
     return lists
 
 
+# A place named in the items before 等 (甲市乙线、丙县丁段等项目) is inside an example's name, not the subject.
+_EXAMPLES_AFTER = re.compile(r"[^,:;。]{0,40}?(?<![一二三四五同平对中高初上])等(?![于同级奖])")
+# 重庆市万盛经开区, 四川省绵阳市: a place written right after the place it lies in is the one meant.
+_LEVEL_RANK = {"province": 1, "municipality": 1, "city": 2, "district": 3, "zone": 3}
+
+
+def _finest(mentions: list[RegionMention]) -> list[RegionMention]:
+    """The mentions without those that only say where the next one lies (重庆市 of 重庆市江津区)."""
+    kept = []
+    for i, mention in enumerate(mentions):
+        following = mentions[i + 1] if i + 1 < len(mentions) else None
+        if following is not None and following.start == mention.end and \
+                _LEVEL_RANK.get(mention.region.level, 0) < _LEVEL_RANK.get(following.region.level, 0) and \
+                _LEVEL_RANK.get(mention.region.level, 0) > 0:
+            continue
+        kept.append(mention)
+    return kept
+
+
 def _listed(text: str, mentions: list[RegionMention]) -> set[int]:
     """Ids of the mentions that are members of a list of regions (四川、重庆; 两江新区和重庆高新区)."""
     listed: set[int] = set()
@@ -185,6 +205,8 @@ class _Walker:
                 lead = carried = None
             elif block.kind == "paragraph":
                 carried = events.at(block.end, inherited)
+                if len(events.rows) > 1:  # 甲区…；乙县…: a breakdown by place, the next paragraph is not the last's
+                    carried = _Context(inherited.region, carried.period)
                 first_end = spans[0].end if spans else block.end
                 stated = self._first_stated(block, first_end, events)
                 lead = _Context(stated.region or heading.region, stated.period or heading.period)
@@ -197,7 +219,7 @@ class _Walker:
         lex = lexicon()
         events = _Events()
         found: list[tuple[int, str, object]] = []
-        mentions = lex.region_mentions(self.text, block.start, block.end)
+        mentions = _finest(lex.region_mentions(self.text, block.start, block.end))
         listed = _listed(self.text, mentions)
         self._place_lists = _place_lists(self.text, mentions)
         for mention in mentions:
@@ -208,6 +230,13 @@ class _Walker:
             if _NOT_SUBJECT_BEFORE.search(before) or (
                     _VENUE_BEFORE.search(before) and _VENUE_AFTER.match(self.text, mention.end)):
                 continue  # 在成都开幕, 以成都、重庆为核心: a place, not what the figure is about
+            if _EXAMPLES_AFTER.match(self.text, mention.end, block.end):
+                continue  # 甲市乙线、丙县丁段等交通项目12个: places inside the names of examples
+            if before.endswith("其中"):  # 其中甲区完成…: a part, for the rest of its sentence only
+                end = _SENTENCE_END.search(self.text, mention.end, block.end)
+                found.append((mention.end, "part", mention))
+                found.append((end.end() if end else block.end, "part_end", None))
+                continue
             found.append((mention.end, "region", mention))
         for b_start, b_end, b_region in lex.brand_mentions(self.text, block.start, block.end):
             before = self.text[max(block.start, b_start - 2):b_start]
@@ -245,8 +274,16 @@ class _Walker:
         clauses_with_region: set[int] = set()
         self._clause_starts = [m.end() for m in CLAUSE_END.finditer(self.text, block.start, block.end)]
         saved: list[str | None] = []
+        parts: list[Region | None] = []
         for position, kind, payload in found:
-            if kind == "period":
+            if kind == "part":
+                parts.append(current.region)
+                kind = "region"
+            elif kind == "part_end":
+                current = replace(current, region=parts.pop() if parts else current.region)
+            if kind == "part_end":
+                pass
+            elif kind == "period":
                 current = replace(current, period=payload)  # type: ignore[arg-type]
             elif kind == "span":  # 5年来…: no period until the sentence ends
                 saved.append(current.period)
@@ -287,6 +324,8 @@ class _Walker:
                     continue  # the first place a clause names is what it is about, later ones are objects
                 clauses_with_region.add(clause)
                 current = _Context(mention.region, current.period)
+                if self._opens_clause(mention.start, block):
+                    events.rows.add(mention.region.name)
             events.positions.append(position)
             events.contexts.append(current)
             events.kinds.append("period" if kind == "period" else "region")
@@ -469,7 +508,8 @@ class _Walker:
                 if len(parts) == len(run):
                     subjects = [subj.Subject(p.metric, p.region or subjects[0].region) for p in parts]
         if not distributive and len(run) == 1 and len(subjects) == 1 and subjects[0].region is not None \
-                and _LIST_SEPARATOR.search(core) and not _TOTAL_TAIL.search(tail) and not _TOGETHER.search(core):
+                and _LIST_SEPARATOR.search(core) and not _TOTAL_TAIL.search(tail) and not _TOGETHER.search(core) \
+                and not subj.EXAMPLES_END.search(core):
             places = subj.split_subjects(core)  # 绵阳、德阳经济总量超过2000亿元: each place has that value
             if len(places) > 1 and all(p.region for p in places) and len({p.region for p in places}) > 1:
                 subjects = [self._qualify_generic(p, before) for p in places]

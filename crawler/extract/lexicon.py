@@ -72,11 +72,15 @@ class RegionMention:
 
 
 # A region name followed by one of these is part of an organisation's or a product's name.
-_NAME_SUFFIX = re.compile(r"日报|晚报|大学|代表团|党政|联席会议|银行|集团|有限|公司|造|\)|"
+_NAME_SUFFIX = re.compile(r"日报|晚报|大学|代表团|党政|联席会议|[\u4e00-\u9fff]{0,4}?(?:银行|集团)(?!业)|有限|公司|造|\)|"
                           r"\d{1,2}月\d{1,2}日电|[一二三四五六七八九十]{1,2}月[一二三四五六七八九十]{1,3}日电")
 
 
 _RATE_WORDS = ("增速", "增幅", "降幅")
+# 万州经开区, 绵阳高新区: a development zone named after a place is a zone of its own (long forms shortened).
+_ZONE_SUFFIX = re.compile(r"经济技术开发区|经济开发区|经开区|高新技术产业开发区|高新区")
+_ZONE_SHORT = {"经济技术开发区": "经开区", "经济开发区": "经开区", "经开区": "经开区", "高新技术产业开发区": "高新区",
+               "高新区": "高新区"}
 
 
 class Lexicon:
@@ -90,6 +94,9 @@ class Lexicon:
                  distinct: list[list[str]] | None = None,
                  implied_units: dict[str, list[str]] | None = None) -> None:
         self.regions_by_alias = regions
+        self._names = dict(regions)  # also the canonical names matched in text only through an alias (嘉陵)
+        for region in regions.values():
+            self._names.setdefault(region.name, region)
         self.brand_regions = sorted((brand_regions or {}).items(), key=lambda item: -len(item[0]))
         self._brand_re = re.compile("|".join(re.escape(b) for b, _ in self.brand_regions)) if self.brand_regions \
             else None
@@ -124,7 +131,11 @@ class Lexicon:
             before = text[match.start() - 1] if match.start() > 0 else ""
             if before == "(" or _NAME_SUFFIX.match(text, match.end()):
                 continue
-            mentions.append(RegionMention(self.regions_by_alias[match.group()], match.start(), match.end()))
+            region = self.regions_by_alias[match.group()]
+            zone = _ZONE_SUFFIX.match(text, match.end()) if region.level in ("city", "district") else None
+            if zone:  # 万州经开区: the zone, not the district it lies in
+                region = Region(region.name + _ZONE_SHORT[zone.group()], "zone")
+            mentions.append(RegionMention(region, match.start(), zone.end() if zone else match.end()))
         return mentions
 
     def split_region_prefix(self, phrase: str) -> tuple[Region | None, str]:
@@ -137,11 +148,22 @@ class Lexicon:
             return None, phrase
         first = self._region_re.match(phrase)
         assert first is not None
-        return self.regions_by_alias[first.group()], phrase[match.end():]
+        region, end = self.regions_by_alias[first.group()], match.end()
+        zone = _ZONE_SUFFIX.match(phrase, end) if region.level in ("city", "district") and end == first.end() else None
+        if zone:  # 万州经开区完成…: the zone
+            return Region(region.name + _ZONE_SHORT[zone.group()], "zone"), phrase[zone.end():]
+        return region, phrase[end:]
 
     def region(self, name: str) -> Region | None:
         """The region a name or alias stands for (in any width or script: 重慶 is 重庆)."""
-        return self.regions_by_alias.get(name) or self.regions_by_alias.get(fold(name))
+        name = fold(name)
+        found = self._names.get(name)
+        zone = _ZONE_SUFFIX.search(name)
+        if found is None and zone and zone.end() == len(name) and zone.start():
+            place = self._names.get(name[:zone.start()])
+            if place and place.level in ("city", "district"):
+                return Region(place.name + _ZONE_SHORT[zone.group()], "zone")
+        return found
 
     def canonical_metric(self, raw: str) -> str:
         """The canonical name of a metric phrase: aliases, then prefix and suffix rewrites (in any width or
@@ -205,7 +227,8 @@ def _load_regions() -> dict[str, Region]:
         fields = line.split("\t")
         name, level = fold(fields[0].strip()), fields[1].strip()
         region = Region(name, level)
-        regions[name] = region
+        if len(fields) < 4 or fields[3].strip() != "aliases-only":  # 嘉陵 is matched only as 嘉陵区 (嘉陵江)
+            regions[name] = region
         if len(fields) > 2:
             for alias in filter(None, (a.strip() for a in fields[2].split(","))):
                 regions[fold(alias)] = region

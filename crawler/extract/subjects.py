@@ -124,6 +124,9 @@ def clean(phrase: str) -> Subject:
     """Region and metric of a subject phrase: '1—5月重庆规上工业增加值' -> (重庆, 规上工业增加值)."""
     lex = lexicon()
     phrase = _LABEL.sub("", PERIOD_RE.sub("", phrase).strip())
+    examples = EXAMPLES_END.search(phrase)
+    if examples and len(phrase) - examples.end() >= 2:  # 甲线、乙站等交通项目: what the examples are of
+        phrase = phrase[examples.end():]
     if not phrase:
         return Subject("")
     co_built = _CO_BUILT.match(phrase)
@@ -178,6 +181,10 @@ def clean(phrase: str) -> Subject:
             and not lex.known_metric(metric[infix.start():]):  # 民用机场完成旅客吞吐量: doer and quantity (完成投资 is a name)
         return Subject(metric[:infix.start()] + metric[infix.end():], region, topic=metric[:infix.start()])
     return Subject(metric, region)
+
+
+# 甲线、乙站等交通项目: the examples end at the last 等 (not 等于, 同等, 高等教育, 一等奖).
+EXAMPLES_END = re.compile(r".*(?<![一二三四五同平对中高初上])等(?![于同级奖])")
 
 
 # A verb between a doer and the quantity it achieved (民用机场完成旅客吞吐量); at the start of a clause
