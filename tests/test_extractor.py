@@ -483,3 +483,53 @@ def test_places_inside_the_names_of_listed_examples_are_not_the_subject():
     text = "其中，资阳线、成都东站改造等交通项目20个，投资300亿元。"
     records = extract_indicators(text, date(2020, 11, 27), default_region="四川")
     assert {r.region for r in records} == {"四川"}
+
+
+def kinds_of(text: str, published: date = date(2023, 3, 1)) -> list[tuple[str, Decimal, str, str]]:
+    return [(r.surface, r.value, r.unit, r.kind) for r in extract_indicators(text, published)]
+
+
+def test_printed_signs_spaces_in_numbers_and_per_mille_rates():
+    assert kinds_of("全年人口自然增长率为-2.15‰，项目10 个，总投资 6. 8亿元。") == [
+        ("-2.15‰", Decimal("-2.15"), "‰", "share"), ("10 个", Decimal(10), "个", "level"),
+        ("6. 8亿元", Decimal(680000000), "元", "level")]
+    assert kinds_of("价格区间为5-10个百分点。") == [("10个百分点", Decimal(10), "百分点", "change")]
+
+
+def test_a_list_of_values_each_with_its_own_verb_shares_the_last_unit():
+    assert kinds_of("三次产业结构比分别较上年下降0.6、提高1.2、下降0.6个百分点。") == [
+        ("0.6", Decimal("-0.6"), "百分点", "change"), ("1.2", Decimal("1.2"), "百分点", "change"),
+        ("0.6个百分点", Decimal("-0.6"), "百分点", "change")]
+    assert kinds_of("三大需求分别拉动增长0.4、-0.3、1.2个百分点。") == [
+        ("0.4", Decimal("0.4"), "百分点", "level"), ("-0.3", Decimal("-0.3"), "百分点", "level"),
+        ("1.2个百分点", Decimal("1.2"), "百分点", "level")]
+
+
+def test_contribution_rates_and_capped_rates_are_shares():
+    records = extract_indicators("三次产业对经济增长的贡献率依次为4.0%、60.5%和35.5%，其中工业、建筑业贡献突出，"
+                                 "分别为50.1%和10.4%。城镇调查失业率控制在5.5%左右。", date(2023, 3, 1))
+    assert [r.kind for r in records] == ["share"] * 6
+    assert [r.metric for r in records][3:5] == ["工业贡献率", "建筑业贡献率"]
+
+
+def test_chinese_numerals_with_a_dot_round_amounts_and_global_ranks():
+    assert kinds_of("年产手机一.八亿部，是全球第三大手机生产基地；当地有外资企业两千多家。") == [
+        ("一.八亿部", Decimal(180000000), "部", "level"), ("第三大", Decimal(3), "位", "rank"),
+        ("两千多家", Decimal(2000), "家", "level")]
+    assert kinds_of("一艘艘货轮驶过江面。") == []
+
+
+def test_conversions_in_parentheses_restate_the_figure_before():
+    assert kinds_of("投资3亿元人民币(约新台币13亿元)设立分行，人均产值52000元(7600美元)。") == [
+        ("3亿元人民币", Decimal(300000000), "元", "level"), ("52000元", Decimal(52000), "元", "level")]
+
+
+def test_things_built_without_a_base_are_a_level_and_signing_is_no_approximation():
+    records = extract_indicators("新建茶叶基地3万亩，比上年新建厂房12座，签约15个项目。", date(2023, 3, 1))
+    assert [(r.surface, r.kind, r.qualifier) for r in records] == [
+        ("3万亩", "level", None), ("12座", "change", None), ("15个", "level", None)]
+
+
+def test_a_year_s_planned_investment_is_a_target_and_the_project_cost_is_not():
+    records = extract_indicators("甲县12个，总投资50亿元，2022年计划投资20亿元。", date(2022, 1, 4), default_region="巴中")
+    assert [(r.surface, r.status) for r in records] == [("12个", "actual"), ("50亿元", "actual"), ("20亿元", "target")]

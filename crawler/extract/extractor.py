@@ -123,6 +123,7 @@ _VENUE_BEFORE = re.compile(r"(?<![存所现])[在以]$")
 _VENUE_AFTER = re.compile(r"(?:[、和与]\S{2,4}?)?(?:召开|开幕|闭幕|举行|举办|落幕|为核心|为中心|为主|为重点)")
 
 
+_CONTRIBUTION_TAIL = re.compile(r"贡献率?(?:突出|较大|明显|显著|最大)?$")
 _FRAME = re.compile(r"(?:从|分)([^,:。;]{1,12}?)(?:来看|看)[,:]")
 # A clause that can be an item of a list split by commas: a short noun phrase, no predicate or 的-clause.
 _LIST_ITEM = re.compile(r"(?:其中)?[^的是为显示发布有\d]{2,16}")
@@ -498,6 +499,9 @@ class _Walker:
                 len(named := subj.split_subjects(subj.strip_predicate(
                     self.text[self._bare_clauses[-1].start:self._bare_clauses[-1].end]))) == len(run):
             subjects = named  # 家电和轻纺产业增长较快，分别增长…: the clause before names the subjects
+            if _CONTRIBUTION_TAIL.search(subjects[-1].metric):  # 甲业、乙业贡献突出，分别为41.2%、9.8%
+                subjects = [subj.Subject(_CONTRIBUTION_TAIL.sub("", s.metric) + "贡献率", s.region) for s in subjects]
+                run = [replace(q, kind="share") if q.unit == "%" and q.kind == "level" else q for q in run]
             subjects = [self._qualify_generic(s, before) for s in subjects]
             state.subjects = subjects
         else:

@@ -10,8 +10,10 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-ARABIC = r"\d+(?:,\d{3})*(?:\.\d+)?"
-CHINESE = r"[零〇一二两三四五六七八九十百千万亿]+(?:点[零〇一二三四五六七八九]+)?"
+# 8. 4亿元: a space after the decimal point is kept in the surface and dropped from the value.
+ARABIC = r"\d+(?:,\d{3})*(?:\. ?\d+)?"
+# 二.六亿部: a dot stands for 点 too.
+CHINESE = r"[零〇一二两三四五六七八九十百千万亿]+(?:[点.][零〇一二三四五六七八九]+)?"
 MAGNITUDE = r"万亿|亿|万"
 
 _DIGITS = {"零": 0, "〇": 0, "一": 1, "二": 2, "两": 2, "三": 3, "四": 4,
@@ -40,7 +42,7 @@ UNITS: dict[str, tuple[str, Decimal]] = {
     "种": ("种", Decimal(1)), "类": ("类", Decimal(1)), "单": ("单", Decimal(1)), "张": ("张", Decimal(1)),
     "头": ("头", Decimal(1)), "米": ("米", Decimal(1)), "个省份": ("个", Decimal(1)), "省份": ("个", Decimal(1)),
     "辆次": ("辆次", Decimal(1)), "班": ("班", Decimal(1)), "斤": ("斤", Decimal(1)), "公斤": ("公斤", Decimal(1)),
-    "千克": ("公斤", Decimal(1)), "公里/小时": ("公里/小时", Decimal(1)), "千米/小时": ("公里/小时", Decimal(1)),
+    "千克": ("公斤", Decimal(1)), "m2": ("平方米", Decimal(1)), "公里/小时": ("公里/小时", Decimal(1)), "千米/小时": ("公里/小时", Decimal(1)),
     "成": ("%", Decimal(10)), "倍": ("倍", Decimal(1)), "天": ("天", Decimal(1)), "小时": ("小时", Decimal(1)),
 }
 CLASSIFIERS = frozenset({"人", "名", "户", "家", "个", "项", "条", "列", "座", "台", "辆", "套", "件", "艘",
@@ -74,8 +76,8 @@ def parse_chinese_integer(text: str) -> int:
 def parse_number(text: str) -> Decimal:
     """Value of an Arabic or Chinese number, without magnitude: '1,005.2' -> 1005.2, '九点三' -> 9.3."""
     if text[0].isdigit():
-        return Decimal(text.replace(",", ""))
-    integer, _, decimals = text.partition("点")
+        return Decimal(text.replace(",", "").replace(" ", ""))
+    integer, _, decimals = text.replace(".", "点").partition("点")
     value = Decimal(parse_chinese_integer(integer)) if integer else Decimal(0)
     if decimals:
         value += Decimal("0." + "".join(str(_DIGITS[ch]) for ch in decimals))

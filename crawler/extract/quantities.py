@@ -50,30 +50,38 @@ def _unit_starts() -> str:
     return "[" + "".join(re.escape(c) for c in sorted({unit[0] for unit in UNITS})) + "]"
 
 
+_LIST_VERB = "提高|下降|上升|降低|增长|增加|减少|回落|拉动|提升"
+# -3.36‰, 拉动-0.2个百分点: a minus sign printed before a number (not the dash of a range 5-10).
+_MINUS = r"(?:(?<![\dA-Za-z.])[-−])?"
 QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that cannot start a number
-    rf"(?=[\d第前首榜百零〇一二两三四五六七八九十千万亿])(?:"
+    rf"(?=[\d第前首榜百零〇一二两三四五六七八九十千万亿\-−])(?:"
     rf"(?P<rank>(?P<rank_kind>第|前)(?P<rank_num>\d{{1,3}}|[一二两三四五六七八九十]{{1,3}})(?P<rank_unit>位|名|大)?"
     rf"|(?P<rank_first>首位|榜首))"
     rf"|(?P<pct>百分之(?P<pct_num>{ARABIC}|{CHINESE}))"
     rf"|(?P<frac>(?P<frac_den>[二三四五六七八九十]{{1,3}})分之(?P<frac_num>[一二三四五六七八九十]{{1,3}})|一半"
     rf"|(?<![\d/.])(?P<slash_num>\d{{1,3}})/(?P<slash_den>\d{{1,4}})(?![\d/]))"
-    rf"|(?P<num>{ARABIC}|{CHINESE})(?P<approx_before>余|多)?(?P<mag>{MAGNITUDE})?(?P<approx>余|多)?"
-    rf"(?={_unit_starts()})(?P<unit>{_unit_alternatives()})"
-    rf"|(?P<bare>{ARABIC})(?=\s*[、和与及]\s*(?:{ARABIC}))"
+    rf"|(?P<minus>{_MINUS})(?P<num>{ARABIC}|{CHINESE})(?P<approx_before>余|多)?(?P<mag>{MAGNITUDE})?(?P<approx>余|多)?"
+    rf"(?: (?=[个项家户条]))?(?={_unit_starts()})(?P<unit>{_unit_alternatives()})"
+    # 下降0.8、提高2.3、下降1.5个百分点: a list of values, each with its own verb, sharing the last unit
+    rf"|(?P<bare_minus>{_MINUS})(?P<bare>{ARABIC})(?=\s*[、和与及]\s*(?:{_LIST_VERB})?[-−]?(?:{ARABIC}))"
     rf"|(?P<implied>{ARABIC})(?P<implied_mag>万|亿)(?![\d万亿]))"
 )
 
 _RANK_CUE = re.compile(
     r"(?:居|位居|位列|排名|排|名列|列|跻身|进入|保持|升至|跃居|跃升至|跃升|稳居|上升至|上升到|提升至|"
-    r"(?:连续[\d一二三四五六七八九十两]+年(?:保持|位居|居|位列|稳居)?))"
+    r"(?:连续[\d一二三四五六七八九十两]+年(?:保持|位居|居|位列|稳居)?)|(?:是|为|成为)(?=全国|全球|世界|全省|西部|中西部|亚洲))"
     r"(?:全国|全省|全市|西部|中西部|全球|世界)?(?:同类)?(?:[^,;:。、，\d]{0,8}?)?"
     r"(?:城市|地区|省份|省区市|副省级城市)?(?:第一方阵)?$")
 # A Chinese numeral states a quantity only right after one of these (开行两列, 约占三成, 增长两成),
 # or at the end of a clause that opened with a verb of the second list (新开行“双城号”旅游专列两列).
 _CN_QUANTITY_CUE = re.compile(
     r"(?:开行|新开通|新开|开通|新增|增加|减少|增至|达到|达|共有|共|累计|超过|超|突破|近|约|逾|拥有|引进|签约|"
-    r"增长|下降|提高|为|占|约占|合计|总计|仅|只有|新建|建成|实现|完成)$")
-_CN_CLAUSE_CUE = re.compile(r"开行|新开行|新开通|开通|新增|引进|新引进|新建|建成|签约|开工|投用")
+    r"增长|下降|提高|为|占|约占|合计|总计|仅|只有|新建|建成|实现|完成|年产)$")
+_CN_CLAUSE_CUE = re.compile(r"开行|新开行|新开通|开通|新增|引进|新引进|新建|建成|签约|开工|投用|年产")
+# 一万多家, 两百多万辆: a round Chinese amount with 多/余 after it is an amount, never a name.
+_CN_ROUND = re.compile(r"[十百千万亿]")
+# 投资8亿元(约新台币36亿元), 52000元(7600美元): a conversion restating the figure before it.
+_RESTATED_BEFORE = re.compile(r"(?:元|人民币)\((?:约|约合|折合|合|约为|即)?(?:新台币|人民币|港币|港元|美元|澳门元)?$")
 _ORDINAL_LABEL = re.compile(r"第(?:[\d一二三四五六七八九十]+个)?$")  # 第5个, “第一个1万列”: a milestone's name
 _ORDINAL_UNIT = re.compile(r"[批届次期个年季章条款轮号家]")
 _ENTITY_SUBJECT = re.compile(r"该公司|该企业|这家公司|这家企业|该集团")
@@ -100,7 +108,7 @@ _DURATION_AFTER = re.compile(r"(?:月|年|小时|季度|工作日|星期)")
 _RESPONSE_AFTER = re.compile(r"内?[^\d,;:。、]{0,3}?(?:到场|到达|抵达|响应|恢复|办结|处置|修复|送达)")
 
 _QUALIFIER_BEFORE = re.compile(
-    r"(?:大约|约|将近|接近|近|超过|超|逾|突破|达到|高达|(?<![通到抵直送下传表发转])达|增至|增加到|增加至|增长到|上升为|提高到|提高至|提升到|提升至|"
+    r"(?:大约|(?<![签节制预合契条公])约|将近|接近|近|超过|超|逾|突破|达到|高达|(?<![通到抵直送下传表发转])达|增至|增加到|增加至|增长到|上升为|提高到|提高至|提升到|提升至|"
     r"(?<![提上])升至|上升至|上升到|降至|下降到|下降至|减少到|减少至|回落至|回落到|"
     r"不到|不足|低于|高于|多于|少于|仅)$")
 _QUALIFIER_AFTER = re.compile(r"以上|以下|以内|左右|有余|多")
@@ -117,10 +125,12 @@ _SHARE_CUE = re.compile(r"占比|比重|占")
 # (对全市工业增长的贡献率为41.0%, 城镇化率提高至61.3%, 增长面达72.6%); 增长率 and 增速 are growth.
 _RATIO_NOUN = re.compile(
     r"(?:(?<!增长)(?<!增)率|比重|占比|增长面|份额|覆盖面|贡献度|集中度)"
-    r"(?:分别|均|已|已经|稳定|保持|继续)?(?:为|是|达到|达|超过|超|突破|约|近|在|保持在)?$")
+    r"(?:分别|依次|均|已|已经|稳定|保持|继续)?(?:为|是|达到|达|超过|超|突破|约|近|在|保持在|控制在)?$")
 _CHANGE_CUE = re.compile(r"新增|净增|增加(?!值)|减少|新开通|新开|新建|新开行|新引进|缩短|节约|节省|压缩(?!至|到)")
+_NEW_THINGS = frozenset({"新建"})  # 新增 stays a change: the gold sets sample1-3 count it so
+_BASE_WORD = re.compile(r"比|较|同比|相比|上年|去年")
 _NEGATIVE_CHANGES = frozenset({"减少", "缩短", "节约", "节省", "压缩"})
-_TARGET_IN_SENTENCE = re.compile(r"(?:预计|力争|(?<!远景)(?<!符合)(?<!低于)(?<!高于)(?<!超过)(?<!好于)目标(?!中|完成)|有望|计划(?!总投资|投资)|争取|确保|"
+_TARGET_IN_SENTENCE = re.compile(r"(?:预计|力争|(?<!远景)(?<!符合)(?<!低于)(?<!高于)(?<!超过)(?<!好于)目标(?!中|完成)|有望|计划(?!总投资|投资)|(?:\d{4}年|今年|年度|全年|当年)计划投资|争取|确保|"
                                  r"(?<!增长|增加|提高|提升|上升|扩大|跃升|下降|降低|减少|回落)(?:到|至)\d{4}年(?!远景))")
 # 完成年度投资计划的115%: an achievement against a plan is an actual figure.
 _NOT_A_TARGET_BEFORE = re.compile(r"完成[^,;:。]{0,8}$")
@@ -172,7 +182,7 @@ def find_quantities(text: str, start: int, end: int, cues: SentenceCues) -> list
         quantity = _classify(text, match, start, end, cues)
         if quantity is not None:
             found.append(quantity)
-    _give_bare_values_their_unit(found)
+    _give_bare_values_their_unit(found, text, start)
     return found
 
 
@@ -215,6 +225,7 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
                         True, magnitude=match.group("implied_mag"), raw_value=raw)
     if match.group("bare"):
         value = parse_number(match.group("bare"))
+        value = -value if match.group("bare_minus") else value
         return Quantity(match.start(), match.end(), value, "", "level", _qualifier_before(before), status,
                         False, bare=True, raw_value=value)
 
@@ -241,7 +252,15 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
             return None  # 5个月, 第5个年头
         if unit in ("天", "小时") and _RESPONSE_AFTER.match(text, match.end(), clause_end):
             return None  # 2小时人员到场: a response standard
+        if len(unit) == 1 and text.startswith(unit, match.end()):
+            return None  # 一艘艘游船: a doubled classifier describes, it does not count
+        if " " in number and not text[text.rfind("\n", 0, match.start()) + 1:match.start()].strip():
+            return None  # "1. 20个项目": a list label before the number
+    if _RESTATED_BEFORE.search(before):
+        return None  # 8亿元(约新台币36亿元): the conversion of the figure before
+    rounded = bool(approx) and _CN_ROUND.search(number) is not None  # 一万多家
     if is_chinese(number) and not match.group("pct") and unit != "成" and not _CN_QUANTITY_CUE.search(before) \
+            and not rounded \
             and not (not before.strip() and unit in _THINGS_COUNTED and not _LONE_MAGNITUDE.fullmatch(number)) \
             and not (_CN_CLAUSE_CUE.search(before) and not text[match.end():clause_end].strip("以上左右余多 ")):
         return None  # 十项行动, 六个区, 千万方天然气: a name, not an amount
@@ -265,6 +284,8 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
     if after and not (after.group() == "多" and approx):
         qualifier = after.group()
     kind, sign = _kind(before, base_unit, qualifier, text[end:clause_end])
+    if match.group("minus"):
+        sign = -1  # -3.36‰: the sign as printed
     if unit == "成" and kind == "level":
         kind = "share"  # 七成: a share of a whole
     if unit == "倍" and kind == "growth":
@@ -306,9 +327,15 @@ def _qualifier_before(before: str) -> str | None:
     return None
 
 
+# 依次为3.0%、72.5%和…: a later item of a value list is read from the words before the list.
+_VALUE_LIST_TAIL = re.compile(r"(?:[-−]?[\d.]+\s?(?:%|‰|个百分点)?\s*[、和与及]\s*)+$")
+_LIST_ENDS = ("、", "和", "与", "及")
+_PER_MILLE_RATE = re.compile(r"率(?:为|是|达到|达|约)?$")
+
+
 def _kind(before: str, unit: str, qualifier: str | None, after: str) -> tuple[str, int]:
     """Kind and sign of a quantity from the words before it."""
-    cue_zone = before
+    cue_zone = _VALUE_LIST_TAIL.sub("", before[-40:]) if before.endswith(_LIST_ENDS) else before
     if qualifier in LEVEL_SETTERS and cue_zone.endswith(qualifier):
         cue_zone = cue_zone[: -len(qualifier)]
     changed_to = _CHANGED_TO.search(cue_zone)
@@ -335,6 +362,8 @@ def _kind(before: str, unit: str, qualifier: str | None, after: str) -> tuple[st
     if risen:  # 比重提升至约7.2%: the level reached, a share when the noun is a ratio
         noun = cue_zone[:risen.start()].rstrip()
         return ("share" if unit == "%" and (_RATIO_NOUN.search(noun) or _SHARE_CUE.search(noun)) else "level"), 1
+    if unit == "‰" and _PER_MILLE_RATE.search(cue_zone.rstrip()):
+        return "share", 1  # 人口自然增长率为-3.36‰: a rate of a population
     if unit in ("%", "倍"):
         if unit == "%" and (_RATIO_NOUN.search(cue_zone.rstrip()) or _PLAN_SHARE.search(cue_zone)):
             return "share", 1
@@ -346,18 +375,25 @@ def _kind(before: str, unit: str, qualifier: str | None, after: str) -> tuple[st
             return "share", 1  # 全国21%的动力电池
         return "level", 1
     change = list(_CHANGE_CUE.finditer(cue_zone))
+    if change and change[-1].group() in _NEW_THINGS and not _BASE_WORD.search(cue_zone):
+        return "level", 1  # 新建基地6万亩: how many new ones, with no base to differ from
     if change and qualifier not in LEVEL_SETTERS:
         return "change", -1 if change[-1].group() in _NEGATIVE_CHANGES else 1
     return "level", 1
 
 
-def _give_bare_values_their_unit(found: list[Quantity]) -> None:
-    """5,528.4、7,385.1亿元: a unit-less value takes the magnitude and unit of the next value in its list."""
+def _give_bare_values_their_unit(found: list[Quantity], text: str, clause_start: int) -> None:
+    """5,528.4、7,385.1亿元: a unit-less value takes the magnitude and unit of the next value in its list;
+    its own verb gives its sign (下降0.8、提高2.3、下降1.5个百分点)."""
     for i in range(len(found) - 2, -1, -1):
         item, following = found[i], found[i + 1]
         if item.bare and following.unit_surface:
             value, unit = scale(item.value, following.magnitude, following.unit_surface)
-            found[i] = Quantity(item.start, item.end, value, unit, following.kind, item.qualifier,
+            kind = following.kind
+            if kind in ("growth", "change") and item.value > 0:
+                own_kind, sign = _kind(text[clause_start:item.start], unit, item.qualifier, "")
+                value = value * sign if own_kind == kind else value
+            found[i] = Quantity(item.start, item.end, value, unit, kind, item.qualifier,
                                 item.status, following.classifier, magnitude=following.magnitude,
                                 raw_value=item.raw_value, unit_surface=following.unit_surface)
     found[:] = [q for q in found if q.unit]

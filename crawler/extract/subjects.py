@@ -28,7 +28,7 @@ VERB_ONLY = frozenset({"转为", "一举", "再创新高", "创新高", "跃升"
                        "同比", "比", "分别", "均", "增速", "增幅", "降幅", "一举突破"})
 # A subject ends where the predicate begins; these are peeled off its end, repeatedly.
 _PREDICATE_TAIL = re.compile(
-    r"(?:分别为|分别是|分别达|分别|均为|均达|均|同比|环比|"
+    r"(?:分别为|分别是|分别达|分别|依次为|依次|均为|均达|均|同比|环比|"
     r"(?:比|较|相比|与)(?:上年|去年|上月|今年|\d{4}年|\d{1,2}月份?|全国|全省|全市|上半年|下半年|一季度|"
     r"前三季度|年初)?(?:同期|末|底|初)?|"
     r"(?:较|相较于?)[^,;:。\d]{1,6}|"  # 较传统运输: the base of a comparison
