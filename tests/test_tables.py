@@ -11,6 +11,7 @@ from pathlib import Path
 import pytest
 from parsel import Selector
 
+from crawler.extract.tablegrid import find_flat_tables
 from crawler.extract.tables import extract_document, find_tables
 from crawler.parsing import body_content
 from tests.conftest import ROOT
@@ -109,6 +110,25 @@ def test_prose_is_not_mistaken_for_a_table():
     baseline = (ROOT / "db" / "baseline" / "cqrb-2024-06-22-shuangchengji.txt").read_text(encoding="utf-8")
     assert find_tables(baseline) == []
     assert find_tables("会议强调  要加快推进。\n下一步  将继续努力。\n") == []  # two spaces, no figures
+
+
+def test_a_table_flattened_one_cell_a_line_is_read_by_column():
+    cells = ["2025年6月全省工业主要数据", "6", "1-6", "绝对量", "同比增长", "(%)", "绝对量", "同比增长", "(%)",
+             "规模以上工业增加值", "6.2", "5.9", "分三大门类", " ", " 采矿业", "…", "4.1", "-0.3",
+             " 制造业", "7.0", "6.6", "其中:私营企业", "-1.2", "2.5"]
+    text = "6月份，全省规模以上工业增加值同比增长6.2%。\n\n" + "\n\n".join(cells) + "\n"
+    records = extract_document(text, date(2025, 7, 18), default_region="四川")
+    assert [(r.surface, r.metric, r.kind, r.unit, r.period) for r in records] == [
+        ("6.2%", "规上工业增加值", "growth", "%", "2025-06/2025-06"),
+        ("6.2", "规上工业增加值", "growth", "%", "2025-06/2025-06"),
+        ("5.9", "规上工业增加值", "growth", "%", "2025-01/2025-06"),
+        ("4.1", "采矿业增加值", "growth", "%", "2025-06/2025-06"),
+        ("-0.3", "采矿业增加值", "growth", "%", "2025-01/2025-06"),
+        ("7.0", "制造业增加值", "growth", "%", "2025-06/2025-06"),
+        ("6.6", "制造业增加值", "growth", "%", "2025-01/2025-06"),
+        ("-1.2", "私营企业增加值", "growth", "%", "2025-06/2025-06"),
+        ("2.5", "私营企业增加值", "growth", "%", "2025-01/2025-06")]
+    assert find_flat_tables("会议指出\n\n要加快推进\n\n2025\n\n增长较快\n") == []
 
 
 def cells_of(text: str, published: date, region: str | None = None) -> list[tuple]:

@@ -6,7 +6,8 @@ once, on its first row, as a browser shows it (texts stored before wrote the slo
 both read the same), a sub-row's indentation kept as leading ideographic spaces (U+3000). Offsets of cells are
 therefore offsets in the article text. A plain-text table may also separate cells by runs of two or more
 spaces (`find_tables`). `locate` turns the lines of a table into a `Table`: a grid of located cells, with its
-caption, the text's title and the units noted above it. `crawler/extract/tables.py` reads its figures.
+caption, the text's title and the units noted above it. A page copied as text may have lost the rows and kept
+one cell a line: `find_flat_tables` rebuilds those grids (one header cell per figure column). `crawler/extract/tables.py` reads its figures.
 """
 
 from __future__ import annotations
@@ -249,3 +250,96 @@ def _header_rows(table: Table) -> int:
         if r and row and row[0] and YEAR.match(row[0].text.strip()) and any(c and c.text.strip() for c in row[1:]):
             return r
     return len(table.rows)
+
+
+# --- tables flattened one cell a line -------------------------------------------------------------------
+# A page copied as text may lose a table's rows and keep one cell a line (blank lines between): a caption,
+# the header cells, then each row's label followed by its figures. Empty cells are dropped, `…` marks one.
+
+_HEADER_WORD = re.compile(r"增长|增速|增幅|比重|占比|绝对[量值额数]|总量|数值|指标|名称|单位|本月|当月|累计|同比|%")
+_MEASURE = re.compile(r"增长|增速|增幅|比重|占比|绝对[量值额数]|总量|数值|同比")
+_ABSOLUTE = re.compile(r"绝对[量值额数]|总量|数值")
+_COLUMN_PERIOD = re.compile(r"^(?:\d{1,2}(?:[-—~]\d{1,2})?(?:月份?)?|(?:19|20)\d\d年?|[一二三四1-4]季度|[上下]半年|前三季度)$")
+_PLACEHOLDER = re.compile(r"^[…\.·—\-]+$")
+_PROSE = re.compile(r"[。，,;；!！?？]")
+
+
+def _content_lines(text: str) -> list[tuple[int, int, str]]:
+    """(line index, start offset, stripped text) of the non-blank lines."""
+    found, pos = [], 0
+    for index, line in enumerate(text.split("\n")):
+        if line.strip():
+            lead = len(line) - len(line.lstrip())
+            found.append((index, pos + lead, line.strip()))
+        pos += len(line) + 1
+    return found
+
+
+def find_flat_tables(text: str) -> list[Table]:
+    """Tables flattened one cell a line: a caption, header cells naming the figures (同比增长, 比重(%), 10月,
+    1-10月), then rows of a label line and its figure lines. Each figure column gets one header cell, so
+    `read_table` reads them as any table; a header with more measure cells than the rows have figures (the
+    empty 绝对量 cells were dropped) keeps the cells that are not 绝对量."""
+    lines = _content_lines(text)
+    tables: list[Table] = []
+    i = 0
+    while i < len(lines):
+        j = i
+        while j < len(lines) and len(lines[j][2]) <= 40 and not _PROSE.search(lines[j][2]):
+            j += 1
+        if j - i >= 8:
+            table = _flat_table(text, lines[i:j])
+            if table is not None:
+                tables.append(table)
+        i = j + 1
+    return tables
+
+
+def _flat_table(text: str, run: Sequence[tuple[int, int, str]]) -> Table | None:
+    header_end = max((k for k, (_, _, cell) in enumerate(run) if _HEADER_WORD.search(cell) and not is_number(cell)),
+                     default=-1)
+    if header_end < 1:
+        return None
+    caption_at = 0 if not is_number(run[0][2]) and not _HEADER_WORD.fullmatch(run[0][2]) else -1
+    header = run[caption_at + 1:header_end + 1]
+    rows: list[list[Cell | None]] = []
+    for _, start, cell in run[header_end + 1:]:
+        if is_number(cell):
+            if not rows:
+                return None
+            rows[-1].append(Cell(cell, start, start + len(cell)))
+        elif not _PLACEHOLDER.match(cell):
+            raw_start = text.rfind("\n", 0, start) + 1  # the label keeps its indentation
+            rows.append([Cell(text[raw_start:start + len(cell)], raw_start, start + len(cell))])
+    width = max((len(row) - 1 for row in rows), default=0)
+    if width == 0 or sum(1 for row in rows if len(row) > 1) < 3:
+        return None
+    heads = _flat_header(header, width)
+    if heads is None:
+        return None
+    grid = [[None, *heads], *[[row[0], *row[1:], *[None] * (width + 1 - len(row))] for row in rows]]
+    caption = run[caption_at][2] if caption_at == 0 else ""
+    title = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    first, last = run[0][1], run[-1][1] + len(run[-1][2])
+    return Table(tuple(tuple(row[:width + 1]) for row in grid), 1, first, last, caption, title)
+
+
+def _flat_header(header: Sequence[tuple[int, int, str]], width: int) -> list[Cell | None] | None:
+    """One header cell per figure column: its period (10月, 1-10月) and its measure (同比增长(%))."""
+    periods = [(s, c) for _, s, c in header if _COLUMN_PERIOD.match(c)]
+    measures = [(s, c) for _, s, c in header if _MEASURE.search(c)]
+    percent = any("%" in c for _, _, c in header)
+    if len(measures) > width:
+        measures = [m for m in measures if not _ABSOLUTE.search(m[1])]
+    if len(measures) == 1 and width > 1:
+        measures = measures * width
+    if len(measures) != width or (periods and len(periods) != width):
+        return None
+    cells: list[Cell | None] = []
+    for k, (start, measure) in enumerate(measures):
+        period = periods[k][1] if periods else ""
+        if period and re.fullmatch(r"\d{1,2}(?:[-—~]\d{1,2})?", period):
+            period += "月"  # 10 | 1-10 over a monthly release: the months
+        spelled = period + measure + ("(%)" if percent and "%" not in measure else "")
+        cells.append(Cell(spelled, start, start + len(measure)))
+    return cells

@@ -34,7 +34,17 @@ from crawler.extract.extractor import Indicator, extract_indicators
 from crawler.extract.lexicon import Region, lexicon
 from crawler.extract.numbers import UNITS, exact
 from crawler.extract.periods import PeriodMention, period_mentions
-from crawler.extract.tablegrid import YEAR, Cell, Table, find_tables, is_number, locate, parse_figure, unit_of
+from crawler.extract.tablegrid import (
+    YEAR,
+    Cell,
+    Table,
+    find_flat_tables,
+    find_tables,
+    is_number,
+    locate,
+    parse_figure,
+    unit_of,
+)
 from crawler.extract.text import normalise
 from crawler.items import INDENT, TableLayout
 
@@ -567,6 +577,8 @@ def extract_document(text: str, published: date | None = None, *, default_region
     for first, last in find_tables(text):
         if not taken.intersection(range(first, last)):
             tables.append(locate(text, first, last - first))
+    spanned = [(t.start, t.end) for t in tables]
+    tables += [t for t in find_flat_tables(text) if not any(s < t.end and t.start < e for s, e in spanned)]
     region = lexicon().region(default_region) if default_region else None
     readers = [_Reader(table, text, published, region, default_region or "") for table in tables]
     cells = [record for reader in readers for record in reader.read()]

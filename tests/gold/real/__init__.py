@@ -79,9 +79,10 @@ def score_split(split: str, script: str | None = None, *, gold_dir: Path = HERE,
                 texts: Path | None = None) -> Score:
     """Score the extractor on every text of `split` (and `script`, when given) against `gold_dir/gold.jsonl`.
 
-    The texts are read from `texts` (default `realtext_dir()`).
+    The texts are read from `texts` (default `realtext_dir()`) and extracted as the crawl extracts a page:
+    its tables (also tables flattened one cell a line) read as tables, the rest as prose.
     """
-    from crawler.extract import extract_indicators
+    from crawler.extract.tables import extract_document
 
     directory = texts or realtext_dir()
     gold = [json.loads(line) for line in (gold_dir / "gold.jsonl").read_text(encoding="utf-8").splitlines()
@@ -96,6 +97,6 @@ def score_split(split: str, script: str | None = None, *, gold_dir: Path = HERE,
             surface = text[record["start"]:record["end"]]
             if hashlib.sha1(surface.encode()).hexdigest()[:10] != record["surface_sha1"]:
                 raise ValueError(f"{doc.name} gold at {record['start']} does not point at its surface")
-        extracted = extract_indicators(text, doc.published, default_region=doc.home_region or None)
+        extracted = extract_document(text, doc.published, default_region=doc.home_region or None)
         total.add(score(text, records, extracted, doc.name))
     return total
