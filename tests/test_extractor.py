@@ -72,7 +72,8 @@ def test_chinese_numerals_that_state_a_quantity(text, surface, kind, value, unit
     ("5月份，四川能源投资增速较去年同期回落2.3个百分点", "change", Decimal("-2.3"), "百分点"),
     ("全省规模以上工业增加值增长6.1%，其中汽车制造业下降4.1%", "growth", Decimal("-4.1"), "%"),
     ("重庆地区生产总值增长6.1%，增速比全国高1.1个百分点", "change", Decimal("1.1"), "百分点"),
-    ("全市新增市场主体30万余户", "change", Decimal(300000), "户"),
+    ("全市新增市场主体30万余户", "level", Decimal(300000), "户"),  # no base: how many new ones (CONVENTIONS)
+    ("全市市场主体比上年末新增3万户", "change", Decimal(30000), "户"),
 ])
 def test_signs_and_kinds(text, kind, value, unit):
     record = extract_indicators(text, PUBLISHED)[-1]
@@ -524,10 +525,10 @@ def test_conversions_in_parentheses_restate_the_figure_before():
         ("3亿元人民币", Decimal(300000000), "元", "level"), ("52000元", Decimal(52000), "元", "level")]
 
 
-def test_things_built_without_a_base_are_a_level_and_signing_is_no_approximation():
-    records = extract_indicators("新建茶叶基地3万亩，比上年新建厂房12座，签约15个项目。", date(2023, 3, 1))
+def test_new_things_without_a_base_are_a_level_and_signing_is_no_approximation():
+    records = extract_indicators("新建茶叶基地3万亩，新增合作社40家，比上年新增企业12家，签约15个项目。", date(2023, 3, 1))
     assert [(r.surface, r.kind, r.qualifier) for r in records] == [
-        ("3万亩", "level", None), ("12座", "change", None), ("15个", "level", None)]
+        ("3万亩", "level", None), ("40家", "level", None), ("12家", "change", None), ("15个", "level", None)]
 
 
 def test_a_year_s_planned_investment_is_a_target_and_the_project_cost_is_not():
