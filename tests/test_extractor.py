@@ -534,3 +534,10 @@ def test_new_things_without_a_base_are_a_level_and_signing_is_no_approximation()
 def test_a_year_s_planned_investment_is_a_target_and_the_project_cost_is_not():
     records = extract_indicators("甲县12个，总投资50亿元，2022年计划投资20亿元。", date(2022, 1, 4), default_region="巴中")
     assert [(r.surface, r.status) for r in records] == [("12个", "actual"), ("50亿元", "actual"), ("20亿元", "target")]
+
+
+def test_a_photo_caption_does_not_become_the_context_of_the_next_paragraph():
+    text = ("甲企业重庆投资30亿元\n"
+            "▲上海客商与重庆企业签约。\n"
+            "投资总额8亿元的5个项目签约落户。\n")
+    assert regions_of(text, date(2018, 12, 1), "") == [("30亿元", "重庆"), ("8亿元", "重庆"), ("5个", "重庆")]

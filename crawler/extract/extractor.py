@@ -123,6 +123,7 @@ _VENUE_BEFORE = re.compile(r"(?<![存所现])[在以]$")
 _VENUE_AFTER = re.compile(r"(?:[、和与]\S{2,4}?)?(?:召开|开幕|闭幕|举行|举办|落幕|为核心|为中心|为主|为重点)")
 
 
+_CAPTION = re.compile(r"\s*[▲△↑]|\s*[(（]?图[/／:：]")
 _CONTRIBUTION_TAIL = re.compile(r"贡献率?(?:突出|较大|明显|显著|最大)?$")
 _FRAME = re.compile(r"(?:从|分)([^,:。;]{1,12}?)(?:来看|看)[,:]")
 # A clause that can be an item of a list split by commas: a short noun phrase, no predicate or 的-clause.
@@ -204,6 +205,8 @@ class _Walker:
                 stated = self._first_stated(block, block.end, events)
                 heading = _Context(stated.region or heading.region, stated.period or heading.period)
                 lead = carried = None
+            elif block.kind == "paragraph" and _CAPTION.match(self.text, block.start):
+                pass  # ▲甲市客商与乙市企业签约: a photo's caption, the article's context goes on past it
             elif block.kind == "paragraph":
                 carried = events.at(block.end, inherited)
                 if len(events.rows) > 1:  # 甲区…；乙县…: a breakdown by place, the next paragraph is not the last's
