@@ -541,3 +541,15 @@ def test_a_photo_caption_does_not_become_the_context_of_the_next_paragraph():
             "▲上海客商与重庆企业签约。\n"
             "投资总额8亿元的5个项目签约落户。\n")
     assert regions_of(text, date(2018, 12, 1), "") == [("30亿元", "重庆"), ("8亿元", "重庆"), ("5个", "重庆")]
+
+
+def test_periods_of_a_rise_from_a_to_b_of_a_title_and_of_a_month_before_a_place():
+    review = extract_indicators("2020年，四大产业占工业比重由60.5%提高到63.1%，从2019年的9万标箱增长到12万标箱。",
+                                date(2021, 3, 1), default_region="万州")
+    assert [(r.surface, r.period) for r in review] == [
+        ("60.5%", "2019"), ("63.1%", "2020"), ("9万标箱", "2019"), ("12万标箱", "2020")]
+    title = extract_indicators("120个项目、总投资900亿元！甲省2020年第四季度重大项目集中开工\n全省共开工120个项目。",
+                               date(2020, 11, 27), default_region="四川")
+    assert [r.period for r in title][:2] == ["2020-10/2020-12", "2020-10/2020-12"]
+    month = extract_indicators("2024年10月四川规上工业增加值增长7.8%", date(2024, 11, 19))
+    assert [(r.period, r.region) for r in month] == [("2024-10/2024-10", "四川")]

@@ -123,6 +123,8 @@ _VENUE_BEFORE = re.compile(r"(?<![存所现])[在以]$")
 _VENUE_AFTER = re.compile(r"(?:[、和与]\S{2,4}?)?(?:召开|开幕|闭幕|举行|举办|落幕|为核心|为中心|为主|为重点)")
 
 
+_RISES_TO = re.compile(r"(?:提高|提升|上升|增加|增长|下降|降低|减少|回落)(?:到|至)")
+_OWN_YEAR_BEFORE = re.compile(r"(?:\d{4}|[今去上]|[底末])年?(?:底|末)?的$")  # 从2019年的9.4万标箱增长到…
 _CAPTION = re.compile(r"\s*[▲△↑]|\s*[(（]?图[/／:：]")
 _CONTRIBUTION_TAIL = re.compile(r"贡献率?(?:突出|较大|明显|显著|最大)?$")
 _FRAME = re.compile(r"(?:从|分)([^,:。;]{1,12}?)(?:来看|看)[,:]")
@@ -192,7 +194,7 @@ class _Walker:
         heading = _Context(self.default_region, None)
         lead: _Context | None = None
         carried: _Context | None = None  # where the previous paragraph left off, for prose
-        for block in blocks(self.text):
+        for index, block in enumerate(blocks(self.text)):
             if block.kind == "bullet" and lead:
                 inherited = lead
             elif block.kind == "paragraph" and carried:  # prose goes on where the last paragraph was
@@ -214,6 +216,8 @@ class _Walker:
                 first_end = spans[0].end if spans else block.end
                 stated = self._first_stated(block, first_end, events)
                 lead = _Context(stated.region or heading.region, stated.period or heading.period)
+            if index == 0 and not inherited.period:  # 1730个项目、总投资8175亿元！甲省2020年四季度…: the title's period
+                inherited = _Context(inherited.region, self._first_stated(block, block.end, events).period)
             self._extract_block(block, spans, inherited, events)
         return self.records
 
@@ -410,6 +414,9 @@ class _Walker:
                         period = years[-1].period if years else period
                         if cues.target_word == "预计" and period and is_closed(period, self.published):
                             quantity = replace(quantity, status="actual")  # an estimate of a closed year
+                    if period and len(period) == 4 and _RISES_TO.match(self.text, quantity.end) \
+                            and not _OWN_YEAR_BEFORE.search(self.text, max(0, quantity.start - 10), quantity.start):
+                        period = str(int(period) - 1)  # 由76.9%提高到79%: the value of the year before
                     if context.brand and subject.region is None:
                         subject = subj.under_brand(subject, context.brand)
                     self._emit(quantity, subject, subject.region or context.region, period, sentence)
