@@ -553,3 +553,11 @@ def test_periods_of_a_rise_from_a_to_b_of_a_title_and_of_a_month_before_a_place(
     assert [r.period for r in title][:2] == ["2020-10/2020-12", "2020-10/2020-12"]
     month = extract_indicators("2024年10月四川规上工业增加值增长7.8%", date(2024, 11, 19))
     assert [(r.period, r.region) for r in month] == [("2024-10/2024-10", "四川")]
+
+
+def test_pinyin_glosses_inside_words_and_numbers_are_read_through():
+    text = "宜賓市統(tǒng)計(jì)局：全市糧食產(chǎn)量增加8.5萬(wàn)噸，新增企業12個(gè)。"
+    records = extract_indicators(text, date(2022, 1, 1))
+    assert [(r.surface, r.value, r.unit, r.metric, r.region) for r in records] == [
+        ("8.5萬", Decimal(85000), "吨", "粮食产量", "宜宾"), ("12個", Decimal(12), "个", "新增企业", "宜宾")]
+    assert all(text[r.start:r.end] == r.surface for r in records)

@@ -30,7 +30,7 @@ from crawler.extract.periods import (
     period_mentions,
 )
 from crawler.extract.quantities import QUANTITY_RE, Quantity, SentenceCues, find_quantities
-from crawler.extract.text import CLAUSE_END, Block, Span, WorkingText, blocks, clauses, normalise, sentences
+from crawler.extract.text import CLAUSE_END, GLOSS, Block, Span, WorkingText, blocks, clauses, normalise, sentences
 
 KINDS = ("level", "growth", "share", "rank", "change")
 
@@ -585,6 +585,8 @@ class _Walker:
               sentence: Span) -> None:
         lex = lexicon()
         start, end = self.wt.span_to_original(quantity.start, quantity.end)
+        if self.wt.origin is not None and (gloss := GLOSS.search(self.wt.original, start, end)):
+            end = gloss.start()  # 8.5萬(wàn)噸: the surface stops before the gloss (the unit is read after it)
         s_start, s_end = self.wt.span_to_original(sentence.start, sentence.end)
         sentence_text = self.wt.original[s_start:s_end].rstrip()
         metric = lex.canonical_metric(subject.metric) if subject.metric else ""

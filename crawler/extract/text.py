@@ -50,13 +50,26 @@ class WorkingText:
         return o_start, o_end
 
 
+# 統(tǒng)計, 8.5萬(wàn)噸: a pinyin gloss a repost inserted after a character (a tone mark in it: not (GDP), (km)).
+GLOSS = re.compile(r"\([a-zü]{0,5}[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ][a-zü]{0,5}\)")
+_TONED = re.compile(r"[āáǎàēéěèīíǐìōóǒòūúǔùǖǘǚǜ]")
+
+
 def normalise(original: str) -> WorkingText:
-    """NFKC-normalise and simplify `original`, keeping a character map back to it."""
+    """NFKC-normalise and simplify `original`, keeping a character map back to it; pinyin glosses inserted
+    after characters (統(tǒng)計) are left out of the working copy, so that words and numbers meet again."""
     parts = list(map(_nfkc_char, original))
     nfkc = "".join(parts)
     origin: tuple[int, ...] | None = None
     if len(nfkc) != len(original):
         origin = tuple(i for i, part in enumerate(parts) for _ in part)
+    if _TONED.search(nfkc) and (glosses := list(GLOSS.finditer(nfkc))):
+        mapped = origin or tuple(range(len(nfkc)))
+        keep = [True] * len(nfkc)
+        for gloss in glosses:
+            keep[gloss.start():gloss.end()] = [False] * (gloss.end() - gloss.start())
+        nfkc = "".join(ch for ch, kept in zip(nfkc, keep, strict=True) if kept)
+        origin = tuple(o for o, kept in zip(mapped, keep, strict=True) if kept)
     simplified = _T2S.convert(nfkc)
     if len(simplified) != len(nfkc):  # a phrase conversion changed the length: convert char by char
         simplified = "".join(_T2S.convert(ch) or ch for ch in nfkc)
