@@ -561,3 +561,8 @@ def test_pinyin_glosses_inside_words_and_numbers_are_read_through():
     assert [(r.surface, r.value, r.unit, r.metric, r.region) for r in records] == [
         ("8.5萬", Decimal(85000), "吨", "粮食产量", "宜宾"), ("12個", Decimal(12), "个", "新增企业", "宜宾")]
     assert all(text[r.start:r.end] == r.surface for r in records)
+
+
+def test_sex_ratios_and_price_indexes_are_levels_in_percent_without_their_base():
+    assert kinds_of("人口性别比(以女性为100)为104.6，居民消费价格总指数为101.2。") == [
+        ("104.6", Decimal("104.6"), "%", "level"), ("101.2", Decimal("101.2"), "%", "level")]

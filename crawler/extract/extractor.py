@@ -29,7 +29,7 @@ from crawler.extract.periods import (
     is_closed,
     period_mentions,
 )
-from crawler.extract.quantities import QUANTITY_RE, Quantity, SentenceCues, find_quantities
+from crawler.extract.quantities import INDEX_LEVEL, QUANTITY_RE, Quantity, SentenceCues, find_quantities
 from crawler.extract.text import CLAUSE_END, GLOSS, Block, Span, WorkingText, blocks, clauses, normalise, sentences
 
 KINDS = ("level", "growth", "share", "rank", "change")
@@ -378,7 +378,8 @@ class _Walker:
         target_list = (_TARGET_LIST.search(self.text, block.start, block.end)
                        if self.text.find("目标", block.start, block.end) >= 0 else None)
         for sentence in spans:
-            if not QUANTITY_RE.search(self.text, sentence.start, sentence.end):
+            if not QUANTITY_RE.search(self.text, sentence.start, sentence.end) and \
+                    not INDEX_LEVEL.search(self.text, sentence.start, sentence.end):
                 continue  # no number in it: nothing to extract, and nothing later clauses could inherit
             targets = [p for p in events.targets if sentence.start <= p.start < sentence.end]
             in_list = target_list is not None and target_list.end() <= sentence.end

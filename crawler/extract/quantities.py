@@ -183,7 +183,29 @@ def find_quantities(text: str, start: int, end: int, cues: SentenceCues) -> list
         if quantity is not None:
             found.append(quantity)
     _give_bare_values_their_unit(found, text, start)
+    if text.find("比", start, end) >= 0 or text.find("指数", start, end) >= 0:
+        found.extend(_index_levels(text, start, end, cues, found))
+        found.sort(key=lambda q: q.start)
     return found
+
+
+# 人口性别比(以女性为100)为103.2, 价格指数为101.5: a ratio to a base of 100, a level in % (the base is no figure).
+INDEX_LEVEL = re.compile(r"(?:性别比|价格指数|价格总指数|总指数)(?:\([^()]{0,12}\))?(?:为|是|达到|达)?"
+                          r"(?P<value>\d{2,3}(?:\.\d+)?)(?![\d.%‰万亿])")
+
+
+def _index_levels(text: str, start: int, end: int, cues: SentenceCues, found: list[Quantity]) -> list[Quantity]:
+    taken = {q.start for q in found}
+    levels = []
+    for match in INDEX_LEVEL.finditer(text, start, end):
+        at = match.start("value")
+        if at in taken:
+            continue
+        value = Decimal(match.group("value"))
+        status = "target" if cues.target_at < at else "actual"
+        levels.append(Quantity(at, match.end("value"), value, "%", "level", None, status, False, raw_value=value,
+                               unit_surface=""))
+    return levels
 
 
 def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: int,
