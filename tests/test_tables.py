@@ -131,6 +131,18 @@ def test_a_table_flattened_one_cell_a_line_is_read_by_column():
     assert find_flat_tables("会议指出\n\n要加快推进\n\n2025\n\n增长较快\n") == []
 
 
+def test_flattened_index_tables_and_tables_whose_row_labels_were_lost():
+    index = ["表3 2024年居民消费价格指数", "指标", "上年同期=100", "总指数", "101.2", "食品烟酒", "98.7", "衣着", "100.4"]
+    text = "2024年某县统计公报\n全年物价平稳。\n\n" + "\n\n".join(index) + "\n"
+    assert [(r.surface, r.unit, r.kind, r.period) for r in extract_document(text, date(2025, 3, 1))] == [
+        ("101.2", "%", "level", "2024"), ("98.7", "%", "level", "2024"), ("100.4", "%", "level", "2024")]
+    lost = ["表1 2024年末户籍人口及其构成", "指标", "年末数(万人)", "比重(%)", "120.5", "100.0", "60.2", "50.0"]
+    text = "2024年某县统计公报\n全年人口平稳。\n\n" + "\n\n".join(lost) + "\n"
+    assert [(r.surface, r.value, r.unit, r.kind) for r in extract_document(text, date(2025, 3, 1))] == [
+        ("120.5", Decimal(1205000), "人", "level"), ("100.0", Decimal(100), "%", "share"),
+        ("60.2", Decimal(602000), "人", "level"), ("50.0", Decimal(50), "%", "share")]
+
+
 def cells_of(text: str, published: date, region: str | None = None) -> list[tuple]:
     """(surface, metric, region, period, kind, value, unit) of every record of a text, in order."""
     return [(r.surface, r.metric, r.region, r.period, r.kind, r.value, r.unit)

@@ -256,9 +256,10 @@ def _header_rows(table: Table) -> int:
 # A page copied as text may lose a table's rows and keep one cell a line (blank lines between): a caption,
 # the header cells, then each row's label followed by its figures. Empty cells are dropped, `…` marks one.
 
-_HEADER_WORD = re.compile(r"增长|增速|增幅|比重|占比|绝对[量值额数]|总量|数值|指标|名称|单位|本月|当月|累计|同比|%")
+_HEADER_WORD = re.compile(r"增长|增速|增幅|比重|占比|绝对[量值额数]|总量|数值|指标|名称|单位|本月|当月|累计|同比|%|=100")
 _MEASURE = re.compile(r"增长|增速|增幅|比重|占比|绝对[量值额数]|总量|数值|同比")
 _ABSOLUTE = re.compile(r"绝对[量值额数]|总量|数值")
+_LABEL_HEADER = re.compile(r"^(?:指标(?:名称)?|名称|项目|单位|类别|地区)$")
 _COLUMN_PERIOD = re.compile(r"^(?:\d{1,2}(?:[-—~]\d{1,2})?(?:月份?)?|(?:19|20)\d\d年?|[一二三四1-4]季度|[上下]半年|前三季度)$")
 _PLACEHOLDER = re.compile(r"^[…\.·—\-]+$")
 _PROSE = re.compile(r"[。，,;；!！?？]")
@@ -303,7 +304,10 @@ def _flat_table(text: str, run: Sequence[tuple[int, int, str]]) -> Table | None:
     caption_at = 0 if not is_number(run[0][2]) and not _HEADER_WORD.fullmatch(run[0][2]) else -1
     header = run[caption_at + 1:header_end + 1]
     rows: list[list[Cell | None]] = []
-    for _, start, cell in run[header_end + 1:]:
+    body = run[header_end + 1:]
+    if all(is_number(cell) or _PLACEHOLDER.match(cell) for _, _, cell in body):  # the row labels were lost
+        return _unlabelled(text, run, caption_at, header_end)
+    for _, start, cell in body:
         if is_number(cell):
             if not rows:
                 return None
@@ -324,10 +328,31 @@ def _flat_table(text: str, run: Sequence[tuple[int, int, str]]) -> Table | None:
     return Table(tuple(tuple(row[:width + 1]) for row in grid), 1, first, last, caption, title)
 
 
+def _unlabelled(text: str, run: Sequence[tuple[int, int, str]], caption_at: int, header_end: int) -> Table | None:
+    """A flattened table whose row labels were lost: its figures fill the header's columns row by row, and
+    what they measure is the caption's."""
+    figures = [Cell(cell, start, start + len(cell)) for _, start, cell in run[header_end + 1:] if is_number(cell)]
+    columns = [(start, cell) for _, start, cell in run[caption_at + 1:header_end + 1]
+               if not _LABEL_HEADER.match(cell) and not re.fullmatch(r"[(（]?%?[)）]?", cell)]
+    width = len(columns)
+    if not width or len(figures) < 2:
+        return None
+    heads: list[Cell | None] = [Cell(cell + ("(%)" if "=100" in cell else ""), start, start + len(cell))
+                                for start, cell in columns]
+    grid: list[list[Cell | None]] = [[None, *heads]]
+    grid += [[None, *figures[i:i + width], *[None] * (width - len(figures[i:i + width]))]
+             for i in range(0, len(figures), width)]
+    caption = run[caption_at][2] if caption_at == 0 else ""
+    title = next((line.strip() for line in text.split("\n") if line.strip()), "")
+    return Table(tuple(tuple(row) for row in grid), 1, run[0][1], run[-1][1] + len(run[-1][2]), caption, title)
+
+
 def _flat_header(header: Sequence[tuple[int, int, str]], width: int) -> list[Cell | None] | None:
     """One header cell per figure column: its period (10月, 1-10月) and its measure (同比增长(%))."""
     periods = [(s, c) for _, s, c in header if _COLUMN_PERIOD.match(c)]
     measures = [(s, c) for _, s, c in header if _MEASURE.search(c)]
+    if not measures:  # 指标 | 上年同期=100: the cells that do not head the label column
+        measures = [(s, c) for _, s, c in header if not _LABEL_HEADER.match(c) and not _COLUMN_PERIOD.match(c)]
     percent = any("%" in c for _, _, c in header)
     if len(measures) > width:
         measures = [m for m in measures if not _ABSOLUTE.search(m[1])]
@@ -340,6 +365,7 @@ def _flat_header(header: Sequence[tuple[int, int, str]], width: int) -> list[Cel
         period = periods[k][1] if periods else ""
         if period and re.fullmatch(r"\d{1,2}(?:[-—~]\d{1,2})?", period):
             period += "月"  # 10 | 1-10 over a monthly release: the months
-        spelled = period + measure + ("(%)" if percent and "%" not in measure else "")
+        index = "=100" in measure  # 上年同期=100: an index, in % of its base
+        spelled = period + measure + ("(%)" if (percent or index) and "%" not in measure else "")
         cells.append(Cell(spelled, start, start + len(measure)))
     return cells
