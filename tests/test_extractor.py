@@ -566,3 +566,10 @@ def test_pinyin_glosses_inside_words_and_numbers_are_read_through():
 def test_sex_ratios_and_price_indexes_are_levels_in_percent_without_their_base():
     assert kinds_of("人口性别比(以女性为100)为104.6，居民消费价格总指数为101.2。") == [
         ("104.6", Decimal("104.6"), "%", "level"), ("101.2", Decimal("101.2"), "%", "level")]
+
+
+def test_amounts_of_money_without_a_unit_take_the_currency_the_text_implies():
+    assert kinds_of("两地经济总量达9万亿，") == [("9万亿", Decimal(9000000000000), "元", "level")]
+    converted = extract_indicators("甲商投资45亿、签约8个项目\n投资10亿元人民币(约新台币45亿元)的8个项目签约。",
+                                   date(2018, 12, 1))
+    assert [(r.surface, r.unit) for r in converted][:2] == [("45亿", "新台币"), ("8个", "个")]

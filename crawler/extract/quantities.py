@@ -64,7 +64,7 @@ QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that ca
     rf"(?: (?=[个项家户条]))?(?={_unit_starts()})(?P<unit>{_unit_alternatives()})"
     # 下降0.8、提高2.3、下降1.5个百分点: a list of values, each with its own verb, sharing the last unit
     rf"|(?P<bare_minus>{_MINUS})(?P<bare>{ARABIC})(?=\s*[、和与及]\s*(?:{_LIST_VERB})?[-−]?(?:{ARABIC}))"
-    rf"|(?P<implied>{ARABIC})(?P<implied_mag>万|亿)(?![\d万亿]))"
+    rf"|(?P<implied>{ARABIC})(?P<implied_mag>万亿|万|亿)(?![\d万亿]))"
 )
 
 _RANK_CUE = re.compile(
@@ -239,10 +239,13 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         return None
     if match.group("implied"):  # 40.8万青年: the noun counted implies the unit
         unit = lexicon().implied_unit(text, match.end())
+        if unit is None and _MONEY_BEFORE.search(before[-12:]):  # 经济总量达8万亿, 投资74亿: an amount of money
+            converted = f"新台币{match.group('implied')}{match.group('implied_mag')}"
+            unit = "新台币" if text.find(converted) >= 0 else "元"  # a headline giving only the converted amount
         if unit is None:
             return None
         raw = parse_number(match.group("implied"))
-        value = exact(raw * (10**4 if match.group("implied_mag") == "万" else 10**8))
+        value = exact(raw * {"万": 10**4, "亿": 10**8, "万亿": 10**12}[match.group("implied_mag")])
         return Quantity(match.start(), match.end(), value, unit, "level", _qualifier_before(before), status,
                         True, magnitude=match.group("implied_mag"), raw_value=raw)
     if match.group("bare"):
@@ -352,6 +355,8 @@ def _qualifier_before(before: str) -> str | None:
 # 依次为3.0%、72.5%和…: a later item of a value list is read from the words before the list.
 _VALUE_LIST_TAIL = re.compile(r"(?:[-−]?[\d.]+\s?(?:%|‰|个百分点)?\s*[、和与及]\s*)+$")
 _LIST_ENDS = ("、", "和", "与", "及")
+_MONEY_BEFORE = re.compile(r"(?:投资|投资额|总投资|营收|营业收入|收入|总额|生产总值|GDP|产值|增加值|销售额|零售额|成交额|融资|"
+                           r"贷款|余额|税收|利润|经济总量|总量)(?:达到|达|超过|超|突破|约|近|为|逾|高达|实现|完成)?$")
 _PER_MILLE_RATE = re.compile(r"率(?:为|是|达到|达|约)?$")
 
 
