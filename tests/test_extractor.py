@@ -495,6 +495,7 @@ def test_printed_signs_spaces_in_numbers_and_per_mille_rates():
         ("-2.15‰", Decimal("-2.15"), "‰", "share"), ("10 个", Decimal(10), "个", "level"),
         ("6. 8亿元", Decimal(680000000), "元", "level")]
     assert kinds_of("价格区间为5-10个百分点。") == [("10个百分点", Decimal(10), "百分点", "change")]
+    assert [value for _, value, _, _ in kinds_of("预计增长5%-8%，单价3万-5万元。")] == [5, 8, 50000]
 
 
 def test_a_list_of_values_each_with_its_own_verb_shares_the_last_unit():
