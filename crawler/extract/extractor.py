@@ -30,7 +30,17 @@ from crawler.extract.periods import (
     period_mentions,
 )
 from crawler.extract.quantities import INDEX_LEVEL, QUANTITY_RE, Quantity, SentenceCues, find_quantities
-from crawler.extract.text import CLAUSE_END, GLOSS, Block, Span, WorkingText, blocks, clauses, normalise, sentences
+from crawler.extract.text import (
+    CLAUSE_END,
+    GLOSS,
+    Block,
+    Span,
+    WorkingText,
+    blocks,
+    clauses,
+    normalise,
+    sentences,
+)
 
 KINDS = ("level", "growth", "share", "rank", "change")
 
