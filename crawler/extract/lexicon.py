@@ -120,7 +120,7 @@ class Lexicon:
         self.metric_suffixes = suffixes
         names = sorted(regions, key=len, reverse=True)
         first_chars = re.escape("".join(sorted({name[0] for name in names})))
-        self._region_re = re.compile(f"(?=[{first_chars}])(?:" + "|".join(map(re.escape, names)) + ")")
+        self._region_re = re.compile(f"(?=[{first_chars}])" + _trie_pattern(names))
         self._region_prefix_re = re.compile("(?:" + self._region_re.pattern + ")+")
 
     def region_mentions(self, text: str, start: int = 0, end: int | None = None) -> list[RegionMention]:
@@ -217,6 +217,26 @@ class Lexicon:
     def known_metric(self, name: str) -> bool:
         """Whether a name is a canonical metric or one of its aliases."""
         return name in self.metric_aliases or fold(name) in self.metric_aliases
+
+
+def _trie_pattern(words: list[str]) -> str:
+    """A regex matching the longest of `words` that starts at a position, as a trie (a flat alternation of
+    hundreds of names is tried name by name at every position)."""
+    trie: dict[str, dict] = {}
+    for word in words:
+        node = trie
+        for ch in word:
+            node = node.setdefault(ch, {})
+        node[""] = {}
+
+    def pattern(node: dict[str, dict]) -> str:
+        branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
+        if not branches:
+            return ""
+        body = branches[0] if len(branches) == 1 else "(?:" + "|".join(branches) + ")"
+        return f"(?:{body})?" if "" in node else body
+
+    return "(?:" + pattern(trie) + ")"
 
 
 def _load_regions() -> dict[str, Region]:

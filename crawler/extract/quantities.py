@@ -52,7 +52,7 @@ def _unit_starts() -> str:
 
 _LIST_VERB = "提高|下降|上升|降低|增长|增加|减少|回落|拉动|提升"
 # -3.36‰, 拉动-0.2个百分点: a minus sign printed before a number (not the dash of a range 5-10).
-_MINUS = r"(?:(?:(?<=[为是达至:、,(（\s])|(?<=增长|拉动|下降))[-−])?"
+_MINUS = r"(?:(?=[-−])(?:(?<=[为是达至:、,(（\s])|(?<=增长|拉动|下降))[-−])?"  # tried only at a dash
 QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that cannot start a number
     rf"(?=[\d第前首榜百零〇一二两三四五六七八九十千万亿\-−])(?:"
     rf"(?P<rank>(?P<rank_kind>第|前)(?P<rank_num>\d{{1,3}}|[一二两三四五六七八九十]{{1,3}})(?P<rank_unit>位|名|大)?"
