@@ -248,7 +248,8 @@ class _Walker:
             if _NOT_SUBJECT_BEFORE.search(before) or (
                     _VENUE_BEFORE.search(before) and _VENUE_AFTER.match(self.text, mention.end)):
                 continue  # 在成都开幕, 以成都、重庆为核心: a place, not what the figure is about
-            if _EXAMPLES_AFTER.match(self.text, mention.end, block.end):
+            if self.text.find("等", mention.end, mention.end + 41) >= 0 and \
+                    _EXAMPLES_AFTER.match(self.text, mention.end, block.end):
                 continue  # 甲市乙线、丙县丁段等交通项目12个: places inside the names of examples
             if before.endswith("其中"):  # 其中甲区完成…: a part, for the rest of its sentence only
                 end = _SENTENCE_END.search(self.text, mention.end, block.end)
@@ -342,7 +343,8 @@ class _Walker:
                     continue  # the first place a clause names is what it is about, later ones are objects
                 clauses_with_region.add(clause)
                 current = _Context(mention.region, current.period)
-                if self._opens_clause(mention.start, block):
+                if len(events.rows) < 2 and mention.region.name not in events.rows \
+                        and self._opens_clause(mention.start, block):  # only whether two places open clauses
                     events.rows.add(mention.region.name)
             events.positions.append(position)
             events.contexts.append(current)
@@ -534,7 +536,7 @@ class _Walker:
                     subjects = [subj.Subject(p.metric, p.region or subjects[0].region) for p in parts]
         if not distributive and len(run) == 1 and len(subjects) == 1 and subjects[0].region is not None \
                 and _LIST_SEPARATOR.search(core) and not _TOTAL_TAIL.search(tail) and not _TOGETHER.search(core) \
-                and not subj.EXAMPLES_END.search(core):
+                and not ("等" in core and subj.EXAMPLES_END.match(core)):
             places = subj.split_subjects(core)  # 绵阳、德阳经济总量超过2000亿元: each place has that value
             if len(places) > 1 and all(p.region for p in places) and len({p.region for p in places}) > 1:
                 subjects = [self._qualify_generic(p, before) for p in places]

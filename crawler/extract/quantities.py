@@ -183,8 +183,9 @@ def find_quantities(text: str, start: int, end: int, cues: SentenceCues) -> list
         if quantity is not None:
             found.append(quantity)
     _give_bare_values_their_unit(found, text, start)
-    if text.find("比", start, end) >= 0 or text.find("指数", start, end) >= 0:
-        found.extend(_index_levels(text, start, end, cues, found))
+    if (text.find("比", start, end) >= 0 or text.find("指数", start, end) >= 0) and \
+            (levels := _index_levels(text, start, end, cues, found)):
+        found.extend(levels)
         found.sort(key=lambda q: q.start)
     return found
 
@@ -281,7 +282,7 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
             return None  # 一艘艘游船: a doubled classifier describes, it does not count
         if " " in number and not text[text.rfind("\n", 0, match.start()) + 1:match.start()].strip():
             return None  # "1. 20个项目": a list label before the number
-    if _RESTATED_BEFORE.search(before):
+    if "(" in before[-9:] and _RESTATED_BEFORE.search(before, max(0, len(before) - 12)):
         return None  # 8亿元(约新台币36亿元): the conversion of the figure before
     rounded = bool(approx) and _CN_ROUND.search(number) is not None  # 一万多家
     if is_chinese(number) and not match.group("pct") and unit != "成" and not _CN_QUANTITY_CUE.search(before) \

@@ -124,7 +124,7 @@ def clean(phrase: str) -> Subject:
     """Region and metric of a subject phrase: '1—5月重庆规上工业增加值' -> (重庆, 规上工业增加值)."""
     lex = lexicon()
     phrase = _LABEL.sub("", PERIOD_RE.sub("", phrase).strip())
-    examples = EXAMPLES_END.search(phrase)
+    examples = EXAMPLES_END.match(phrase) if "等" in phrase else None
     if examples and len(phrase) - examples.end() >= 2:  # 甲线、乙站等交通项目: what the examples are of
         phrase = phrase[examples.end():]
     if not phrase:
