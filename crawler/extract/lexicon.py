@@ -219,17 +219,20 @@ class Lexicon:
         return name in self.metric_aliases or fold(name) in self.metric_aliases
 
 
+_Trie = dict[str, "_Trie"]
+
+
 def _trie_pattern(words: list[str]) -> str:
     """A regex matching the longest of `words` that starts at a position, as a trie (a flat alternation of
     hundreds of names is tried name by name at every position)."""
-    trie: dict[str, dict] = {}
+    trie: _Trie = {}
     for word in words:
         node = trie
         for ch in word:
             node = node.setdefault(ch, {})
         node[""] = {}
 
-    def pattern(node: dict[str, dict]) -> str:
+    def pattern(node: _Trie) -> str:
         branches = [re.escape(ch) + pattern(child) for ch, child in sorted(node.items()) if ch]
         if not branches:
             return ""
