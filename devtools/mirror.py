@@ -98,6 +98,11 @@ class MirrorServer:
         with self._lock:
             self.faults[path].extend(actions)
 
+    def clear_faults(self) -> None:
+        """Forget the faults not yet served: every page answers normally again (the site is back)."""
+        with self._lock:
+            self.faults.clear()
+
     def max_in_flight(self) -> dict[str, int]:
         """Per host (the first path segment), the most requests it was answering at the same time."""
         with self._lock:
