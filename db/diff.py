@@ -218,30 +218,41 @@ def _settle_periods(conn: Connection, batch: int = 5000) -> int:
     return settled
 
 
-# The figures of this comparison that met nothing exactly, and the current baseline's figures.
-# Unmatched figures whose kind, unit and status a baseline figure shares, in a region it could be (the same
-# or unknown on one side), grouped by what the matcher reads of their names: ruled out group by group.
+# The figures of this comparison that met nothing exactly, grouped by what the matcher reads of their names
+# (metric, raw metric, region, kind, unit, status), in one set-based pass: a figure whose key meets a
+# baseline figure exactly is skipped on its key (as the comparison did), not looked up in indicator_changes
+# one by one; a group is kept only when a baseline figure shares its kind, unit and status in a region it
+# could be (the same, or unknown on one side). Each group is ruled out as one, on a sample figure of it.
 _UNMATCHED_GROUPS = """
 CREATE TEMP TABLE diff_unmatched ON COMMIT DROP AS
-SELECT c.id AS change_id, o.id AS observation_id,
-       dense_rank() OVER (ORDER BY o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status) AS grp
-FROM diff_pending d JOIN indicator_changes c ON c.observation_id = d.id
-JOIN indicator_observations o ON o.id = c.observation_id
-WHERE c.outcome = 'new' AND EXISTS (
-    SELECT 1 FROM indicator_observations b
-    WHERE b.article_id = (SELECT article_id FROM baselines WHERE name = %s ORDER BY version DESC LIMIT 1)
-      AND (b.kind, b.unit, b.status) = (o.kind, o.unit, o.status)
-      AND (b.region = o.region OR b.region = '' OR o.region = ''))
+WITH baseline_figures AS MATERIALIZED (
+    SELECT metric, region, kind, unit, status FROM indicator_observations
+    WHERE article_id = (SELECT article_id FROM baselines WHERE name = %s ORDER BY version DESC LIMIT 1)
+)
+SELECT row_number() OVER () AS grp, g.* FROM (
+    SELECT o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, min(o.id) AS sample_id
+    FROM diff_pending d JOIN indicator_observations o ON o.id = d.id
+    WHERE NOT EXISTS (SELECT 1 FROM baseline_figures b WHERE (b.metric, b.region, b.kind, b.status, b.unit) =
+                                                             (o.metric, o.region, o.kind, o.status, o.unit))
+    GROUP BY o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status
+) g
+WHERE EXISTS (SELECT 1 FROM baseline_figures b WHERE (b.kind, b.unit, b.status) = (g.kind, g.unit, g.status)
+                                                 AND (b.region = g.region OR b.region = '' OR g.region = ''))
 """
 _GROUPS = """
-SELECT DISTINCT ON (u.grp) u.grp, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, o.value,
-       o.sentence, o.start_offset AS start, o.sentence_start
-FROM diff_unmatched u JOIN indicator_observations o ON o.id = u.observation_id ORDER BY u.grp
-"""
-_UNMATCHED = """
-SELECT u.change_id, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, o.value, o.sentence,
+SELECT u.grp, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, o.value, o.sentence,
        o.start_offset AS start, o.sentence_start
-FROM diff_unmatched u JOIN indicator_observations o ON o.id = u.observation_id
+FROM diff_unmatched u JOIN indicator_observations o ON o.id = u.sample_id ORDER BY u.grp
+"""
+# The figures of the groups that could match, with their comparisons (still 'new': met nothing exactly).
+_UNMATCHED = """
+SELECT c.id AS change_id, o.metric, o.metric_raw, o.region, o.kind, o.unit, o.status, o.value, o.sentence,
+       o.start_offset AS start, o.sentence_start
+FROM diff_unmatched u
+JOIN indicator_observations o ON (o.metric, o.region, o.kind, o.status, o.unit, o.metric_raw) =
+                                 (u.metric, u.region, u.kind, u.status, u.unit, u.metric_raw)
+JOIN diff_pending d ON d.id = o.id
+JOIN indicator_changes c ON c.observation_id = o.id AND c.outcome = 'new'
 WHERE u.grp = ANY(%s)
 """
 _BASELINE_FIGURES = """
@@ -283,8 +294,12 @@ def infer_matches(conn: Connection, baseline: str = DEFAULT_NAME,
     updates: dict[str, list[dict[str, object]]] = {"inferred": [], "possible": []}
     conn.execute("DROP TABLE IF EXISTS pg_temp.diff_unmatched")
     conn.execute(_UNMATCHED_GROUPS, [baseline])
-    hopeful = [group["grp"] for group in conn.execute(_GROUPS).fetchall()
-               if could_match(_Figure(**{k: v for k, v in group.items() if k != "grp"}), candidates, options)]
+    hopeful = []
+    for group in conn.execute(_GROUPS).fetchall():
+        figure = _Figure(**{k: v for k, v in group.items() if k != "grp"})
+        shape = [candidates[i] for i in by_shape.get((figure.kind, figure.unit, figure.status), ())]
+        if could_match(figure, shape, options):  # no candidate of another shape is compatible
+            hopeful.append(group["grp"])
     with conn.cursor(name="diff_unmatched_rows") as unmatched:  # streamed: a reprocess may leave millions
         unmatched.itersize = 5000
         for row in unmatched.execute(_UNMATCHED, [hopeful]):

@@ -122,6 +122,8 @@ class Lexicon:
         first_chars = re.escape("".join(sorted({name[0] for name in names})))
         self._region_re = re.compile(f"(?=[{first_chars}])" + _trie_pattern(names))
         self._region_prefix_re = re.compile("(?:" + self._region_re.pattern + ")+")
+        self._canonical: dict[str, str] = {}  # canonical_metric's answers: a lexicon never changes once built
+        self._identity: dict[str, str] = {}
 
     def region_mentions(self, text: str, start: int = 0, end: int | None = None) -> list[RegionMention]:
         """Every region named in text[start:end], longest name first, skipping names inside other names."""
@@ -168,6 +170,12 @@ class Lexicon:
     def canonical_metric(self, raw: str) -> str:
         """The canonical name of a metric phrase: aliases, then prefix and suffix rewrites (in any width or
         script: the phrase is folded as the working text is)."""
+        known = self._canonical.get(raw)
+        if known is None:
+            known = _remember(self._canonical, raw, self._canonical_metric(raw))
+        return known
+
+    def _canonical_metric(self, raw: str) -> str:
         name = fold(raw)
         for prefix, replacement in self.metric_prefixes.items():
             if name.startswith(prefix):
@@ -212,11 +220,25 @@ class Lexicon:
         """A metric with its synonyms rewritten, for comparing names (never stored): 辐射国家(地区) -> 通达国家和地区."""
         if self._synonym_re is None:
             return metric
-        return self._synonym_re.sub(lambda m: self._synonyms[m.group()], metric)
+        known = self._identity.get(metric)
+        if known is None:
+            known = _remember(self._identity, metric, self._synonym_re.sub(lambda m: self._synonyms[m.group()], metric))
+        return known
 
     def known_metric(self, name: str) -> bool:
         """Whether a name is a canonical metric or one of its aliases."""
         return name in self.metric_aliases or fold(name) in self.metric_aliases
+
+
+_REMEMBERED = 50_000  # names kept per lookup; past that the memo starts over (a reprocess reads millions)
+
+
+def _remember(memo: dict[str, str], key: str, value: str) -> str:
+    """Keep a lookup's answer (the identity matcher and the extractor ask for the same names again and again)."""
+    if len(memo) >= _REMEMBERED:
+        memo.clear()
+    memo[key] = value
+    return value
 
 
 _Trie = dict[str, "_Trie"]
