@@ -59,7 +59,7 @@ def main() -> None:
 
     started = time.perf_counter()
     from crawler.extract import extract_indicators
-    from crawler.extract.lexicon import cut, tokenizer
+    from crawler.extract.lexicon import cut, lexicon, tokenizer
 
     tokenizer()
     extract_indicators("1—5月重庆技术合同成交额309.6亿元", date(2024, 6, 22))
@@ -84,6 +84,7 @@ def main() -> None:
 
         def extractor(docs: list[tuple[str, date, str | None]] = docs) -> int:
             cut.cache_clear()  # each round starts cold: repeating the corpus must not flatter the figure
+            lexicon().forget_lookups()
             return sum(len(extract_indicators(text, published, default_region=home))
                        for text, published, home in docs)
 

@@ -225,6 +225,11 @@ class Lexicon:
             known = _remember(self._identity, metric, self._synonym_re.sub(lambda m: self._synonyms[m.group()], metric))
         return known
 
+    def forget_lookups(self) -> None:
+        """Start the remembered lookups over (a benchmark that measures a cold start)."""
+        self._canonical.clear()
+        self._identity.clear()
+
     def known_metric(self, name: str) -> bool:
         """Whether a name is a canonical metric or one of its aliases."""
         return name in self.metric_aliases or fold(name) in self.metric_aliases
