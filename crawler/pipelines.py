@@ -4,7 +4,8 @@ Off the reactor's thread, in two stages, so that downloading goes on while artic
 written:
 - analysis (crawler/analysis.py: relevance, extraction, pure CPU under the GIL) runs in a worker process
   shared by every spider of the crawl (CYWATCH_EXTRACT_PROCESSES of them; 0 runs it on the storing thread
-  instead), started at the first article, so a crawl that finds nothing new starts none;
+  instead), started when a spider links its first article (crawler/signals.py), so that it is warm by the
+  time the article is parsed, and a crawl that finds nothing new starts none;
 - storing runs on one dedicated thread per spider with its own connection, writing whatever articles
   are waiting at once in one transaction (an article counts as seen only once its row and its indicators
   are committed, together, with those of the others of its batch).
@@ -28,6 +29,7 @@ import psycopg
 from scrapy.crawler import Crawler
 
 from crawler import attachments
+from crawler import signals as crawl_signals
 from crawler.analysis import Analysis, analyse, figures_of, warm
 from crawler.deployment import deployment
 from crawler.extract.lexicon import StoredEntries, use_stored_entries
@@ -58,6 +60,8 @@ class _Analysts:
                 # spawn, not fork: the reactor's threads are running, and a forked copy would inherit their locks
                 cls.pool = ProcessPoolExecutor(processes, mp_context=multiprocessing.get_context("spawn"),
                                                initializer=warm, initargs=(str(cache_dir), entries))
+                for _ in range(processes):  # the processes start (and warm) now, not at the first analysis
+                    cls.pool.submit(int)
             cls.users += 1
             return cls.pool
 
@@ -84,6 +88,7 @@ class StorePipeline:
         self._queue: queue.Queue[tuple[ArticleItem | AttachmentItem, Analysis | None, Future[Any]] | None] = \
             queue.Queue()
         self._writer: threading.Thread | None = None
+        self._articles: dict[str, Future[_Result]] = {}  # URL -> its outcome, while it is analysed and stored
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -99,6 +104,12 @@ class StorePipeline:
         use_stored_entries(self.entries)  # for analysis on the storing thread
         self._writer = threading.Thread(target=self._write, name="store", daemon=True)
         self._writer.start()
+        self.crawler.signals.connect(self._start_analysts, signal=crawl_signals.first_article_linked)
+
+    def _start_analysts(self, spider: object = None) -> None:
+        """A spider linked its first article: start the analysis processes (shared), unless started."""
+        if spider is self.crawler.spider and self.pool is None and self.processes > 0:
+            self.pool = _Analysts.acquire(self.processes, self.cache_dir, self.entries)
 
     def close_spider(self) -> None:
         """Finish pending work, close the connection, stop the analysis processes if no spider needs them."""
@@ -115,21 +126,21 @@ class StorePipeline:
         """Analyse one article (in a worker process), store it (on the storing thread), count what happened;
         an attachment is read and stored on the storing thread."""
         if isinstance(item, AttachmentItem):
+            article = self._articles.get(item.article_url)
+            if article is not None:  # its article is still being analysed or written: stored after it
+                with contextlib.suppress(Exception):  # an article that failed: nothing to attach it to
+                    await asyncio.wrap_future(article)
             read: Future[Any] = Future()
             self._queue.put((item, None, read))
             self.crawler.stats.inc_value(f"cywatch/attachments_{await asyncio.wrap_future(read)}")
             return item
-        analysis = None
-        if self.pool is None and self.processes > 0:  # at the first article: a crawl with none starts nothing
-            self.pool = _Analysts.acquire(self.processes, self.cache_dir, self.entries)
-        if self.pool is not None:
-            try:
-                analysis = await asyncio.wrap_future(self.pool.submit(analyse, item, self.threshold))
-            except BrokenProcessPool:  # a worker died (killed, out of memory): analysed on the storing thread
-                log.warning("the analysis process died; analysing on the storing thread")
         done: Future[_Result] = Future()
-        self._queue.put((item, analysis, done))
-        stored = await asyncio.wrap_future(done)
+        self._articles[item.url] = done  # before the first await: its attachments wait for it
+        try:
+            stored = await self._analyse_and_store(item, done)
+        finally:
+            if self._articles.get(item.url) is done:
+                del self._articles[item.url]
         stats = self.crawler.stats
         if stored.new:
             stats.inc_value("cywatch/new_articles")
@@ -139,6 +150,23 @@ class StorePipeline:
                 stats.inc_value("cywatch/relevant_articles")
             stats.inc_value("cywatch/indicators", stored.indicators)
         return item
+
+    async def _analyse_and_store(self, item: ArticleItem, done: Future[_Result]) -> _Result:
+        """Analyse an article (in a worker process), then store it (on the storing thread): `done` says how."""
+        analysis = None
+        try:
+            if self.pool is None and self.processes > 0:  # no spider linked an article first (a test's item)
+                self.pool = _Analysts.acquire(self.processes, self.cache_dir, self.entries)
+            if self.pool is not None:
+                try:
+                    analysis = await asyncio.wrap_future(self.pool.submit(analyse, item, self.threshold))
+                except BrokenProcessPool:  # a worker died (killed, out of memory): analysed on the storing thread
+                    log.warning("the analysis process died; analysing on the storing thread")
+        except BaseException as error:  # never queued: whatever waits for the article hears it failed
+            done.set_exception(error)
+            raise
+        self._queue.put((item, analysis, done))
+        return await asyncio.wrap_future(done)
 
     def _write(self) -> None:
         """The storing thread: each time, every article waiting (up to BATCH) in one transaction."""

@@ -54,9 +54,9 @@ DOWNLOADER_MIDDLEWARES = {
 }
 ITEM_PIPELINES = {"crawler.pipelines.StorePipeline": 300}
 # Relevance and extraction run in this many worker processes, off the reactor's thread and the GIL
-# (crawler/pipelines.py); 0: on the storing thread, in the crawl's process. 0 by default until a crawl
-# stopped by SIGTERM records its run with a worker as it does without (tests/test_cycle.py, sigterm test).
-CYWATCH_EXTRACT_PROCESSES = 0
+# (crawler/pipelines.py), started when a spider links its first article; 0: on the storing thread, in the
+# crawl's process.
+CYWATCH_EXTRACT_PROCESSES = 1
 EXTENSIONS = {
     "crawler.extensions.CrawlRunRecorder": 500,
     "scrapy.extensions.telnet.TelnetConsole": None,

@@ -30,6 +30,7 @@ from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
 from crawler import attachments, relevance
+from crawler import signals as crawl_signals
 from crawler.deployment import deployment
 from crawler.items import ArticleItem, AttachmentItem
 from crawler.ledger import Ledger
@@ -162,6 +163,8 @@ class SourceSpider(scrapy.Spider):
 
     def article_request(self, url: str, page: str, callback: Any, meta: dict[str, Any]) -> Request:
         """A request for an article linked from list page `page`: unfinished work until it is stored."""
+        if not self.ledger.linked:  # the first: the pipeline starts its analysis worker
+            self.crawler.signals.send_catch_log(signal=crawl_signals.first_article_linked, spider=self)
         self.ledger.link(url, page)
         return Request(url, callback=callback, errback=self.failed,
                        meta=meta | {"linked_url": url, "site_encoding": self.ENCODING})
@@ -311,16 +314,19 @@ class SourceSpider(scrapy.Spider):
     def attachment_requests(self, response: Response, item: ArticleItem) -> Iterator[Request | AttachmentItem]:
         """Requests for the files a relevant article links, size-capped; a link off the source's domains is
         recorded as refused. Their failures are recorded (crawler/pipelines.py), never errors of the run."""
-        threshold = Decimal(str(self.settings.getfloat("CYWATCH_RELEVANCE_THRESHOLD")))
-        if not self.ATTACHMENTS or relevance.score(item.title, item.text()).score < threshold:
+        if not self.ATTACHMENTS:
             return
-        seen: set[str] = set()
+        files: dict[str, tuple[str, Any]] = {}  # URL -> (kind, the first link to it)
         for link in response.css("a[href]"):
             url = response.urljoin(link.attrib["href"].strip())
             kind = attachments.kind_of(url)
-            if kind is None or url in seen:
-                continue
-            seen.add(url)
+            if kind is not None and url not in files:
+                files[url] = (kind, link)
+        threshold = Decimal(str(self.settings.getfloat("CYWATCH_RELEVANCE_THRESHOLD")))
+        # relevance (a segmentation of the whole text, on the reactor's thread) only when there are files
+        if not files or relevance.score(item.title, item.text()).score < threshold:
+            return
+        for url, (kind, link) in files.items():
             name = clean(" ".join(link.css("::text").getall())) or unquote(url.rsplit("/", 1)[-1])
             found = AttachmentItem(self.name, item.url, url, name, kind, item.published_at.date())
             host = urlsplit(url).hostname or ""
