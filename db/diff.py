@@ -136,6 +136,9 @@ ON CONFLICT (observation_id) DO NOTHING
 """.replace("BASELINE_END", _PERIOD_END.format(o="b"))
 
 
+_MANY = 10_000  # figures compared at once past which the list of uncompared figures is analysed again
+
+
 class NoBaseline(LookupError):
     """There is no baseline to compare with; the message says how to load one."""
 
@@ -178,6 +181,8 @@ def _compute(conn: Connection, baseline: str, options: MatchOptions, article_ids
         conn.execute(_LISTED_COMPARED)
         if article_ids is None:
             conn.execute(_LISTED_LEFTOVERS)
+        if compared >= _MANY:  # the list's statistics still count what it dropped, until autovacuum comes:
+            conn.execute("ANALYZE diff_uncompared")  # the next diff would plan a scan of every figure
         # Inside a caller's transaction this block is a savepoint, and SET LOCAL would outlive it.
         conn.execute("SET LOCAL jit TO DEFAULT")
         conn.execute("SET LOCAL work_mem TO DEFAULT")
