@@ -54,3 +54,15 @@ class AttachmentItem:
     status: str = "fetched"  # fetched, failed (could not be fetched), refused (not on the source's domains)
     detail: str | None = None
     data: bytes = b""
+
+
+@dataclass(frozen=True)
+class AttachmentLinks:
+    """The files an article page links, yielded just before its article: the storing pipeline fetches them
+    (`requests`, Scrapy requests on the source's domains) and records `refused` (off the domains) only when
+    the article's analysis finds it relevant, so the spider never scores relevance on the reactor's thread."""
+
+    article_url: str  # the article's canonical URL
+    requests: tuple[object, ...]
+    refused: tuple[AttachmentItem, ...]
+

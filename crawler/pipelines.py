@@ -33,7 +33,7 @@ from crawler import signals as crawl_signals
 from crawler.analysis import Analysis, analyse, figures_of, warm
 from crawler.deployment import deployment
 from crawler.extract.lexicon import StoredEntries, use_stored_entries
-from crawler.items import ArticleItem, AttachmentItem
+from crawler.items import ArticleItem, AttachmentItem, AttachmentLinks
 from crawler.sources import source
 from db import lexicon_store
 from db.articles import Article, Stored, store_article
@@ -89,6 +89,7 @@ class StorePipeline:
             queue.Queue()
         self._writer: threading.Thread | None = None
         self._articles: dict[str, Future[_Result]] = {}  # URL -> its outcome, while it is analysed and stored
+        self._links: dict[str, AttachmentLinks] = {}  # article URL -> the files it links, until it is analysed
 
     @classmethod
     def from_crawler(cls, crawler: Crawler) -> StorePipeline:
@@ -122,9 +123,14 @@ class StorePipeline:
             self.pool = None
             _Analysts.release()
 
-    async def process_item(self, item: ArticleItem | AttachmentItem) -> ArticleItem | AttachmentItem:
-        """Analyse one article (in a worker process), store it (on the storing thread), count what happened;
-        an attachment is read and stored on the storing thread."""
+    async def process_item(self, item: ArticleItem | AttachmentItem | AttachmentLinks
+                           ) -> ArticleItem | AttachmentItem | AttachmentLinks:
+        """Analyse one article (in a worker process), store it (on the storing thread), count what happened,
+        then fetch the files it links if it is relevant; an attachment is read and stored on the storing
+        thread, after its article."""
+        if isinstance(item, AttachmentLinks):  # its article comes next: fetched once that is found relevant
+            self._links[item.article_url] = item
+            return item
         if isinstance(item, AttachmentItem):
             article = self._articles.get(item.article_url)
             if article is not None:  # its article is still being analysed or written: stored after it
@@ -136,11 +142,17 @@ class StorePipeline:
             return item
         done: Future[_Result] = Future()
         self._articles[item.url] = done  # before the first await: its attachments wait for it
+        links = self._links.pop(item.url, None)
         try:
             stored = await self._analyse_and_store(item, done)
         finally:
             if self._articles.get(item.url) is done:
                 del self._articles[item.url]
+        if links is not None and stored.analysed_relevant:  # a relevant article's files
+            for request in links.requests:
+                self.crawler.engine.crawl(request)  # type: ignore[arg-type]
+            for refused in links.refused:
+                await self.process_item(refused)
         stats = self.crawler.stats
         if stored.new:
             stats.inc_value("cywatch/new_articles")
@@ -249,6 +261,7 @@ class _Result:
         self.new = stored.new
         self.duplicate_of = stored.duplicate_of
         self.indicators = stored.indicators
+        self.analysed_relevant = relevant  # the analysis's verdict, whether or not the article was new
         self.relevant = relevant and stored.new and not stored.duplicate_of
 
 

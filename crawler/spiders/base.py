@@ -17,7 +17,6 @@ from collections import Counter
 from collections.abc import AsyncIterator, Iterable, Iterator
 from dataclasses import dataclass, replace
 from datetime import date, datetime, timedelta
-from decimal import Decimal
 from typing import Any, ClassVar
 from urllib.parse import unquote, urlsplit
 
@@ -29,10 +28,10 @@ from scrapy.http import Request, Response, TextResponse
 from scrapy.spidermiddlewares.httperror import HttpError
 from twisted.python.failure import Failure
 
-from crawler import attachments, relevance
+from crawler import attachments
 from crawler import signals as crawl_signals
 from crawler.deployment import deployment
-from crawler.items import ArticleItem, AttachmentItem
+from crawler.items import ArticleItem, AttachmentItem, AttachmentLinks
 from crawler.ledger import Ledger
 from crawler.pages import UNDECODABLE, incomplete
 from crawler.parsing import at_midnight, body_content, clean, first_matching, meta, parse_datetime
@@ -305,37 +304,39 @@ class SourceSpider(scrapy.Spider):
                            published_at=page_date or at_midnight(response.meta["list_date"]),
                            paragraphs=lines, doc_id=match.group(4), section=response.meta["section"],
                            metadata=metadata | self.extra_metadata(response, page_date), tables=tables)
+        links = self.attachment_links(response, item)
+        if links is not None:
+            yield links  # before its article: the pipeline holds them until the article is analysed
         yield item
-        yield from self.attachment_requests(response, item)
 
     # --- attachments (PDF, XLS/XLSX, DOC/DOCX) of relevant articles ---------------------------------------
     ATTACHMENTS: ClassVar[bool] = False  # fetch and read the files a relevant article links
 
-    def attachment_requests(self, response: Response, item: ArticleItem) -> Iterator[Request | AttachmentItem]:
-        """Requests for the files a relevant article links, size-capped; a link off the source's domains is
-        recorded as refused. Their failures are recorded (crawler/pipelines.py), never errors of the run."""
+    def attachment_links(self, response: Response, item: ArticleItem) -> AttachmentLinks | None:
+        """The files an article links, size-capped requests for those on the source's domains and refused
+        records for the others; None when it links none. The pipeline fetches them if the article is relevant
+        (crawler/pipelines.py). Their failures are recorded there, never errors of the run."""
         if not self.ATTACHMENTS:
-            return
-        files: dict[str, tuple[str, Any]] = {}  # URL -> (kind, the first link to it)
+            return None
+        requests: list[Request] = []
+        refused: list[AttachmentItem] = []
+        seen: set[str] = set()
         for link in response.css("a[href]"):
             url = response.urljoin(link.attrib["href"].strip())
             kind = attachments.kind_of(url)
-            if kind is not None and url not in files:
-                files[url] = (kind, link)
-        threshold = Decimal(str(self.settings.getfloat("CYWATCH_RELEVANCE_THRESHOLD")))
-        # relevance (a segmentation of the whole text, on the reactor's thread) only when there are files
-        if not files or relevance.score(item.title, item.text()).score < threshold:
-            return
-        for url, (kind, link) in files.items():
+            if kind is None or url in seen:
+                continue
+            seen.add(url)
             name = clean(" ".join(link.css("::text").getall())) or unquote(url.rsplit("/", 1)[-1])
             found = AttachmentItem(self.name, item.url, url, name, kind, item.published_at.date())
             host = urlsplit(url).hostname or ""
             if not any(host == d or host.endswith("." + d) for d in self.allowed_domains):
-                yield replace(found, status="refused", detail=f"{host} is not one of the source's domains")
+                refused.append(replace(found, status="refused", detail=f"{host} is not one of the source's domains"))
                 continue
-            yield Request(url, callback=self.parse_attachment, errback=self.attachment_failed, priority=-1,
-                          meta={"attachment": found,
-                                "download_maxsize": self.settings.getint("CYWATCH_ATTACHMENT_MAXSIZE")})
+            requests.append(Request(url, callback=self.parse_attachment, errback=self.attachment_failed, priority=-1,
+                                    meta={"attachment": found,
+                                          "download_maxsize": self.settings.getint("CYWATCH_ATTACHMENT_MAXSIZE")}))
+        return AttachmentLinks(item.url, tuple(requests), tuple(refused)) if seen else None
 
     def parse_attachment(self, response: Response) -> Iterator[AttachmentItem]:
         """A fetched attachment, handed to the pipeline to read and store."""
