@@ -12,11 +12,11 @@ from datetime import date
 from decimal import Decimal
 from pathlib import Path
 
-from crawler import relevance
+from crawler import attachments, relevance
 from crawler.extract import Indicator, lexicon
 from crawler.extract.lexicon import StoredEntries, use_stored_entries
 from crawler.extract.tables import extract_document
-from crawler.items import ArticleItem, TableLayout
+from crawler.items import ArticleItem, AttachmentItem, TableLayout
 from crawler.sources import source
 
 
@@ -51,6 +51,28 @@ def figures_of(text: str, body_start: int, published: date, source_name: str,
     return [i for i in extract_document(text, published, default_region=source(source_name).home_region,
                                         layouts=tables, body_line=body_line)
             if i.start >= body_start]
+
+
+@dataclass(frozen=True, slots=True)
+class Reading:
+    """What reading a fetched attachment gave: its status (read, unreadable), why not, its parts, text and
+    figures."""
+
+    status: str
+    detail: str | None
+    parts: int
+    text: str | None
+    figures: list[attachments.Figure]
+
+
+def read_attachment(item: AttachmentItem) -> Reading:
+    """Read a fetched attachment and extract its figures (a file that cannot be read says why)."""
+    try:
+        read = attachments.read(item.url, item.data)
+    except attachments.Unreadable as error:
+        return Reading("unreadable", str(error), 0, None, [])
+    found = attachments.figures(read, item.published, source(item.source).home_region)
+    return Reading("read", item.detail, len(read), "\n\n".join(f"【{part.label}】\n{part.text}" for part in read), found)
 
 
 def warm(cache_dir: str, entries: StoredEntries | None = None) -> None:

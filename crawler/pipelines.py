@@ -28,13 +28,11 @@ from typing import Any
 import psycopg
 from scrapy.crawler import Crawler
 
-from crawler import attachments
 from crawler import signals as crawl_signals
-from crawler.analysis import Analysis, analyse, figures_of, warm
+from crawler.analysis import Analysis, Reading, analyse, figures_of, read_attachment, warm
 from crawler.deployment import deployment
 from crawler.extract.lexicon import StoredEntries, use_stored_entries
 from crawler.items import ArticleItem, AttachmentItem, AttachmentLinks
-from crawler.sources import source
 from db import lexicon_store
 from db.articles import Article, Stored, store_article
 from db.attachments import Attachment, store_attachment
@@ -85,7 +83,7 @@ class StorePipeline:
         self.cache_dir = Path()
         self.entries = StoredEntries()
         self.conn: Connection | None = None
-        self._queue: queue.Queue[tuple[ArticleItem | AttachmentItem, Analysis | None, Future[Any]] | None] = \
+        self._queue: queue.Queue[tuple[ArticleItem | AttachmentItem, Analysis | Reading | None, Future[Any]] | None] = \
             queue.Queue()
         self._writer: threading.Thread | None = None
         self._articles: dict[str, Future[_Result]] = {}  # URL -> its outcome, while it is analysed and stored
@@ -136,8 +134,12 @@ class StorePipeline:
             if article is not None:  # its article is still being analysed or written: stored after it
                 with contextlib.suppress(Exception):  # an article that failed: nothing to attach it to
                     await asyncio.wrap_future(article)
+            reading = None
+            if item.status == "fetched" and self.pool is not None:  # read in the worker too (pure CPU)
+                with contextlib.suppress(BrokenProcessPool):  # a worker died: read on the storing thread
+                    reading = await asyncio.wrap_future(self.pool.submit(read_attachment, item))
             read: Future[Any] = Future()
-            self._queue.put((item, None, read))
+            self._queue.put((item, reading, read))
             self.crawler.stats.inc_value(f"cywatch/attachments_{await asyncio.wrap_future(read)}")
             return item
         done: Future[_Result] = Future()
@@ -199,7 +201,7 @@ class StorePipeline:
                 batch.append(waiting)
             self._write_batch(batch)
 
-    def _write_batch(self, batch: list[tuple[ArticleItem | AttachmentItem, Analysis | None, Future[Any]]]) -> None:
+    def _write_batch(self, batch: list[tuple[ArticleItem | AttachmentItem, Analysis | Reading | None, Future[Any]]]) -> None:
         assert self.conn is not None
         results: list[tuple[Future[Any], object]] = []
         try:
@@ -207,9 +209,11 @@ class StorePipeline:
                 for item, analysis, done in batch:
                     try:  # a savepoint each: one article's failure is its own
                         if isinstance(item, AttachmentItem):
-                            results.append((done, self._store_attachment(item)))
+                            reading = analysis if isinstance(analysis, Reading) else None
+                            results.append((done, self._store_attachment(item, reading)))
                         else:
-                            results.append((done, self._store(item, analysis or analyse(item, self.threshold))))
+                            done_analysis = analysis if isinstance(analysis, Analysis) else None
+                            results.append((done, self._store(item, done_analysis or analyse(item, self.threshold))))
                     except Exception as error:  # handed to the item's callback, as Scrapy reports it
                         results.append((done, error))
         except psycopg.Error as error:  # the commit itself failed: nothing of the batch is stored
@@ -232,19 +236,17 @@ class StorePipeline:
                           relevant=analysis.relevant, metadata=_metadata(item))
         return _Result(store_article(self.conn, article, analysis.indicators), analysis.relevant)
 
-    def _store_attachment(self, item: AttachmentItem) -> str:
-        """Read a fetched attachment (a file that cannot be read is recorded so), store it and its figures."""
+    def _store_attachment(self, item: AttachmentItem, reading: Reading | None) -> str:
+        """Store a fetched attachment as read (here, unless read in a worker: a file that cannot be read is
+        recorded so), with its figures; or what became of one not fetched."""
         assert self.conn is not None
         status, detail, parts, text, found = item.status, item.detail, 0, None, []
         if item.status == "fetched":
-            try:
-                read = attachments.read(item.url, item.data)
-                found = attachments.figures(read, item.published, source(item.source).home_region)
-                status, parts = "read", len(read)
-                text = "\n\n".join(f"【{part.label}】\n{part.text}" for part in read)
-            except attachments.Unreadable as error:
-                status, detail = "unreadable", str(error)
-                log.warning("%s: attachment %s not read: %s", item.source, item.url, error)
+            reading = reading or read_attachment(item)
+            status, detail, parts, text, found = (reading.status, reading.detail, reading.parts, reading.text,
+                                                  reading.figures)
+            if status == "unreadable":
+                log.warning("%s: attachment %s not read: %s", item.source, item.url, detail)
         record = Attachment(
             source=item.source, article_url=item.article_url, url=item.url, name=item.name, kind=item.kind,
             status=status, bytes=len(item.data) if item.data else None, detail=detail, parts=parts, text=text,
