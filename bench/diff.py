@@ -29,7 +29,7 @@ from benchdb import admin_url, databases  # noqa: E402  (bench/, this script's f
 
 _COLUMNS = ("observation_id, baseline_id, baseline_observation_id, previous_observation_id, outcome, "
             "period_relation, restated, delta, delta_ratio, previous_delta, match, match_score, match_reason, "
-            "candidate_observation_id")
+            "candidate_observation_id, periods_settled")
 
 # Figures of a long history. Article a holds figures 100a .. 100a+99; figure i takes a baseline key when
 # i % 3 = 0 (36 keys: several per article, thousands per key), else one of 20,000 other keys (a pseudo-

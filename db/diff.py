@@ -104,26 +104,46 @@ SELECT c.id, c.run_start[2]::bigint AS previous_id, c.run_start[3] AS previous_v
 FROM carried c JOIN diff_pending d ON d.id = c.id
 """
 
-_COMPUTE = """
+# The current baseline and the newest figure of each of its keys (a few dozen rows), which a pending figure
+# of the same key meets exactly; with what the periods rule (db/periods.py) reads of them.
+_BASELINE_KEYS = """
 WITH current_baseline AS (
     SELECT id, article_id FROM baselines WHERE name = %(name)s ORDER BY version DESC LIMIT 1
 ),
-baseline_figures AS (  -- a few dozen rows: the newest figure of each key in the current baseline
+baseline_figures AS (
     SELECT DISTINCT ON (metric, region, kind, status, unit) id, value, BASELINE_END AS period_end, metric, region,
-           kind, status, unit
+           kind, status, unit, period, published_at, qualifier, sentence, surface
     FROM indicator_observations b WHERE article_id = (SELECT article_id FROM current_baseline)
     ORDER BY metric, region, kind, status, unit, period_end DESC NULLS LAST, start_offset
-),
+)""".replace("BASELINE_END", _PERIOD_END.format(o="b"))
+# The pending figures that meet a baseline figure exactly, with what the periods rule reads of both: judged
+# before the comparisons are inserted (diff_periods), so that each is written once, settled, not inserted
+# and then updated (_settle_periods judges what is left: inferred matches, comparisons of a changed rule).
+_EXACT = _BASELINE_KEYS + """,
+pending_keys AS MATERIALIZED (  -- the key's five columns guess one row a key: left inline, the planner
+    SELECT p.id, p.metric, p.region, p.kind, p.status, p.unit  -- scans the pending list once per figure
+    FROM diff_pending d JOIN indicator_observations p ON p.id = d.id
+)
+SELECT p.id, p.value, p.period, p.published_at, p.kind, p.metric, p.unit, p.qualifier, p.status, p.sentence,
+       p.surface, b.value AS baseline_value, b.period AS baseline_period, b.published_at AS baseline_published_at,
+       b.metric AS baseline_metric, b.unit AS baseline_unit, b.qualifier AS baseline_qualifier,
+       b.sentence AS baseline_sentence, b.surface AS baseline_surface
+FROM pending_keys k
+JOIN baseline_figures b ON (b.metric, b.region, b.kind, b.status, b.unit) = (k.metric, k.region, k.kind, k.status, k.unit)
+JOIN indicator_observations p ON p.id = k.id
+"""
+_COMPUTE = """BASELINE_KEYS,
 pending AS (
     SELECT p.*, prev.previous_id, prev.previous_value
     FROM diff_pending d JOIN indicator_observations p ON p.id = d.id
     LEFT JOIN diff_previous prev ON prev.id = d.id
 )
 INSERT INTO indicator_changes (observation_id, baseline_id, baseline_observation_id, previous_observation_id,
-                               outcome, period_relation, restated, delta, delta_ratio, previous_delta, match)
+                               outcome, period_relation, restated, periods_settled, delta, delta_ratio,
+                               previous_delta, match)
 SELECT p.id, cb.id, b.id, p.previous_id,
        CASE WHEN b.id IS NULL THEN 'new' WHEN p.value = b.value THEN 'confirmed' ELSE 'changed' END,
-       NULL, false,  -- how the periods compare: settled below, by db/periods.py (_settle_periods)
+       s.relation, coalesce(s.restated, false), s.id IS NOT NULL,  -- how the periods compare: judged before
        p.value - b.value,
        CASE WHEN b.value <> 0 THEN (p.value - b.value) / abs(b.value) END,
        p.value - p.previous_value,
@@ -132,8 +152,9 @@ FROM pending p
 LEFT JOIN current_baseline cb ON true
 LEFT JOIN baseline_figures b ON (b.metric, b.region, b.kind, b.status, b.unit) =
                                 (p.metric, p.region, p.kind, p.status, p.unit)
+LEFT JOIN diff_periods s ON s.id = p.id
 ON CONFLICT (observation_id) DO NOTHING
-""".replace("BASELINE_END", _PERIOD_END.format(o="b"))
+""".replace("BASELINE_KEYS", _BASELINE_KEYS)
 
 
 _MANY = 10_000  # figures compared at once past which the list of uncompared figures is analysed again
@@ -177,6 +198,7 @@ def _compute(conn: Connection, baseline: str, options: MatchOptions, article_ids
         conn.execute("ANALYZE diff_pending")
         conn.execute("CREATE TEMP TABLE diff_previous ON COMMIT DROP AS " + _PREVIOUS, {"name": baseline})
         conn.execute("ANALYZE diff_previous")
+        _judge_exact(conn, baseline)
         compared = conn.execute(_COMPUTE, {"name": baseline}).rowcount
         conn.execute(_LISTED_COMPARED)
         if article_ids is None:
@@ -207,6 +229,23 @@ _SETTLE = """
 UPDATE indicator_changes c SET period_relation = s.relation, restated = s.restated, periods_settled = true
 FROM unnest(%s::bigint[], %s::text[], %s::boolean[]) AS s(id, relation, restated) WHERE c.id = s.id
 """
+
+
+def _judge_exact(conn: Connection, baseline: str, batch: int = 5000) -> None:
+    """How the periods of each pending figure that meets a baseline figure exactly compare with its (the rule
+    of db/periods.py), into diff_periods for the comparison's insert."""
+    conn.execute("DROP TABLE IF EXISTS pg_temp.diff_periods")  # left by an earlier call in this transaction
+    conn.execute("CREATE TEMP TABLE diff_periods (id bigint PRIMARY KEY, relation text, restated boolean) "
+                 "ON COMMIT DROP")
+    with conn.cursor(name="diff_exact") as exact:
+        exact.itersize = batch
+        judged = [(row["id"], periods.of_change(cast(ChangeRow, row)))
+                  for row in exact.execute(_EXACT, {"name": baseline})]
+    with conn.cursor() as cursor, cursor.copy("COPY diff_periods (id, relation, restated) FROM STDIN") as copy:
+        for figure, comparison in judged:
+            if comparison is not None:
+                copy.write_row((figure, comparison.relation, comparison.restated))
+    conn.execute("ANALYZE diff_periods")
 
 
 def _settle_periods(conn: Connection, batch: int = 5000) -> int:
