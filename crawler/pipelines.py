@@ -28,6 +28,7 @@ from typing import Any
 import psycopg
 from scrapy.crawler import Crawler
 
+from crawler import attachments
 from crawler import signals as crawl_signals
 from crawler.analysis import Analysis, Reading, analyse, figures_of, read_attachment, warm
 from crawler.deployment import deployment

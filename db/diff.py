@@ -119,7 +119,7 @@ baseline_figures AS (
 # The pending figures that meet a baseline figure exactly, with what the periods rule reads of both: judged
 # before the comparisons are inserted (diff_periods), so that each is written once, settled, not inserted
 # and then updated (_settle_periods judges what is left: inferred matches, comparisons of a changed rule).
-_EXACT = _BASELINE_KEYS + """,
+_EXACT = """BASELINE_KEYS,
 pending_keys AS MATERIALIZED (  -- the key's five columns guess one row a key: left inline, the planner
     SELECT p.id, p.metric, p.region, p.kind, p.status, p.unit  -- scans the pending list once per figure
     FROM diff_pending d JOIN indicator_observations p ON p.id = d.id
@@ -131,7 +131,7 @@ SELECT p.id, p.value, p.period, p.published_at, p.kind, p.metric, p.unit, p.qual
 FROM pending_keys k
 JOIN baseline_figures b ON (b.metric, b.region, b.kind, b.status, b.unit) = (k.metric, k.region, k.kind, k.status, k.unit)
 JOIN indicator_observations p ON p.id = k.id
-"""
+""".replace("BASELINE_KEYS", _BASELINE_KEYS)
 _COMPUTE = """BASELINE_KEYS,
 pending AS (
     SELECT p.*, prev.previous_id, prev.previous_value
