@@ -19,11 +19,12 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from importlib import resources
 from pathlib import Path
-from typing import Any, Generic, TypeVar
-
-import jieba
+from typing import TYPE_CHECKING, Any, Generic, TypeVar
 
 from crawler.extract.text import fold
+
+if TYPE_CHECKING:
+    import jieba
 
 DATA = resources.files("crawler.extract") / "data"
 T = TypeVar("T")
@@ -380,7 +381,13 @@ def set_cache_dir(folder: Path) -> None:
 
 @BuiltOnce
 def tokenizer() -> jieba.Tokenizer:
-    """The process-wide jieba tokenizer, with the lexicons as its user dictionary (see set_cache_dir)."""
+    """The process-wide jieba tokenizer, with the lexicons as its user dictionary (see set_cache_dir).
+
+    jieba is imported here, not with the module: it pulls in pkg_resources, a fifth of a second of every
+    command's start, and most commands read the lexicons without ever segmenting a phrase.
+    """
+    import jieba
+
     jieba.setLogLevel(logging.WARNING)
     tok = jieba.Tokenizer()
     cache_dir = _CACHE_DIR[0]
