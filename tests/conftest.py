@@ -29,6 +29,16 @@ from settings import Settings
 ROOT = Path(__file__).resolve().parents[1]
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """The tests marked `slow` first, in their order, then the rest in theirs.
+
+    pytest-xdist hands tests out in collection order: a long test collected last starts last and keeps
+    one worker busy while the other has nothing left to do. Started first, the long ones run side by side
+    and the short ones fill the gaps around them.
+    """
+    items.sort(key=lambda item: item.get_closest_marker("slow") is None)
+
+
 def _admin_url() -> str:
     url = Settings.from_env().test_admin_url
     try:

@@ -47,6 +47,7 @@ def wait_for(condition, seconds: float = 90, step: float = 0.2):
     raise AssertionError(f"condition not met within {seconds} s")
 
 
+@pytest.mark.slow
 def test_a_cycle_is_recorded_and_runs_once_a_day_unless_forced(db, env):
     subscribe(env, "reader@example.org")
     with serving(SITES) as mirror, MailServer() as smtp:
@@ -68,6 +69,7 @@ def test_a_cycle_is_recorded_and_runs_once_a_day_unless_forced(db, env):
     assert sorted(r["canonical_url"] for r in db.execute("SELECT canonical_url FROM articles WHERE origin = 'crawl'")) == STORED
 
 
+@pytest.mark.slow
 def test_sigterm_mid_crawl_then_a_restart_completes_the_day_once(db, env):
     subscribe(env, "reader@example.org")
     with MailServer() as smtp:
@@ -102,6 +104,7 @@ def test_sigterm_mid_crawl_then_a_restart_completes_the_day_once(db, env):
                       ).fetchone()["n"] >= 1
 
 
+@pytest.mark.slow
 def test_with_every_source_down_operators_still_hear_and_the_run_fails(db, env):
     subscribe(env, "reader@example.org", operator="ops@example.org")
     with MailServer() as smtp:
@@ -242,6 +245,7 @@ def test_a_scheduled_cycle_waits_for_a_manual_one_instead_of_skipping_the_day(db
     assert [m.recipients for m in smtp.received] == [["reader@example.org"]]
 
 
+@pytest.mark.slow
 def test_status_shows_cycles_sources_outbox_and_the_next_run(db, env):
     subscribe(env, "reader@example.org")
     with serving(SITES) as mirror:

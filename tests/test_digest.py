@@ -72,6 +72,7 @@ def digest(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
     return run_cli("digest", "--date", DAY, *args, env=env)
 
 
+@pytest.mark.slow
 def test_crawl_then_digest_delivers_what_moved(db, env):
     assert run_cli("baseline", "load", env=env).returncode == 0
     with serving(SITES) as mirror:

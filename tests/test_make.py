@@ -27,6 +27,7 @@ def demo_env(cli_env: dict[str, str], tmp_path: Path) -> dict[str, str]:
     return cli_env | {"DEMO_DATA_DIR": str(tmp_path / "demo"), "CYWATCH_PROGRESS_INTERVAL": "0"}
 
 
+@pytest.mark.slow
 def test_make_demo_runs_again_with_force_and_never_on_a_busy_port(db, demo_env):
     first = make("demo", env=demo_env)
     assert first.returncode == 0, first.stdout + first.stderr

@@ -172,6 +172,7 @@ def test_a_node_url_keeps_its_credentials_out_of_what_is_printed():
     assert n.shown == "node 2 (https://crawl.example.org:6800/scrapyd)"
 
 
+@pytest.mark.slow
 def test_a_node_lost_mid_crawl_fails_its_sources_and_the_next_cycle_stores_every_article_once(db, settings, nodes,
                                                                                              cli_env):
     day = date.fromisoformat(WINDOW[1].isoformat())

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import re
 
+import pytest
+
 from crawler.sources import SOURCES
 from crawler.spiders.sc_gov import LISTS as SC_GOV_LISTS
 from devtools.mirror import serving
@@ -12,6 +14,7 @@ from tests.faults.crawling import ARTICLES, UNTIL, article, crawl, lost_and_dupl
 from tests.fixtures.sitegen import SITES
 
 
+@pytest.mark.slow
 def test_a_cycle_whose_article_pages_all_time_out_reports_the_crawl_failed(db, cli_env, fault_outcome):
     env = cli_env | {"CYWATCH_SECRET": "test-secret", "CYWATCH_PROGRESS_INTERVAL": "0",
                      "CYWATCH_DOWNLOAD_TIMEOUT": "1"}
