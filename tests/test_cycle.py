@@ -48,7 +48,8 @@ def wait_for(condition, seconds: float = 90, step: float = 0.2):
 
 
 @pytest.mark.slow
-def test_a_cycle_is_recorded_and_runs_once_a_day_unless_forced(db, env):
+def test_a_cycle_is_recorded_runs_once_a_day_unless_forced_and_status_shows_it(db, env):
+    # one test, since status needs a finished cycle to show and a cycle is the longest thing a test can run
     subscribe(env, "reader@example.org")
     with serving(SITES) as mirror, MailServer() as smtp:
         run_env = env | {"SMTP_URL": smtp.url()}
@@ -67,6 +68,14 @@ def test_a_cycle_is_recorded_and_runs_once_a_day_unless_forced(db, env):
     assert row["status"] == "ok" and row["attempts"] == 2 and row["finished_at"] is not None
     assert {name: step["status"] for name, step in row["steps"].items()} == dict.fromkeys(("crawl", "diff", "digest"), "ok")
     assert sorted(r["canonical_url"] for r in db.execute("SELECT canonical_url FROM articles WHERE origin = 'crawl'")) == STORED
+
+    status = run_cli("status", env=env | {"CYWATCH_SCHEDULE": "30 7 * * *"})
+    assert status.returncode == 0, status.stderr
+    out = status.stdout
+    assert "recent cycles" in out and f"{DAY}  ok" in out
+    assert "sources" in out and "重庆日报" in out
+    assert "outbox: 0 pending, 0 being sent, 0 failed, 0 of unknown fate (1 sent)" in out
+    assert "next scheduled cycle:" in out and "07:30 CST" in out
 
 
 @pytest.mark.slow
@@ -244,16 +253,3 @@ def test_a_scheduled_cycle_waits_for_a_manual_one_instead_of_skipping_the_day(db
     assert code == 0 and row["status"] == "ok", err
     assert [m.recipients for m in smtp.received] == [["reader@example.org"]]
 
-
-@pytest.mark.slow
-def test_status_shows_cycles_sources_outbox_and_the_next_run(db, env):
-    subscribe(env, "reader@example.org")
-    with serving(SITES) as mirror:
-        run_cli("run", "--date", DAY, "--mirror", mirror.url, env=env)
-    result = run_cli("status", env=env | {"CYWATCH_SCHEDULE": "30 7 * * *"})
-    assert result.returncode == 0, result.stderr
-    out = result.stdout
-    assert "recent cycles" in out and f"{DAY}  ok" in out
-    assert "sources" in out and "重庆日报" in out
-    assert "outbox: 0 pending, 0 being sent, 0 failed, 0 of unknown fate (1 sent)" in out
-    assert "next scheduled cycle:" in out and "07:30 CST" in out
