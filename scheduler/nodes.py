@@ -4,7 +4,7 @@ Each job is `scrapy crawl SOURCE -a until=DAY` on its node (crawler/scrapyd.py s
 job is given). The cycle polls each node's listjobs.json until every job has finished, then reads each
 source's outcome from `crawl_runs`, as after a local crawl: PostgreSQL is the only state, so a node lost
 loses nothing but the work of its running job. A node that cannot be reached (when scheduling, or on
-`MISSES` polls in a row), a job that the node no longer lists (it restarted), or a job that ended without
+`MISSES` polls in a row, CYWATCH_SCRAPYD_POLL apart), a job that the node no longer lists (it restarted), or a job that ended without
 finishing its run (killed) is a failed source with that reason; the next crawl of the source starts where
 its last clean crawl ended, whichever node runs it.
 """
@@ -24,7 +24,6 @@ from crawler.sources import SOURCES
 from settings import ConfigError, Settings
 
 log = logging.getLogger("cywatch.nodes")
-POLL = 1.0  # seconds between two listjobs.json of a node
 MISSES = 3  # polls in a row that fail before a node counts as down
 
 
@@ -45,8 +44,8 @@ class Placed:
         return {"node": self.node.number, "job": self.job}
 
 
-def crawl_on_nodes(settings: Settings, day: date, stop: threading.Event, *,
-                   poll: float = POLL) -> tuple[list[RunSummary], dict[str, dict[str, Any]]]:
+def crawl_on_nodes(settings: Settings, day: date,
+                   stop: threading.Event) -> tuple[list[RunSummary], dict[str, dict[str, Any]]]:
     """Crawl every source up to `day` on its node; returns the runs (as `crawl_runs` says, with the failures
     of nodes laid over them) and, per source, the node and job it ran as."""
     names = list(SOURCES)
@@ -73,7 +72,7 @@ def crawl_on_nodes(settings: Settings, day: date, stop: threading.Event, *,
 
     with ThreadPoolExecutor(max_workers=len(clients)) as pool:  # the nodes at once, each node's jobs in order
         list(pool.map(schedule, sorted({p.node.number for p in placed})))
-    _wait(placed, clients, stop, poll)
+    _wait(placed, clients, stop, settings.scrapyd_poll)
     if stop.is_set():
         for p in _outstanding(placed):
             try:

@@ -52,6 +52,7 @@ class Settings:
     # crawling on Scrapyd nodes (empty: the crawl runs on this machine)
     scrapyd_urls: tuple[str, ...] | None = None  # node N is the Nth URL; each may carry user:password@
     scrapyd_pins: tuple[tuple[str, int], ...] | None = None  # (source, node N): a source always crawled on node N
+    scrapyd_poll: float = 1.0  # seconds between two listjobs.json of a node while the cycle waits for its jobs
     # digests
     smtp_url: str | None = None  # None: digests are written as .eml files under data_dir/outbox
     secret: str | None = None  # signs unsubscribe links
@@ -180,6 +181,7 @@ VARIABLES: tuple[Variable, ...] = (
     Variable("CYWATCH_PROGRESS_INTERVAL", "progress_interval", values.seconds),
     Variable("CYWATCH_SCRAPYD_URLS", "scrapyd_urls", values.http_urls),
     Variable("CYWATCH_SCRAPYD_PINS", "scrapyd_pins", values.pins),
+    Variable("CYWATCH_SCRAPYD_POLL", "scrapyd_poll", values.positive_seconds),
     Variable("SMTP_URL", "smtp_url", smtp.smtp_url),
     Variable("CYWATCH_SECRET", "secret", values.text),
     Variable("CYWATCH_PUBLIC_URL", "public_url", values.http_url),

@@ -39,6 +39,14 @@ def switch(value: str) -> bool:
     raise ValueError("must be 1 or 0 (true or false)")
 
 
+def positive_seconds(value: str) -> float:
+    """A duration of more than zero (a pause between two polls: zero would poll without pause)."""
+    duration = seconds(value)
+    if duration <= 0:
+        raise ValueError("must be a duration of more than 0 seconds (1, 0.5, 2s)")
+    return duration
+
+
 def positive_int(value: str) -> int:
     """A whole number of at least 1."""
     try:

@@ -67,7 +67,7 @@ def test_every_variable_is_parsed_into_the_settings():
              "CYWATCH_WEB_HOST": "0.0.0.0", "CYWATCH_WEB_PORT": "9000", "CYWATCH_OPERATOR_PASSWORD": "pw",
              "CYWATCH_TEST_ADMIN_URL": "postgresql://postgres@db/postgres",
              "CYWATCH_SCRAPYD_URLS": "http://cy:pw@node1:6800/, https://node2.example.org",
-             "CYWATCH_SCRAPYD_PINS": "cqrb=2, sc_gov=1"}
+             "CYWATCH_SCRAPYD_PINS": "cqrb=2, sc_gov=1", "CYWATCH_SCRAPYD_POLL": "0.5"}
     assert set(given) == {v.name for v in VARIABLES}
     s = Settings.from_env(given)
     assert (s.database_url, s.data_dir, s.mirror) == ("postgresql://db/cywatch", Path("/srv/cywatch"),
@@ -85,6 +85,7 @@ def test_every_variable_is_parsed_into_the_settings():
         "0 6 * * 1", "Europe/Berlin", "Europe/Berlin", "0.0.0.0", 9000, "postgresql://postgres@db/postgres")
     assert s.scrapyd_urls == ("http://cy:pw@node1:6800", "https://node2.example.org")
     assert s.scrapyd_pins == (("cqrb", 2), ("sc_gov", 1))
+    assert s.scrapyd_poll == 0.5
 
 
 def test_unset_and_empty_variables_take_the_defaults(tmp_path):
@@ -116,6 +117,8 @@ def test_unset_and_empty_variables_take_the_defaults(tmp_path):
                                        "commas, got 'cqrb:1'"),
     ("CYWATCH_SCRAPYD_PINS", "cqrb=1", "CYWATCH_SCRAPYD_PINS pins cqrb to node 1, but CYWATCH_SCRAPYD_URLS "
                                        "lists 0 node(s)"),
+    ("CYWATCH_SCRAPYD_POLL", "0", "CYWATCH_SCRAPYD_POLL must be a duration of more than 0 seconds (1, 0.5, 2s), "
+                                  "got '0'"),
 ])
 def test_a_bad_value_is_one_line_naming_the_variable(name, value, expected):
     with pytest.raises(ConfigError) as raised:
