@@ -6,6 +6,7 @@ and the nodes run its spiders from it: each Scrapyd works in a folder of its own
 
 from __future__ import annotations
 
+import fcntl
 import os
 import shutil
 import signal
@@ -40,17 +41,28 @@ STORED = sorted(real_url(a) for a in ARTICLES if a.expect.stored)
 USER, PASSWORD = "cywatch", "node-test-password"
 
 
-@pytest.fixture(scope="module")
+@pytest.fixture(scope="session")
 def egg(tmp_path_factory: pytest.TempPathFactory) -> Path:
-    """The project's egg, built by scrapyd-client from a copy of what the package holds."""
-    source = tmp_path_factory.mktemp("project")
-    for name in PACKAGED:
-        copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
-        copy(ROOT / name, source / name)  # type: ignore[operator]
-    built = source / "chengyu-watch.egg"
-    result = subprocess.run([str(SCRAPYD_DEPLOY), "--build-egg", str(built)], cwd=source, capture_output=True,
-                            text=True, timeout=120)
-    assert result.returncode == 0, result.stderr
+    """The project's egg, built by scrapyd-client from a copy of what the package holds.
+
+    Built once per test run: the pytest-xdist workers share their run's temporary folder, and the first
+    worker to need the egg builds it there under a lock while the others wait for it.
+    """
+    base = tmp_path_factory.getbasetemp()
+    shared = base.parent if os.environ.get("PYTEST_XDIST_WORKER") else base  # this run's, not an older run's
+    built = shared / "egg" / "chengyu-watch.egg"
+    with (shared / "egg.lock").open("w") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        if not built.exists():
+            source = shared / "egg" / "project"
+            shutil.rmtree(source, ignore_errors=True)  # what a worker that failed to build left
+            source.mkdir(parents=True)
+            for name in PACKAGED:
+                copy = shutil.copytree if (ROOT / name).is_dir() else shutil.copy
+                copy(ROOT / name, source / name)  # type: ignore[operator]
+            result = subprocess.run([str(SCRAPYD_DEPLOY), "--build-egg", str(built)], cwd=source,
+                                    capture_output=True, text=True, timeout=120)
+            assert result.returncode == 0, result.stderr
     return built
 
 
@@ -181,7 +193,8 @@ def test_a_node_lost_mid_crawl_fails_its_sources_and_the_next_cycle_stores_every
     db.commit()
     pins = {"cqrb": 1, "sc_gov": 1, "sc_fgw": 2, "cq_gov": 2}
     pins |= {name: 1 for name in SOURCES if name not in pins}  # the other sources: on the node that stays up
-    cycle_settings = replace(settings, scrapyd_urls=(one.url, two.url), scrapyd_pins=tuple(pins.items()))
+    cycle_settings = replace(settings, scrapyd_urls=(one.url, two.url), scrapyd_pins=tuple(pins.items()),
+                             scrapyd_poll=0.2)  # as the nodes' own poll_interval: no second spent idle per look
     with serving(SITES) as mirror:
         mirror.fail("/fgw.sc.gov.cn/robots.txt", "sleep:60")  # sc_fgw's job on node 2 hangs at its first request
         cycle_settings = replace(cycle_settings, mirror=mirror.url)
