@@ -95,18 +95,54 @@ def settings(database_url: str, tmp_path: Path) -> Settings:
     return Settings(database_url=database_url, data_dir=tmp_path / "data", unsafe_loopback_webhooks=True)
 
 
+KEPT_TABLES = ("schema_migrations", "sources")  # the schema's own bookkeeping, and the registry's rows
+
+
 @pytest.fixture
 def db(settings: Settings) -> Iterator[psycopg.Connection]:
-    """A connection to an emptied database: every table but the schema's own bookkeeping is truncated."""
+    """A connection to an emptied database: every table but the schema's own bookkeeping is emptied, and the
+    sequences of their ids start again, as TRUNCATE … RESTART IDENTITY leaves them."""
     with connect(settings, autocommit=True) as conn:
-        tables = [r["tablename"] for r in conn.execute(
-            "SELECT tablename FROM pg_tables WHERE schemaname = 'public' "
-            "AND tablename NOT IN ('schema_migrations', 'sources')")]
-        if tables:
-            conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
-                sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
+        empty_tables(conn)
         conn.autocommit = False
         yield conn
+
+
+def empty_tables(conn: psycopg.Connection) -> None:
+    """Empty what a test may have filled, at a fraction of the cost of truncating every table.
+
+    TRUNCATE gives each of the ~20 tables new files, about a quarter of a second per test even when the
+    last test wrote to two of them; the suite does it a few hundred times. Only the tables holding rows are
+    emptied here, by DELETE with triggers off (the immutability triggers refuse a DELETE; the foreign keys do
+    not matter when every table is emptied), and the id sequences that were used start again. TRUNCATE stays
+    the way when this role may not switch triggers off (not a superuser).
+    """
+    tables = [r["tablename"] for r in conn.execute(
+        "SELECT tablename FROM pg_tables WHERE schemaname = 'public' AND tablename <> ALL(%s)", [list(KEPT_TABLES)])]
+    if not tables:
+        return
+    filled = [r["t"] for r in conn.execute(sql.SQL(" UNION ALL ").join(
+        sql.SQL("SELECT {} AS t WHERE EXISTS (SELECT FROM {})").format(sql.Literal(t), sql.Identifier(t))
+        for t in tables))]
+    with conn.transaction():
+        try:
+            with conn.transaction():
+                conn.execute("SET LOCAL session_replication_role = replica")
+        except psycopg.errors.InsufficientPrivilege:
+            conn.execute(sql.SQL("TRUNCATE {} RESTART IDENTITY CASCADE").format(
+                sql.SQL(", ").join(sql.Identifier(t) for t in tables)))
+            return
+        for table in filled:
+            conn.execute(sql.SQL("DELETE FROM {}").format(sql.Identifier(table)))
+        used = conn.execute("""
+            SELECT format('%%I.%%I', s.schemaname, s.sequencename) AS name, s.start_value FROM pg_sequences s
+            JOIN pg_class c ON c.relname = s.sequencename AND c.relnamespace = s.schemaname::regnamespace
+            JOIN pg_depend d ON d.classid = 'pg_class'::regclass AND d.objid = c.oid AND d.deptype IN ('a', 'i')
+            JOIN pg_class t ON t.oid = d.refobjid
+            WHERE s.schemaname = 'public' AND s.last_value IS NOT NULL AND t.relname <> ALL(%s)""",
+                            [list(KEPT_TABLES)]).fetchall()
+        for sequence in used:
+            conn.execute("SELECT setval(%s::regclass, %s, false)", [sequence["name"], sequence["start_value"]])
 
 
 @pytest.fixture
