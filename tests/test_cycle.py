@@ -204,6 +204,7 @@ def test_the_scheduler_catches_up_a_missed_day(db, env, tmp_path):
     assert [m.recipients for m in smtp.received] == [["reader@example.org"]]
 
 
+@pytest.mark.slow
 def test_two_schedulers_started_together_run_one_cycle(db, env, tmp_path):
     today = datetime.now(SHANGHAI).date()
     write_recent(tmp_path / "sites", today)
@@ -221,6 +222,7 @@ def test_two_schedulers_started_together_run_one_cycle(db, env, tmp_path):
     assert sorted(r for m in smtp.received for r in m.recipients) == ["a@example.org", "b@example.org"]
 
 
+@pytest.mark.slow
 def test_a_scheduled_cycle_waits_for_a_manual_one_instead_of_skipping_the_day(db, env, tmp_path):
     today = datetime.now(SHANGHAI).date()
     write_recent(tmp_path / "sites", today)

@@ -163,6 +163,7 @@ def _local(value: str, ports: dict[str, int], database_url: str) -> str:
 
 
 @needs_compose
+@pytest.mark.slow
 def test_the_app_and_web_services_run_a_cycle_and_deliver(db, settings, tmp_path):
     today = datetime.now(SHANGHAI).date()
     write_recent(tmp_path / "sites", today)
