@@ -17,7 +17,7 @@ compare against and the list of new articles are left out.
 from __future__ import annotations
 
 import json
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -93,24 +93,29 @@ def _decimal(text: str, what: str) -> Decimal:
     return value
 
 
+CLI_NAMES = {"min_change": "--min-change", "threshold": "--threshold"}
+
+
 def edit(current: Conditions, *, min_change: str | None = None, flip: bool | None = None,
-         thresholds: list[str] | None = None, new_high: bool | None = None, clear: bool = False) -> Conditions:
+         thresholds: list[str] | None = None, new_high: bool | None = None, clear: bool = False,
+         names: Mapping[str, str] = CLI_NAMES) -> Conditions:
     """`current` with what is given changed (None: kept); `clear` starts from none. Thresholds are
-    METRIC=VALUE; given ones replace the stored ones."""
+    METRIC=VALUE; given ones replace the stored ones. `names` says what errors call the fields (the CLI's
+    options, or a form's labels)."""
     base = Conditions() if clear else current
     change = base.min_change
     if min_change is not None:
-        change = None if min_change.strip() in ("", "0", "off") else _decimal(min_change, "--min-change")
+        change = None if min_change.strip() in ("", "0", "off") else _decimal(min_change, names["min_change"])
         if change is not None and change < 0:
-            raise ConditionError(f"--min-change must be zero or more, got {min_change!r}")
+            raise ConditionError(f"{names['min_change']} must be zero or more, got {min_change!r}")
     watched = base.thresholds
     if thresholds is not None:
         parsed = []
         for item in thresholds:
             metric, sep, value = item.partition("=")
             if not sep or not metric.strip():
-                raise ConditionError(f"--threshold takes METRIC=VALUE (规上工业增加值=6), got {item!r}")
-            parsed.append(Threshold(metric.strip(), _decimal(value, f"--threshold {metric.strip()}")))
+                raise ConditionError(f"{names['threshold']} takes METRIC=VALUE (规上工业增加值=6), got {item!r}")
+            parsed.append(Threshold(metric.strip(), _decimal(value, f"{names['threshold']} {metric.strip()}")))
         watched = tuple(parsed)
     return Conditions(min_change=change, flip=base.flip if flip is None else flip, thresholds=watched,
                       new_high=base.new_high if new_high is None else new_high)

@@ -21,6 +21,7 @@ from psycopg.types.json import Jsonb
 
 from alerts import outbox, subscribers
 from alerts.channels import guard
+from alerts.conditions import Conditions
 from alerts.subscribers import envelope_address
 from alerts.transport import FileSender, Outcome, SmtpSender
 from db import review
@@ -75,6 +76,14 @@ def update_preferences(conn: Connection, subscriber_id: int, email: str | None, 
                     clear_filters=True)
     record(conn, "preferences", email, subscriber_id, remote, regions=regions, metrics=metrics, frequency=frequency)
     conn.commit()
+
+
+def update_conditions(conn: Connection, subscriber_id: int, email: str | None, wanted: Conditions,
+                      remote: str) -> None:
+    """A subscriber's own change of their conditions (from the manage page), recorded as a change of
+    preferences whose detail holds the conditions now stored (`{}`: cleared)."""
+    record(conn, "preferences", email, subscriber_id, remote, conditions=wanted.to_json())
+    subscribers.add(conn, None, subscriber_id=subscriber_id, conditions=wanted)  # commits both
 
 
 def decide_match(conn: Connection, change_id: int, accept: bool, remote: str,

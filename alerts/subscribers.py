@@ -319,7 +319,7 @@ def all_subscribers(conn: Connection) -> list[Row]:
 def signed_subscriber(conn: Connection, subscriber_id: object, email: object) -> Row | None:
     """The subscriber a signed link names (its id and address both; a subscriber without an address is signed
     with none), or None if there is none now; `who` names them for pages (`label`)."""
-    row = conn.execute("SELECT id, email, name, regions, metrics, frequency, unsubscribed_at, generation "
+    row = conn.execute("SELECT id, email, name, regions, metrics, frequency, unsubscribed_at, generation, conditions "
                        "FROM subscribers WHERE id = %s AND email IS NOT DISTINCT FROM lower(%s::text)",
                        [subscriber_id, email]).fetchone()
     if row is not None:

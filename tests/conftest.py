@@ -154,6 +154,23 @@ def cli_env(settings: Settings) -> dict[str, str]:
     return env
 
 
+@pytest.fixture
+def cywatch(cli_env, monkeypatch, capsys):
+    """`cywatch ARGS` run in this process (the subcommand's code, without a new interpreter's start-up)."""
+    from cywatch.cli import main
+
+    for name in [n for n in os.environ if n.startswith(("CYWATCH_", "SMTP_"))]:
+        monkeypatch.delenv(name)
+    for name, value in cli_env.items():
+        monkeypatch.setenv(name, value)
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        code = main(list(args))
+        out, err = capsys.readouterr()
+        return subprocess.CompletedProcess(list(args), code, out, err)
+    return run
+
+
 def run_cli(*args: str, env: dict[str, str], timeout: float = 120,
             input: str | None = None) -> subprocess.CompletedProcess[str]:
     """Run `python -m cywatch ARGS` the way a user runs `cywatch ARGS`."""

@@ -329,23 +329,6 @@ def test_kill_9_mid_send_loses_no_message_and_posts_none_twice(db, config, cli_e
     assert states(db) == Counter({f"{api} unknown": 1, f"{api} sent": 3})
 
 
-@pytest.fixture
-def cywatch(cli_env, monkeypatch, capsys):
-    """`cywatch ARGS` run in this process (the subcommand's code, without a new interpreter's start-up)."""
-    from cywatch.cli import main
-
-    for name in [n for n in os.environ if n.startswith(("CYWATCH_", "SMTP_"))]:
-        monkeypatch.delenv(name)
-    for name, value in cli_env.items():
-        monkeypatch.setenv(name, value)
-
-    def run(*args: str) -> subprocess.CompletedProcess[str]:
-        code = main(list(args))
-        out, err = capsys.readouterr()
-        return subprocess.CompletedProcess(list(args), code, out, err)
-    return run
-
-
 def test_a_subscriber_of_chat_targets_only_is_named_by_its_id_on_the_command_line(db, cywatch):
     first = cywatch("subscribers", "add", "--channel", "wecom://TEAMKEY123456", "--name", "研究群")
     assert first.returncode == 0, first.stderr

@@ -177,3 +177,57 @@ def test_the_manage_page_lists_adds_and_removes_chat_and_webhook_targets(client,
     assert full.status == 400 and "At most 10 targets" in full.text
     db.rollback()
     assert len(subscribers.targets(db, row["id"])) == 10
+
+
+def _conditions_now(reply: Reply) -> list[str]:
+    return [li.text_content().strip() for li in html.fromstring(reply.body).xpath("//ul[@id='conditions-now']/li")]
+
+
+def test_the_manage_page_shows_sets_and_clears_conditions(client, db, settings, cywatch):
+    from alerts import subscribers
+    from alerts.conditions import Conditions
+    from alerts.digest import manage_link
+
+    added = subscribers.add(db, "watcher@example.org", conditions=Conditions(flip=True))
+    row = db.execute("SELECT id, generation FROM subscribers").fetchone()
+    subscribers.add(db, "bystander@example.org", conditions=Conditions(new_high=True))
+    link = manage_link({"s": row["id"], "e": added.email, "g": row["generation"]},
+                       replace(settings, secret="test-secret", public_url=PUBLIC)).replace(PUBLIC, "")
+    form = client.get(link)
+    assert _conditions_now(form) == ["增速转向（增长转为下降，或反之）· A growth rate that changed direction"]
+    page = html.fromstring(form.body)
+    assert page.xpath("//input[@id='flip']/@checked") and not page.xpath("//input[@id='new_high']/@checked")
+    action = page.xpath("//form[@id='conditions']/@action")[0]
+    wanted = {"min_change": "1.5", "thresholds": "规上工业增加值=6\r\n\r\n 地区生产总值 = 3000 \r\n", "new_high": "yes"}
+    assert client.post(action, wanted).status == 403  # no CSRF field
+    for bad, said in (({**wanted, "min_change": "lots"}, "最小变动 Minimum change must be a number"),
+                      ({**wanted, "min_change": "-1"}, "must be zero or more"),
+                      ({**wanted, "thresholds": "规上工业增加值 6"}, "阈值 Threshold takes METRIC=VALUE"),
+                      ({**wanted, "thresholds": "规上工业增加值=six"}, "must be a number")):
+        refused = client.post(action, {"csrf": _csrf(form), **bad})
+        assert refused.status == 400, bad
+        [error] = html.fromstring(refused.body).xpath("//p[@id='conditions-error']")
+        assert said in error.text_content() and "\n" not in error.text_content().strip()
+        kept = html.fromstring(refused.body).xpath("//textarea[@id='thresholds']")[0].text
+        assert kept.splitlines() == bad["thresholds"].splitlines()  # what was typed, shown again
+    db.rollback()
+    assert subscribers.conditions_of(db, "watcher@example.org") == Conditions(flip=True)  # nothing changed
+    assert client.post(action, {"csrf": _csrf(form), **wanted}).status == 200
+    stored = subscribers.conditions_of(db, "watcher@example.org")
+    assert stored.to_json() == {"min_change": "1.5", "new_high": True,  # the flip box was left unticked: off
+                                "thresholds": [{"metric": "规上工业增加值", "value": "6"},
+                                               {"metric": "地区生产总值", "value": "3000"}]}
+    listed = cywatch("subscribers", "list")
+    assert "变动≥1.5 · 规上工业增加值=6 · 地区生产总值=3000 · 新高" in listed.stdout
+    shown = client.get(link)
+    assert _conditions_now(shown)[0].startswith("变动至少 1.5") and len(_conditions_now(shown)) == 4
+    assert html.fromstring(shown.body).xpath("//textarea[@id='thresholds']")[0].text == "规上工业增加值=6\n地区生产总值=3000"
+    assert client.post(action, {"csrf": _csrf(form), **wanted, "clear": "yes"}).status == 200
+    db.rollback()
+    assert subscribers.conditions_of(db, "watcher@example.org") == Conditions()
+    assert subscribers.conditions_of(db, "bystander@example.org") == Conditions(new_high=True)  # only the link's
+    assert _conditions_now(client.get(link)) == ["未设条件：摘要包含全部变动。 · None: digests hold every change."]
+    events = [(r["action"], r["subscriber_id"], r["detail"]) for r in db.execute(
+        "SELECT action, subscriber_id, detail FROM web_events ORDER BY id")]
+    assert events == [("preferences", row["id"], {"conditions": stored.to_json()}),
+                      ("preferences", row["id"], {"conditions": {}})]

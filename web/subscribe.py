@@ -1,5 +1,7 @@
 """Self-service subscriptions: subscribe with double opt-in, manage from any digest, unsubscribe in one click.
 
+- The manage page shows the reader's conditions (alerts.conditions) and sets or clears them: the form is read
+  whole (an unticked box is off) and parsed as the CLI's options are.
 - The manage page lists the reader's targets (redacted) and adds a chat bot or webhook by its URL (checked
   by the channel registry, alerts.channels) or removes one; their own email target stays (unsubscribe).
 - POST /subscribe mails a signed link that expires in 48 hours (`tokens.SUBSCRIBE_MAX_AGE`) and subscribes
@@ -23,7 +25,8 @@ from starlette.requests import Request
 from starlette.responses import HTMLResponse, Response
 from starlette.routing import Route
 
-from alerts import selfservice, tokens
+from alerts import conditions, selfservice, tokens
+from alerts.conditions import Conditions
 from alerts.digest import manage_link
 from alerts.subscribers import SubscriberError, canonical_metrics, canonical_regions, normalise_email
 from settings import Settings
@@ -63,6 +66,31 @@ def read_preferences(form: dict[str, Any]) -> dict[str, Any]:
     if frequency not in FREQUENCIES:
         raise FormError("频率 Frequency: daily or weekly")
     return {"regions": regions, "metrics": metrics, "frequency": frequency}
+
+
+_CONDITION_NAMES = {"min_change": "最小变动 Minimum change", "threshold": "阈值 Threshold"}
+MAX_THRESHOLDS = 20
+
+
+def read_conditions(form: dict[str, Any]) -> Conditions:
+    """The conditions a manage form asks for, every field read (an unticked box is off; `clear`: none);
+    FormError says what is wrong."""
+    if form.get("clear"):
+        return Conditions()
+    lines = [line for line in str(form.get("thresholds", "")).splitlines() if line.strip()]
+    if len(lines) > MAX_THRESHOLDS:
+        raise FormError(f"阈值 Thresholds: at most {MAX_THRESHOLDS}, got {len(lines)}")
+    try:
+        return conditions.edit(Conditions(), min_change=str(form.get("min_change", "")), flip=bool(form.get("flip")),
+                               thresholds=lines, new_high=bool(form.get("new_high")), names=_CONDITION_NAMES)
+    except conditions.ConditionError as error:
+        raise FormError(str(error)) from None
+
+
+def _conditions_form(stored: Conditions) -> dict[str, Any]:
+    """The manage form's fields for stored conditions."""
+    return {"min_change": "" if stored.min_change is None else str(stored.min_change), "flip": stored.flip,
+            "thresholds": "\n".join(f"{t.metric}={t.value}" for t in stored.thresholds), "new_high": stored.new_high}
 
 
 async def subscribe_form(request: Request) -> Response:
@@ -158,14 +186,17 @@ def _unsubscribe_link(row: dict[str, Any], settings: Settings, secret: str) -> s
 
 
 async def _manage_page(request: Request, found: dict[str, Any], status: int = 200, *, form: dict[str, Any] | None = None,
-                       error: str | None = None, target_error: str | None = None) -> HTMLResponse:
-    """The manage page of a signed-in subscriber: preferences, targets, unsubscribe."""
+                       error: str | None = None, target_error: str | None = None,
+                       watch: dict[str, Any] | None = None, watch_error: str | None = None) -> HTMLResponse:
+    """The manage page of a signed-in subscriber: preferences, conditions, targets, unsubscribe."""
     if form is None:
         form = {"regions": " ".join(found["regions"]), "metrics": " ".join(found["metrics"]),
                 "frequency": found["frequency"]}
+    stored = Conditions.from_json(found["conditions"])
     targets = await read(request, selfservice.reader_targets, found["id"])
     return page(request, "manage.html", status, private=True, title="订阅设置 · Manage", subscriber=found,
                 frequencies=FREQUENCIES, form=form, error=error, targets=targets, target_error=target_error,
+                stored=stored, watch=watch if watch is not None else _conditions_form(stored), watch_error=watch_error,
                 base=_manage_base(request),
                 unsubscribe=_unsubscribe_link(found, request.app.state.settings, request.app.state.secret))
 
@@ -216,6 +247,25 @@ async def manage_post(request: Request) -> Response:
                    link_text="返回设置 · Back to settings")
 
 
+async def conditions_post(request: Request) -> Response:
+    """Set or clear a subscriber's conditions (POST …/conditions; CSRF-checked, recorded); a value that cannot
+    be used re-shows the form saying why, and changes nothing."""
+    checked = await _manage_write(request)
+    if isinstance(checked, HTMLResponse):
+        return checked
+    found, form = checked
+    typed = {**form, "flip": bool(form.get("flip")), "new_high": bool(form.get("new_high"))}  # shown again if refused
+    try:
+        wanted = read_conditions(form)
+    except FormError as error:
+        return await _manage_page(request, found, 400, watch=typed, watch_error=str(error))
+    await read(request, selfservice.update_conditions, found["id"], found["email"], wanted, remote(request))
+    shown = wanted.describe() or "无 none"
+    return message(request, 200, "已保存 · Saved", f"{found['who']} 的提醒条件：{shown}。 "
+                   f"The conditions of {found['who']} are saved.", link=_manage_base(request),
+                   link_text="返回设置 · Back to settings")
+
+
 async def target_post(request: Request) -> Response:
     """Add a chat bot or webhook target by its URL (POST …/targets) or remove one (POST …/targets/ID/remove);
     CSRF-checked, recorded; a URL that cannot be used, or a target that cannot be removed, says why."""
@@ -245,5 +295,6 @@ def routes() -> list[Route]:
             Route("/subscribe/confirm/{token}", confirm_form, methods=["GET"]),
             Route("/subscribe/confirm/{token}", confirm_post, methods=["POST"]),
             Route("/manage/{token}", manage_form, methods=["GET"]), Route("/manage/{token}", manage_post, methods=["POST"]),
+            Route("/manage/{token}/conditions", conditions_post, methods=["POST"]),
             Route("/manage/{token}/targets", target_post, methods=["POST"]),
             Route("/manage/{token}/targets/{target:int}/remove", target_post, methods=["POST"])]
