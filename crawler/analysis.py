@@ -17,7 +17,6 @@ from crawler.extract import Indicator, lexicon
 from crawler.extract.lexicon import StoredEntries, use_stored_entries
 from crawler.extract.tables import extract_document
 from crawler.items import ArticleItem, AttachmentItem, TableLayout
-from crawler.sources import source
 
 
 @dataclass(frozen=True, slots=True)
@@ -31,24 +30,25 @@ class Analysis:
     indicators: list[Indicator]
 
 
-def analyse(item: ArticleItem, threshold: Decimal) -> Analysis:
-    """Relevance, then the indicators of a relevant article."""
+def analyse(item: ArticleItem, threshold: Decimal, home_region: str | None) -> Analysis:
+    """Relevance, then the indicators of a relevant article (figures without a region of their own are the
+    source's `home_region`; passed in, since a worker process need not know every source)."""
     text = item.text()
     rel = relevance.score(item.title, text)
     relevant = rel.score >= threshold
     indicators = []
     if relevant:
         indicators = figures_of(text, len(text) - len("\n".join(item.paragraphs)), item.published_at.date(),
-                                item.source, item.tables)
+                                home_region, item.tables)
     return Analysis(text, rel.score, rel.terms, relevant, indicators)
 
 
-def figures_of(text: str, body_start: int, published: date, source_name: str,
+def figures_of(text: str, body_start: int, published: date, home_region: str | None,
                tables: Sequence[TableLayout]) -> list[Indicator]:
     """The figures of an article's stored text whose body starts at `body_start`, as the crawl extracts them
     (also `cywatch reprocess`): the headline gives context; its figures are restated in the body, stored once."""
     body_line = text.count("\n", 0, body_start)
-    return [i for i in extract_document(text, published, default_region=source(source_name).home_region,
+    return [i for i in extract_document(text, published, default_region=home_region,
                                         layouts=tables, body_line=body_line)
             if i.start >= body_start]
 
@@ -65,13 +65,14 @@ class Reading:
     figures: list[attachments.Figure]
 
 
-def read_attachment(item: AttachmentItem) -> Reading:
-    """Read a fetched attachment and extract its figures (a file that cannot be read says why)."""
+def read_attachment(item: AttachmentItem, home_region: str | None) -> Reading:
+    """Read a fetched attachment and extract its figures, `home_region` their default region (a file that
+    cannot be read says why)."""
     try:
         read = attachments.read(item.url, item.data)
     except attachments.Unreadable as error:
         return Reading("unreadable", str(error), 0, None, [])
-    found = attachments.figures(read, item.published, source(item.source).home_region)
+    found = attachments.figures(read, item.published, home_region)
     return Reading("read", item.detail, len(read), "\n\n".join(f"【{part.label}】\n{part.text}" for part in read), found)
 
 

@@ -34,6 +34,7 @@ from crawler.analysis import Analysis, Reading, analyse, figures_of, read_attach
 from crawler.deployment import deployment
 from crawler.extract.lexicon import StoredEntries, use_stored_entries
 from crawler.items import ArticleItem, AttachmentItem, AttachmentLinks
+from crawler.sources import source
 from db import lexicon_store
 from db.articles import Article, Stored, store_article
 from db.attachments import Attachment, store_attachment
@@ -71,6 +72,12 @@ class _Analysts:
             if cls.users == 0 and cls.pool is not None:
                 cls.pool.shutdown(wait=True, cancel_futures=True)
                 cls.pool = None
+
+
+def _home(source_name: str) -> str | None:
+    """A source's home region, read here in the crawl's process: the analysis worker is handed it with each
+    item, since a spawned process knows only the sources declared in its modules."""
+    return source(source_name).home_region
 
 
 class StorePipeline:
@@ -138,7 +145,7 @@ class StorePipeline:
             reading = None
             if item.status == "fetched" and self.pool is not None:  # read in the worker too (pure CPU)
                 with contextlib.suppress(BrokenProcessPool):  # a worker died: read on the storing thread
-                    reading = await asyncio.wrap_future(self.pool.submit(read_attachment, item))
+                    reading = await asyncio.wrap_future(self.pool.submit(read_attachment, item, _home(item.source)))
             read: Future[Any] = Future()
             self._queue.put((item, reading, read))
             self.crawler.stats.inc_value(f"cywatch/attachments_{await asyncio.wrap_future(read)}")
@@ -174,7 +181,7 @@ class StorePipeline:
                 self.pool = _Analysts.acquire(self.processes, self.cache_dir, self.entries)
             if self.pool is not None:
                 try:
-                    analysis = await asyncio.wrap_future(self.pool.submit(analyse, item, self.threshold))
+                    analysis = await asyncio.wrap_future(self.pool.submit(analyse, item, self.threshold, _home(item.source)))
                 except BrokenProcessPool:  # a worker died (killed, out of memory): analysed on the storing thread
                     log.warning("the analysis process died; analysing on the storing thread")
         except BaseException as error:  # never queued: whatever waits for the article hears it failed
@@ -214,7 +221,7 @@ class StorePipeline:
                             results.append((done, self._store_attachment(item, reading)))
                         else:
                             done_analysis = analysis if isinstance(analysis, Analysis) else None
-                            results.append((done, self._store(item, done_analysis or analyse(item, self.threshold))))
+                            results.append((done, self._store(item, done_analysis or analyse(item, self.threshold, _home(item.source)))))
                     except Exception as error:  # handed to the item's callback, as Scrapy reports it
                         results.append((done, error))
         except psycopg.Error as error:  # the commit itself failed: nothing of the batch is stored
@@ -243,7 +250,7 @@ class StorePipeline:
         assert self.conn is not None
         status, detail, parts, text, found = item.status, item.detail, 0, None, []
         if item.status == "fetched":
-            reading = reading or read_attachment(item)
+            reading = reading or read_attachment(item, _home(item.source))
             status, detail, parts, text, found = (reading.status, reading.detail, reading.parts, reading.text,
                                                   reading.figures)
             if status == "unreadable":

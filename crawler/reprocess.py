@@ -20,6 +20,7 @@ from crawler.extract.identity import DEFAULT_OPTIONS, MatchOptions
 from crawler.extract.version import current
 from crawler.items import TableLayout
 from crawler.pipelines import figures_of
+from crawler.sources import source as registered_source
 from db import lexicon_store
 from db import reprocess as store
 from db.baseline import DEFAULT_NAME, LoadResult
@@ -87,7 +88,7 @@ def reprocess(conn: Connection, *, since: date | None = None, source: str | None
             left: dict[int, store.Key] = {}  # re-keyed figures: the key each had before
             for article in articles:
                 published = article.published_at.astimezone(SITES_TIMEZONE).date()
-                figures = figures_of(article.body, _body_start(article.body), published, article.source,
+                figures = figures_of(article.body, _body_start(article.body), published, registered_source(article.source).home_region,
                                      _layouts(article.metadata))
                 replaced = store.replace_observations(conn, article.id, figures, stamp)
                 touched += replaced.touched

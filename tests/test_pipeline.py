@@ -10,6 +10,7 @@ from decimal import Decimal
 
 from crawler.analysis import analyse, warm
 from crawler.items import ArticleItem
+from crawler.sources import source
 from settings import SITES_TIMEZONE
 from tests.fixtures.sitegen import ARTICLES, real_url
 
@@ -21,7 +22,8 @@ def test_analysis_in_a_worker_process_equals_analysis_in_process(tmp_path):
     threshold = Decimal("2.0")
     with ProcessPoolExecutor(1, mp_context=multiprocessing.get_context("spawn"), initializer=warm,
                              initargs=(str(tmp_path),)) as pool:
-        remote = list(pool.map(analyse, items, [threshold] * len(items)))
-    local = [analyse(item, threshold) for item in items]
+        homes = [source(item.source).home_region for item in items]
+        remote = list(pool.map(analyse, items, [threshold] * len(items), homes))
+    local = [analyse(item, threshold, home) for item, home in zip(items, homes, strict=True)]
     assert sum(len(a.indicators) for a in local) > 20 and any(not a.relevant for a in local)
     assert remote == local

@@ -22,6 +22,7 @@ from crawler.extract import lexicon
 from crawler.extract.lexicon import StoredEntries, use_stored_entries
 from crawler.pipelines import figures_of
 from crawler.reprocess import reprocess
+from crawler.sources import source as registered
 from db import baseline, diff, lexicon_store, review
 from db.articles import Article, store_article
 from settings import SITES_TIMEZONE
@@ -48,7 +49,7 @@ def store(conn, title: str, body: str, day: int = 10, source: str = "cqrb") -> i
     stored = store_article(conn, Article(
         source=source, canonical_url=f"https://epaper.cqrb.cn/cqrb/2024-08/{day:02d}/001/content_rb_{number}.htm",
         title=title, published_at=published, body=text, relevant=True, relevance=Decimal(5)),
-        figures_of(text, len(title) + 2, published.date(), source, []))
+        figures_of(text, len(title) + 2, published.date(), registered(source).home_region, []))
     conn.commit()
     return stored.article_id
 
