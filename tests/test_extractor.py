@@ -574,3 +574,17 @@ def test_amounts_of_money_without_a_unit_take_the_currency_the_text_implies():
     converted = extract_indicators("甲商投资45亿、签约8个项目\n投资10亿元人民币(约新台币45亿元)的8个项目签约。",
                                    date(2018, 12, 1))
     assert [(r.surface, r.unit) for r in converted][:2] == [("45亿", "新台币"), ("8个", "个")]
+
+
+def test_a_whole_year_growth_stated_before_the_year_closes_is_a_target():
+    # Nothing actual can have a period still running: 全年增长…左右 in a spring report is the year's goal.
+    spring = one("某市提出，全年地区生产总值增长5.5%左右。", date(2031, 3, 2))
+    assert (spring.kind, spring.status, spring.period, spring.qualifier) == ("growth", "target", "2031", "左右")
+    # The same words about a year already closed report what happened.
+    closed = one("2030年，某市全年地区生产总值增长5.5%。", date(2031, 1, 20))
+    assert (closed.status, closed.period) == ("actual", "2030")
+
+
+def test_the_word_target_is_not_part_of_the_metric_it_sets():
+    goal = one("今年全区规上工业增加值目标增长7%左右。", date(2031, 2, 1))
+    assert (goal.metric, goal.status) == ("规上工业增加值", "target")
