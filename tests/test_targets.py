@@ -74,3 +74,13 @@ def test_no_section_without_a_target_and_a_subscriber_filter_keeps_its_targets_o
     text = email.message_from_bytes(bytes(row["payload"]), policy=policy.default).get_body(("plain",)).get_content()
     section = text.split("== 目标与实际", 1)[1].split("\n== ", 1)[0]
     assert "* 工业投资（重庆）" in section and "* 规上工业增加值" not in section
+
+
+def test_a_whole_year_goal_without_a_cue_word_is_a_target_too(db, settings):
+    # 全年…左右 in August is the year's goal though no 力争/目标 says so (the extractor's rule)
+    seed(db, ("重庆工业全年安排", "重庆规上工业增加值全年增长6%左右。"), JULY)
+    subscribers.add(db, "analyst@example.org")
+    mail = email.message_from_bytes(built(db, settings)["email"], policy=policy.default)
+    section = mail.get_body(("plain",)).get_content().split("== 目标与实际", 1)[1].split("\n== ", 1)[0]
+    assert ("* 规上工业增加值 · 增速（重庆）: 目标 target 6%左右（2024年）· 实际 actual 7.1%（2024年1—7月）  "
+            "实际比目标 +1.1个百分点") in section
