@@ -254,6 +254,8 @@ WHERE o.id = ANY(%s::bigint[])
 def standings(conn: Connection, observation_ids: Sequence[int]) -> dict[int, Standing]:
     """The confirmation state and provenance of these figures; a figure absent from the answer stands alone,
     read from its article's own text."""
+    if not observation_ids:
+        return {}
     rows = conn.execute(_STANDING, [list(observation_ids)]).fetchall()
     wanted = {r[k] for r in rows for k in ("agreeing_observation_id", "conflict_observation_id",
                                             "official_observation_id") if r[k] is not None}

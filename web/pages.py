@@ -240,19 +240,18 @@ async def indicator(request: Request) -> Response:
     except BadQuery as error:
         return message(request, 400, "查询无效 · Bad query", str(error))
 
-    def gather(conn: Any) -> tuple[list[Point], int, list[Figure]]:
+    def gather(conn: Any) -> tuple[list[Point], int, list[Figure], dict[int, confirm.Standing]]:
         points = browse.series_points(conn, key)
         pages = max(1, -(-len(points) // TABLE_PAGE))
         number = _page_number(request, pages)
         end = len(points) - (number - 1) * TABLE_PAGE  # each page in the chart's order: oldest first
-        shown = points[max(0, end - TABLE_PAGE):end]
-        return points, number, browse.figures_by_id(conn, [p.id for p in shown])
+        shown = [p.id for p in points[max(0, end - TABLE_PAGE):end]]
+        return points, number, browse.figures_by_id(conn, shown), confirm.standings(conn, shown)
 
-    points, number, figures = await read(request, gather)
+    points, number, figures, standings = await read(request, gather)
     if not points:
         return _not_found(request, key)
     zone = _zone(request)
-    standings = await read(request, confirm.standings, [f.id for f in figures])
     rows = table_rows(figures, zone, steps_before(points))
     for row in rows:
         standing = standings.get(row["figure"].id)
