@@ -133,9 +133,6 @@ _VENUE_BEFORE = re.compile(r"(?<![存所现])[在以]$")
 _VENUE_AFTER = re.compile(r"(?:[、和与]\S{2,4}?)?(?:召开|开幕|闭幕|举行|举办|落幕|为核心|为中心|为主|为重点)")
 
 
-# A whole year's growth stated before that year has closed can only be a goal or a forecast (CONVENTIONS:
-# no actual has a future period): 全年增长6%左右 in a February report.
-_WHOLE_YEAR = re.compile(r"全年")
 _RISES_TO = re.compile(r"(?:提高|提升|上升|增加|增长|下降|降低|减少|回落)(?:到|至)")
 _OWN_YEAR_BEFORE = re.compile(r"(?:\d{4}|[今去上]|[底末])年?(?:底|末)?的$")  # 从2019年的9.4万标箱增长到…
 _CAPTION = re.compile(r"\s*[▲△↑]|\s*[(（]?图[/／:：]")
@@ -432,8 +429,10 @@ class _Walker:
                             quantity = replace(quantity, status="actual")  # an estimate of a closed year
                     if quantity.status == "actual" and quantity.kind == "growth" and period and len(period) == 4 \
                             and not is_closed(period, self.published) \
-                            and _WHOLE_YEAR.search(self.text, clause.start, quantity.start):
-                        quantity = replace(quantity, status="target")  # 全年增长6%左右 in a year still running
+                            and self.text.find("全年", clause.start, quantity.start) >= 0:
+                        # a whole year's growth stated before the year closes can only be a goal or a forecast
+                        # (CONVENTIONS: no actual has a future period): 全年增长6%左右 in a February report
+                        quantity = replace(quantity, status="target")
                     if period and len(period) == 4 and _RISES_TO.match(self.text, quantity.end) \
                             and not _OWN_YEAR_BEFORE.search(self.text, max(0, quantity.start - 10), quantity.start):
                         period = str(int(period) - 1)  # 由76.9%提高到79%: the value of the year before
