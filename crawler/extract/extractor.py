@@ -226,7 +226,7 @@ class _Walker:
                 first_end = spans[0].end if spans else block.end
                 stated = self._first_stated(block, first_end, events)
                 lead = _Context(stated.region or heading.region, stated.period or heading.period)
-            if index == 0 and not inherited.period:  # 1730个项目、总投资8175亿元！甲省2020年四季度…: the title's period
+            if index == 0 and not inherited.period:  # 120个项目、总投资900亿元！甲省2031年四季度…: the title's period
                 inherited = _Context(inherited.region, self._first_stated(block, block.end, events).period)
             self._extract_block(block, spans, inherited, events)
         return self.records

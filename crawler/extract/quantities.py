@@ -51,7 +51,7 @@ def _unit_starts() -> str:
 
 
 _LIST_VERB = "提高|下降|上升|降低|增长|增加|减少|回落|拉动|提升"
-# -3.36‰, 拉动-0.2个百分点: a minus sign printed before a number (not the dash of a range 5-10).
+# -1.25‰, 拉动-0.2个百分点: a minus sign printed before a number (not the dash of a range 5-10).
 _MINUS = r"(?:(?=[-−])(?:(?<=[为是达至:、,(（\s])|(?<=增长|拉动|下降))[-−])?"  # tried only at a dash
 QUANTITY_RE = re.compile(  # the lookahead lets the regex skip positions that cannot start a number
     rf"(?=[\d第前首榜百零〇一二两三四五六七八九十千万亿\-−])(?:"
@@ -240,7 +240,7 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         return None
     if match.group("implied"):  # 40.8万青年: the noun counted implies the unit
         unit = lexicon().implied_unit(text, match.end())
-        if unit is None and _MONEY_BEFORE.search(before[-12:]):  # 经济总量达8万亿, 投资74亿: an amount of money
+        if unit is None and _MONEY_BEFORE.search(before[-12:]):  # 经济总量达8万亿, 投资12亿: an amount of money
             converted = f"新台币{match.group('implied')}{match.group('implied_mag')}"
             unit = "新台币" if text.find(converted) >= 0 else "元"  # a headline giving only the converted amount
         if unit is None:
@@ -311,7 +311,7 @@ def _classify(text: str, match: re.Match[str], clause_start: int, clause_end: in
         qualifier = after.group()
     kind, sign = _kind(before, base_unit, qualifier, text[end:clause_end])
     if match.group("minus"):
-        sign = -1  # -3.36‰: the sign as printed
+        sign = -1  # -1.25‰: the sign as printed
     if unit == "成" and kind == "level":
         kind = "share"  # 七成: a share of a whole
     if unit == "倍" and kind == "growth":
@@ -391,7 +391,7 @@ def _kind(before: str, unit: str, qualifier: str | None, after: str) -> tuple[st
         noun = cue_zone[:risen.start()].rstrip()
         return ("share" if unit == "%" and (_RATIO_NOUN.search(noun) or _SHARE_CUE.search(noun)) else "level"), 1
     if unit == "‰" and _PER_MILLE_RATE.search(cue_zone.rstrip()):
-        return "share", 1  # 人口自然增长率为-3.36‰: a rate of a population
+        return "share", 1  # 人口自然增长率为-1.25‰: a rate of a population
     if unit in ("%", "倍"):
         if unit == "%" and (_RATIO_NOUN.search(cue_zone.rstrip()) or _PLAN_SHARE.search(cue_zone)):
             return "share", 1
